@@ -1,0 +1,318 @@
+// Command asm_gen writes the AVX2/FMA assembly of package kernels with avo.
+//
+// Run it through `make generate` (or `go generate ./kernels`); it writes
+// ../zsgemm_amd64.s and ../zstubs_amd64.go. Vector registers are assigned by
+// hand: avo's allocator may hand out Y16–Y31, which exist only with AVX-512.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// Micro-tile shape of the AVX2 SGEMM kernel: mr rows by nr columns of C, held
+// in 12 YMM accumulators (two per row).
+const (
+	mr = 6
+	nr = 16
+)
+
+func main() {
+	ConstraintExpr("!purego")
+
+	sgemmMacroKernel()
+	packKernels()
+	fmaPeak()
+
+	Generate()
+}
+
+// acc returns the accumulator for row r, half h (columns 8h..8h+7) of the tile.
+func acc(r, h int) reg.VecPhysical {
+	return ymm(2*r + h)
+}
+
+func ymm(i int) reg.VecPhysical {
+	return []reg.VecPhysical{
+		reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
+		reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15,
+	}[i]
+}
+
+// sgemmMacroKernel emits sgemmKernel6x16, which multiplies a packed block of
+// A (mt micro-panels of kc×6) by a packed block of B (nt micro-panels of
+// kc×16) and stores every 6×16 tile of C as alpha*acc (+ beta*C when
+// accum != 0). The tiles are walked B-panel outer, A-panel inner, so the B
+// micro-panel stays in L1 while the A block streams from L2.
+func sgemmMacroKernel() {
+	TEXT("sgemmKernel6x16", NOSPLIT, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int)")
+	Doc("sgemmKernel6x16 computes mt×nt full 6×16 tiles of C from packed panels; see sgemm_amd64.go.")
+
+	pa := Load(Param("a"), GP64())
+	pb := Load(Param("b"), GP64())
+	pc := Load(Param("c"), GP64())
+	kc := Load(Param("kc"), GP64())
+	nt := Load(Param("nt"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc) // bytes
+	ldc3 := GP64()
+	LEAQ(Mem{Base: ldc, Index: ldc, Scale: 2}, ldc3)
+
+	bB0, bB1 := reg.Y12, reg.Y13
+	bc0, bc1 := reg.Y14, reg.Y15
+
+	Label("ntloop")
+	ap := GP64()
+	MOVQ(pa, ap)
+	ct := GP64()
+	MOVQ(pc, ct)
+	it := GP64()
+	Load(Param("mt"), it)
+
+	Label("mtloop")
+	for i := 0; i < 12; i++ {
+		VXORPS(ymm(i), ymm(i), ymm(i))
+	}
+	kb := GP64()
+	MOVQ(pb, kb)
+	kk := GP64()
+	MOVQ(kc, kk)
+
+	// Prefetch the C tile: it is read (or written) after the k loop.
+	t := GP64()
+	LEAQ(Mem{Base: ct, Index: ldc3, Scale: 1}, t)
+	for r := 0; r < mr; r++ {
+		PREFETCHT0(crow(ct, t, ldc, ldc3, r, 0))
+		PREFETCHT0(crow(ct, t, ldc, ldc3, r, 60))
+	}
+
+	step := func(u int) {
+		bo := u * nr * 4
+		ao := u * mr * 4
+		VMOVUPS(Mem{Base: kb, Disp: bo}, bB0)
+		VMOVUPS(Mem{Base: kb, Disp: bo + 32}, bB1)
+		for r := 0; r < mr; r++ {
+			bc := bc0
+			if r%2 == 1 {
+				bc = bc1
+			}
+			VBROADCASTSS(Mem{Base: ap, Disp: ao + 4*r}, bc)
+			VFMADD231PS(bB0, bc, acc(r, 0))
+			VFMADD231PS(bB1, bc, acc(r, 1))
+		}
+	}
+
+	const unroll = 4
+	CMPQ(kk, U8(unroll))
+	JL(LabelRef("k1"))
+	Label("k4loop")
+	PREFETCHT0(Mem{Base: ap, Disp: 384})
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	ADDQ(U32(unroll*mr*4), ap)
+	ADDQ(U32(unroll*nr*4), kb)
+	SUBQ(U8(unroll), kk)
+	CMPQ(kk, U8(unroll))
+	JGE(LabelRef("k4loop"))
+
+	Label("k1")
+	TESTQ(kk, kk)
+	JE(LabelRef("store"))
+	Label("k1loop")
+	step(0)
+	ADDQ(U8(mr*4), ap)
+	ADDQ(U8(nr*4), kb)
+	DECQ(kk)
+	JNE(LabelRef("k1loop"))
+
+	Label("store")
+	VBROADCASTSS(paramAddr("alpha"), bB0)
+	for i := 0; i < 12; i++ {
+		VMULPS(bB0, ymm(i), ymm(i))
+	}
+	mode := GP64()
+	Load(Param("accum"), mode)
+	TESTQ(mode, mode)
+	JE(LabelRef("overwrite"))
+	VBROADCASTSS(paramAddr("beta"), bB1)
+	for r := 0; r < mr; r++ {
+		VFMADD231PS(crow(ct, t, ldc, ldc3, r, 0), bB1, acc(r, 0))
+		VFMADD231PS(crow(ct, t, ldc, ldc3, r, 32), bB1, acc(r, 1))
+	}
+	Label("overwrite")
+	for r := 0; r < mr; r++ {
+		VMOVUPS(acc(r, 0), crow(ct, t, ldc, ldc3, r, 0))
+		VMOVUPS(acc(r, 1), crow(ct, t, ldc, ldc3, r, 32))
+	}
+
+	// Next A micro-panel: ap already points past this one.
+	LEAQ(Mem{Base: ct, Index: ldc, Scale: 4}, ct)
+	LEAQ(Mem{Base: ct, Index: ldc, Scale: 2}, ct)
+	DECQ(it)
+	JNE(LabelRef("mtloop"))
+
+	// Next B micro-panel: kb points past the one just used.
+	MOVQ(kb, pb)
+	ADDQ(U8(nr*4), pc)
+	DECQ(nt)
+	JNE(LabelRef("ntloop"))
+
+	VZEROUPPER()
+	RET()
+}
+
+// crow addresses row r of the C tile at byte offset off: rows 0–2 from ct,
+// rows 3–5 from t = ct + 3*ldc.
+func crow(ct, t, ldc, ldc3 reg.Register, r, off int) Mem {
+	switch r {
+	case 0:
+		return Mem{Base: ct, Disp: off}
+	case 1:
+		return Mem{Base: ct, Index: ldc, Scale: 1, Disp: off}
+	case 2:
+		return Mem{Base: ct, Index: ldc, Scale: 2, Disp: off}
+	case 3:
+		return Mem{Base: t, Disp: off}
+	case 4:
+		return Mem{Base: t, Index: ldc, Scale: 1, Disp: off}
+	case 5:
+		return Mem{Base: t, Index: ldc, Scale: 2, Disp: off}
+	}
+	panic(fmt.Sprint("bad row ", r))
+}
+
+// packKernels emits the packing routines whose Go versions measured too slow.
+func packKernels() {
+	packBTrans()
+}
+
+// packBTrans emits packBT16: it packs 16 rows of a row-major matrix (the
+// columns of op(B) = Bᵀ) into one kc×16 micro-panel, dst[p*16+j] =
+// src[j*ld+p], transposing 8×8 blocks in registers.
+func packBTrans() {
+	TEXT("packBT16", NOSPLIT, "func(dst, src *float32, ld, kc int)")
+	Doc("packBT16 packs kc columns of 16 rows of src (row stride ld) as kc rows of 16; kc must be a multiple of 8.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	kc := Load(Param("kc"), GP64())
+	SHLQ(U8(2), ld)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	// Row pointers for rows 0 and 8; rows r and r+8 share offsets.
+	s0 := GP64()
+	MOVQ(src, s0)
+	s4 := GP64()
+	LEAQ(Mem{Base: s0, Index: ld, Scale: 4}, s4)
+	s8 := GP64()
+	LEAQ(Mem{Base: s4, Index: ld, Scale: 4}, s8)
+	s12 := GP64()
+	LEAQ(Mem{Base: s8, Index: ld, Scale: 4}, s12)
+
+	row := func(base0, base4 reg.Register, r int) Mem {
+		b := base0
+		if r >= 4 {
+			b = base4
+			r -= 4
+		}
+		switch r {
+		case 0:
+			return Mem{Base: b}
+		case 1:
+			return Mem{Base: b, Index: ld, Scale: 1}
+		case 2:
+			return Mem{Base: b, Index: ld, Scale: 2}
+		}
+		return Mem{Base: b, Index: ld3, Scale: 1}
+	}
+
+	Label("pbt_loop")
+	for half := 0; half < 2; half++ {
+		b0, b4 := s0, s4
+		if half == 1 {
+			b0, b4 = s8, s12
+		}
+		// Load an 8×8 block: 8 rows, 8 consecutive p.
+		for r := 0; r < 8; r++ {
+			VMOVUPS(row(b0, b4, r), ymm(r))
+		}
+		transpose8x8()
+		// Row p of the block (Y8+p after transpose) goes to dst[p*16 + half*8].
+		for p := 0; p < 8; p++ {
+			VMOVUPS(ymm(8+p), Mem{Base: dst, Disp: p*nr*4 + half*32})
+		}
+	}
+	ADDQ(U8(32), s0)
+	ADDQ(U8(32), s4)
+	ADDQ(U8(32), s8)
+	ADDQ(U8(32), s12)
+	ADDQ(U32(8*nr*4), dst)
+	SUBQ(U8(8), kc)
+	JNE(LabelRef("pbt_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// transpose8x8 transposes the 8×8 float32 block in Y0–Y7 (row i in Yi) into
+// Y8–Y15 (column j in Y8+j), using Y0–Y7 as scratch.
+func transpose8x8() {
+	// Stage 1: interleave pairs of rows.
+	for i := 0; i < 4; i++ {
+		VUNPCKLPS(ymm(2*i+1), ymm(2*i), ymm(8+2*i))
+		VUNPCKHPS(ymm(2*i+1), ymm(2*i), ymm(9+2*i))
+	}
+	// Y8 = r0r1 lo, Y9 = r0r1 hi, Y10 = r2r3 lo, Y11 = r2r3 hi, ...
+	// Stage 2: combine 64-bit pairs.
+	VSHUFPS(U8(0x44), ymm(10), ymm(8), ymm(0))
+	VSHUFPS(U8(0xEE), ymm(10), ymm(8), ymm(1))
+	VSHUFPS(U8(0x44), ymm(11), ymm(9), ymm(2))
+	VSHUFPS(U8(0xEE), ymm(11), ymm(9), ymm(3))
+	VSHUFPS(U8(0x44), ymm(14), ymm(12), ymm(4))
+	VSHUFPS(U8(0xEE), ymm(14), ymm(12), ymm(5))
+	VSHUFPS(U8(0x44), ymm(15), ymm(13), ymm(6))
+	VSHUFPS(U8(0xEE), ymm(15), ymm(13), ymm(7))
+	// Stage 3: swap 128-bit lanes.
+	VPERM2F128(U8(0x20), ymm(4), ymm(0), ymm(8))
+	VPERM2F128(U8(0x20), ymm(5), ymm(1), ymm(9))
+	VPERM2F128(U8(0x20), ymm(6), ymm(2), ymm(10))
+	VPERM2F128(U8(0x20), ymm(7), ymm(3), ymm(11))
+	VPERM2F128(U8(0x31), ymm(4), ymm(0), ymm(12))
+	VPERM2F128(U8(0x31), ymm(5), ymm(1), ymm(13))
+	VPERM2F128(U8(0x31), ymm(6), ymm(2), ymm(14))
+	VPERM2F128(U8(0x31), ymm(7), ymm(3), ymm(15))
+}
+
+// fmaPeak emits fmaPeak, a loop of 12 independent VFMADD231PS chains (192
+// FLOP per iteration) that measures the core's float32 FMA throughput.
+func fmaPeak() {
+	TEXT("fmaPeak", NOSPLIT, "func(iters int)")
+	Doc("fmaPeak runs iters iterations of 12 independent 8-wide FMAs (192 FLOP each).")
+	n := Load(Param("iters"), GP64())
+	for i := 0; i < 14; i++ {
+		VXORPS(ymm(i), ymm(i), ymm(i))
+	}
+	TESTQ(n, n)
+	JLE(LabelRef("done"))
+	Label("loop")
+	for i := 0; i < 12; i++ {
+		VFMADD231PS(reg.Y12, reg.Y13, ymm(i))
+	}
+	DECQ(n)
+	JNE(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// paramAddr is the stack address of a scalar parameter.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}

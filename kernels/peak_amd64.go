@@ -1,0 +1,5 @@
+//go:build !purego
+
+package kernels
+
+func fmaProbe(iters int) { fmaPeak(iters) }

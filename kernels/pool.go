@@ -1,0 +1,98 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// The worker pool: persistent goroutines that help with parallel jobs. A
+// job's caller always works on it too and the workers only help, taking
+// indices from a shared counter, so jobs never wait on a busy pool and
+// nested or concurrent calls cannot deadlock.
+var pool struct {
+	mu      sync.Mutex
+	threads int // 0 means GOMAXPROCS
+	workers int // goroutines started
+	jobs    chan *job
+}
+
+// job is one parallel loop over indices [0, n).
+type job struct {
+	f    func(i int)
+	n    int64
+	next atomic.Int64
+	done sync.WaitGroup
+}
+
+func (j *job) help() {
+	for {
+		i := j.next.Add(1) - 1
+		if i >= j.n {
+			return
+		}
+		j.f(int(i))
+		j.done.Done()
+	}
+}
+
+// SetThreads sets the number of threads kernels may use; n <= 0 means
+// GOMAXPROCS (the default). It returns the previous setting.
+func SetThreads(n int) int {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	prev := pool.threads
+	pool.threads = max(n, 0)
+	return prev
+}
+
+// Threads returns the number of threads kernels use now.
+func Threads() int {
+	pool.mu.Lock()
+	t := pool.threads
+	pool.mu.Unlock()
+	if t == 0 {
+		t = runtime.GOMAXPROCS(0)
+	}
+	return t
+}
+
+// parallel runs f(0) … f(n-1) on up to n threads of the pool and returns
+// when all have finished.
+func parallel(n int, f func(i int)) {
+	if n <= 1 {
+		if n == 1 {
+			f(0)
+		}
+		return
+	}
+	helpers := min(n, Threads()) - 1
+	ch := ensureWorkers(helpers)
+	j := &job{f: f, n: int64(n)}
+	j.done.Add(n)
+	for w := 0; w < helpers; w++ {
+		select {
+		case ch <- j:
+		default: // every worker is busy: the caller does the rest
+		}
+	}
+	j.help()
+	j.done.Wait()
+}
+
+// ensureWorkers starts workers until at least n run and returns the job queue.
+func ensureWorkers(n int) chan *job {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	if pool.jobs == nil {
+		pool.jobs = make(chan *job, 256)
+	}
+	for ; pool.workers < n; pool.workers++ {
+		go func(ch chan *job) {
+			for j := range ch {
+				j.help()
+			}
+		}(pool.jobs)
+	}
+	return pool.jobs
+}

@@ -1,0 +1,314 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Micro-tile shape shared by every implementation: the packed panels of A
+// hold mr rows, those of B nr columns.
+const (
+	mr = 6
+	nr = 16
+)
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
+// where op(X) is X, or Xᵀ when the matching trans flag is true; C is m×n,
+// op(A) is m×k and op(B) is k×n. It runs on Default().
+//
+// As in BLAS, beta == 0 overwrites C without reading it, alpha == 0 or
+// k == 0 only scales C by beta, and m == 0 or n == 0 does nothing. Leading
+// dimensions may exceed the row lengths. Bad arguments panic with a message
+// that names them.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32,
+	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	current.Load().Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Sgemm is the package-level Sgemm on this implementation.
+func (im *Impl) Sgemm(transA, transB bool, m, n, k int, alpha float32,
+	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	g := gemm{im: im, transA: transA, transB: transB, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	g.run(m, n)
+}
+
+// checkSgemm panics unless the slices hold the matrices the sizes describe.
+func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 {
+		panic(fmt.Sprintf("kernels: m = %d, must not be negative", m))
+	}
+	if n < 0 {
+		panic(fmt.Sprintf("kernels: n = %d, must not be negative", n))
+	}
+	if k < 0 {
+		panic(fmt.Sprintf("kernels: k = %d, must not be negative", k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("a", ar, ac, a, lda)
+	checkMatrix("b", br, bc, b, ldb)
+	checkMatrix("c", m, n, c, ldc)
+}
+
+// checkMatrix panics unless x holds a rows×cols row-major matrix with
+// leading dimension ld (ld ≥ max(1, cols)).
+func checkMatrix(name string, rows, cols int, x []float32, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("kernels: ld%s = %d, need at least %d", name, ld, max(1, cols)))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if need := (rows-1)*ld + cols; len(x) < need {
+		panic(fmt.Sprintf("kernels: len(%s) = %d, need at least %d", name, len(x), need))
+	}
+}
+
+// scaleMatrix sets C = beta*C; beta == 0 writes zeros without reading C.
+func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// Blocking of the packed GEMM (BLIS's names): a kc×nc block of op(B) is
+// packed into nr-column micro-panels, an mc×kc block of op(A) into mr-row
+// micro-panels, and the macro-kernel multiplies the two blocks.
+const (
+	kcBlock = 256
+	mcBlock = 144 // multiple of mr
+	ncBlock = 3072
+	// maxTilesPerCall bounds one assembly call (≈ 1024 tiles ≈ 0.6 ms at
+	// kc = 256): assembly is never preempted, so long calls stall the GC.
+	maxTilesPerCall = 1024
+)
+
+// gemm is one Sgemm call after argument checks.
+type gemm struct {
+	im             *Impl
+	transA, transB bool
+	k              int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+// workspace holds one thread's packing buffers and edge scratch.
+type workspace struct {
+	ap      []float32 // mcBlock×kcBlock packed A
+	bp      []float32 // kcBlock×ncBlock packed B
+	scratch []float32 // edge tiles: max(mcBlock×nr, mr×ncBlock)
+}
+
+var workspaces = sync.Pool{New: func() any {
+	return &workspace{
+		ap:      make([]float32, mcBlock*kcBlock),
+		bp:      make([]float32, kcBlock*ncBlock),
+		scratch: make([]float32, max(mcBlock*nr, mr*ncBlock)),
+	}
+}}
+
+// minFlopsPerThread is the least work (multiply-adds) worth a thread.
+const minFlopsPerThread = 1 << 21
+
+// run splits C into independent regions, one per thread, along the larger
+// of m and n (the other operand is then packed by every thread). K is never
+// split and every element sees the same arithmetic in any region, so the
+// result is bitwise identical for every thread count.
+func (g *gemm) run(m, n int) {
+	t := Threads()
+	if w := m * n * g.k / minFlopsPerThread; w < t {
+		t = max(1, w)
+	}
+	splitN := n >= m
+	tiles := (m + mr - 1) / mr
+	unit := mr
+	if splitN {
+		tiles, unit = (n+nr-1)/nr, nr
+	}
+	t = min(t, tiles)
+	if t <= 1 {
+		g.region(0, m, 0, n)
+		return
+	}
+	parallel(t, func(i int) {
+		lo := tiles * i / t * unit
+		hi := tiles * (i + 1) / t * unit
+		if splitN {
+			g.region(0, m, lo, min(hi, n))
+		} else {
+			g.region(lo, min(hi, m), 0, n)
+		}
+	})
+}
+
+// region computes rows [i0,i1) and columns [j0,j1) of C on one thread.
+func (g *gemm) region(i0, i1, j0, j1 int) {
+	ws := workspaces.Get().(*workspace)
+	defer workspaces.Put(ws)
+	for jc := j0; jc < j1; jc += ncBlock {
+		nb := min(ncBlock, j1-jc)
+		for pc := 0; pc < g.k; pc += kcBlock {
+			kb := min(kcBlock, g.k-pc)
+			g.packB(ws.bp, pc, kb, jc, nb)
+			beta, accum := g.beta, g.beta != 0
+			if pc > 0 {
+				beta, accum = 1, true
+			}
+			for ic := i0; ic < i1; ic += mcBlock {
+				mb := min(mcBlock, i1-ic)
+				g.packA(ws.ap, ic, mb, pc, kb)
+				g.block(ws, ic, mb, jc, nb, kb, beta, accum)
+			}
+		}
+	}
+}
+
+// block runs the macro-kernel over one packed mb×kb block of A and kb×nb
+// block of B. Full tiles are stored straight into C; the partial tiles of
+// the right and bottom edges go through scratch, with the same arithmetic.
+func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum bool) {
+	mt, nt := mb/mr, nb/nr
+	mtAll, ntAll := (mb+mr-1)/mr, (nb+nr-1)/nr
+	ldc := g.ldc
+	if mt > 0 && nt > 0 {
+		step := max(1, maxTilesPerCall/mt)
+		for j := 0; j < nt; j += step {
+			s := min(step, nt-j)
+			c := g.c[ic*ldc+jc+j*nr:]
+			g.im.macro(ws.ap, ws.bp[j*kb*nr:], c, kb, mt, s, ldc, g.alpha, beta, accum)
+		}
+	}
+	if nt < ntAll && mt > 0 { // right edge: rows of full tiles, one partial column tile
+		w := nb - nt*nr
+		g.edge(ws, ws.ap, ws.bp[nt*kb*nr:], ic, mt*mr, jc+nt*nr, w, kb, mt, 1, beta, accum)
+	}
+	if mt < mtAll { // bottom edge, corner included
+		h := mb - mt*mr
+		g.edge(ws, ws.ap[mt*kb*mr:], ws.bp, ic+mt*mr, h, jc, nb, kb, 1, ntAll, beta, accum)
+	}
+}
+
+// edge computes the h×w part of C at (i, j) from mt×nt tiles through scratch.
+func (g *gemm) edge(ws *workspace, ap, bp []float32, i, h, j, w, kb, mt, nt int, beta float32, accum bool) {
+	ld := nt * nr
+	s := ws.scratch[:mt*mr*ld]
+	if accum {
+		for r := 0; r < h; r++ {
+			copy(s[r*ld:r*ld+w], g.c[(i+r)*g.ldc+j:])
+		}
+	}
+	g.im.macro(ap, bp, s, kb, mt, nt, ld, g.alpha, beta, accum)
+	for r := 0; r < h; r++ {
+		copy(g.c[(i+r)*g.ldc+j:(i+r)*g.ldc+j+w], s[r*ld:])
+	}
+}
+
+// packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) into mr-row
+// micro-panels: dst[t*kb*mr + p*mr + r] = op(A)[i0+t*mr+r][p0+p], with the
+// rows past mb zero.
+func (g *gemm) packA(dst []float32, i0, mb, p0, kb int) {
+	a, lda := g.a, g.lda
+	for t := 0; t*mr < mb; t++ {
+		d := dst[t*kb*mr : (t+1)*kb*mr]
+		rows := min(mr, mb-t*mr)
+		i := i0 + t*mr
+		if g.transA { // op(A)[i][p] = a[p*lda+i]: rows of A are contiguous in i
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i : (p0+p)*lda+i+rows]
+				dd := d[p*mr : p*mr+mr]
+				copy(dd, src)
+				clear(dd[rows:])
+			}
+			continue
+		}
+		if rows == mr {
+			r0 := a[i*lda+p0 : i*lda+p0+kb]
+			r1 := a[(i+1)*lda+p0 : (i+1)*lda+p0+kb]
+			r2 := a[(i+2)*lda+p0 : (i+2)*lda+p0+kb]
+			r3 := a[(i+3)*lda+p0 : (i+3)*lda+p0+kb]
+			r4 := a[(i+4)*lda+p0 : (i+4)*lda+p0+kb]
+			r5 := a[(i+5)*lda+p0 : (i+5)*lda+p0+kb]
+			for p := range r0 {
+				dd := d[p*mr : p*mr+mr : p*mr+mr]
+				dd[0], dd[1], dd[2], dd[3], dd[4], dd[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			continue
+		}
+		clear(d)
+		for r := 0; r < rows; r++ {
+			src := a[(i+r)*lda+p0 : (i+r)*lda+p0+kb]
+			for p, v := range src {
+				d[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packB packs rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into
+// nr-column micro-panels: dst[t*kb*nr + p*nr + j] = op(B)[p0+p][j0+t*nr+j],
+// with the columns past nb zero.
+func (g *gemm) packB(dst []float32, p0, kb, j0, nb int) {
+	if g.transB {
+		if g.im.packBT != nil {
+			g.im.packBT(dst, g.b, g.ldb, p0, kb, j0, nb)
+			return
+		}
+		packBTGeneric(dst, g.b, g.ldb, p0, kb, j0, nb)
+		return
+	}
+	b, ldb := g.b, g.ldb
+	for t := 0; t*nr < nb; t++ {
+		d := dst[t*kb*nr : (t+1)*kb*nr]
+		cols := min(nr, nb-t*nr)
+		j := j0 + t*nr
+		for p := 0; p < kb; p++ {
+			dd := d[p*nr : p*nr+nr]
+			copy(dd, b[(p0+p)*ldb+j:(p0+p)*ldb+j+cols])
+			clear(dd[cols:])
+		}
+	}
+}
+
+// packBTGeneric is packB for op(B) = Bᵀ: op(B)[p][j] = b[j*ldb+p].
+func packBTGeneric(dst, b []float32, ldb, p0, kb, j0, nb int) {
+	for t := 0; t*nr < nb; t++ {
+		d := dst[t*kb*nr : (t+1)*kb*nr]
+		cols := min(nr, nb-t*nr)
+		if cols < nr {
+			clear(d)
+		}
+		for jj := 0; jj < cols; jj++ {
+			j := j0 + t*nr + jj
+			src := b[j*ldb+p0 : j*ldb+p0+kb]
+			for p, v := range src {
+				d[p*nr+jj] = v
+			}
+		}
+	}
+}
