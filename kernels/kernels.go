@@ -27,14 +27,16 @@ type Impl struct {
 	// macro computes mt×nt full micro-tiles of C from packed panels (see
 	// sgemm.go); c starts at the tile's top-left element.
 	macro func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
-	// packBT packs op(B) = Bᵀ panels; nil means the Go version.
-	packBT func(dst, b []float32, ldb, p0, kb, j0, nb int)
+	// Packers of one full micro-panel of kc columns (A) or rows (B) from a
+	// matrix with row stride ld that starts at src[0]; see sgemm_generic.go.
+	packAN, packAT, packBN, packBT func(dst, src []float32, ld, kc int)
 }
 
 // Name returns the implementation's name: "avx2" or "generic".
 func (im *Impl) Name() string { return im.name }
 
-var generic = &Impl{name: "generic", macro: macroGeneric}
+var generic = &Impl{name: "generic", macro: macroGeneric,
+	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric}
 
 // available lists the implementations this machine can run, best first;
 // set at init by the platform files.

@@ -96,17 +96,9 @@ func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// Blocking of the packed GEMM (BLIS's names): a kc×nc block of op(B) is
-// packed into nr-column micro-panels, an mc×kc block of op(A) into mr-row
-// micro-panels, and the macro-kernel multiplies the two blocks.
-const (
-	kcBlock = 256
-	mcBlock = 144 // multiple of mr
-	ncBlock = 3072
-	// maxTilesPerCall bounds one assembly call (≈ 1024 tiles ≈ 0.6 ms at
-	// kc = 256): assembly is never preempted, so long calls stall the GC.
-	maxTilesPerCall = 1024
-)
+// maxTilesPerCall bounds one assembly call (≈ 1024 tiles ≈ 0.6 ms at kc =
+// 256): assembly is never preempted, so long calls stall the GC.
+const maxTilesPerCall = 1024
 
 // gemm is one Sgemm call after argument checks.
 type gemm struct {
@@ -171,22 +163,37 @@ func (g *gemm) run(m, n int) {
 func (g *gemm) region(i0, i1, j0, j1 int) {
 	ws := workspaces.Get().(*workspace)
 	defer workspaces.Put(ws)
-	for jc := j0; jc < j1; jc += ncBlock {
-		nb := min(ncBlock, j1-jc)
-		for pc := 0; pc < g.k; pc += kcBlock {
-			kb := min(kcBlock, g.k-pc)
+	nc := balance(j1-j0, ncBlock, nr)
+	kc := balance(g.k, kcBlock, 8)
+	mc := balance(i1-i0, mcBlock, mr)
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
 			g.packB(ws.bp, pc, kb, jc, nb)
 			beta, accum := g.beta, g.beta != 0
 			if pc > 0 {
 				beta, accum = 1, true
 			}
-			for ic := i0; ic < i1; ic += mcBlock {
-				mb := min(mcBlock, i1-ic)
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
 				g.packA(ws.ap, ic, mb, pc, kb)
 				g.block(ws, ic, mb, jc, nb, kb, beta, accum)
 			}
 		}
 	}
+}
+
+// balance splits total into the fewest blocks of at most maxBlock and
+// returns a block size, a multiple of unit, that makes them about equal, so
+// no block is a sliver. maxBlock must be a multiple of unit.
+func balance(total, maxBlock, unit int) int {
+	if total <= 0 {
+		return unit
+	}
+	blocks := (total + maxBlock - 1) / maxBlock
+	size := (total + blocks - 1) / blocks
+	return (size + unit - 1) / unit * unit
 }
 
 // block runs the macro-kernel over one packed mb×kb block of A and kb×nb
@@ -238,33 +245,21 @@ func (g *gemm) packA(dst []float32, i0, mb, p0, kb int) {
 		d := dst[t*kb*mr : (t+1)*kb*mr]
 		rows := min(mr, mb-t*mr)
 		i := i0 + t*mr
-		if g.transA { // op(A)[i][p] = a[p*lda+i]: rows of A are contiguous in i
-			for p := 0; p < kb; p++ {
-				src := a[(p0+p)*lda+i : (p0+p)*lda+i+rows]
-				dd := d[p*mr : p*mr+mr]
-				copy(dd, src)
-				clear(dd[rows:])
-			}
-			continue
-		}
-		if rows == mr {
-			r0 := a[i*lda+p0 : i*lda+p0+kb]
-			r1 := a[(i+1)*lda+p0 : (i+1)*lda+p0+kb]
-			r2 := a[(i+2)*lda+p0 : (i+2)*lda+p0+kb]
-			r3 := a[(i+3)*lda+p0 : (i+3)*lda+p0+kb]
-			r4 := a[(i+4)*lda+p0 : (i+4)*lda+p0+kb]
-			r5 := a[(i+5)*lda+p0 : (i+5)*lda+p0+kb]
-			for p := range r0 {
-				dd := d[p*mr : p*mr+mr : p*mr+mr]
-				dd[0], dd[1], dd[2], dd[3], dd[4], dd[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
-			continue
-		}
-		clear(d)
-		for r := 0; r < rows; r++ {
-			src := a[(i+r)*lda+p0 : (i+r)*lda+p0+kb]
-			for p, v := range src {
-				d[p*mr+r] = v
+		switch {
+		case rows == mr && g.transA:
+			g.im.packAT(d, a[p0*lda+i:], lda, kb)
+		case rows == mr:
+			g.im.packAN(d, a[i*lda+p0:], lda, kb)
+		default: // zero-padded edge panel
+			clear(d)
+			for r := 0; r < rows; r++ {
+				for p := 0; p < kb; p++ {
+					if g.transA {
+						d[p*mr+r] = a[(p0+p)*lda+i+r]
+					} else {
+						d[p*mr+r] = a[(i+r)*lda+p0+p]
+					}
+				}
 			}
 		}
 	}
@@ -274,40 +269,26 @@ func (g *gemm) packA(dst []float32, i0, mb, p0, kb int) {
 // nr-column micro-panels: dst[t*kb*nr + p*nr + j] = op(B)[p0+p][j0+t*nr+j],
 // with the columns past nb zero.
 func (g *gemm) packB(dst []float32, p0, kb, j0, nb int) {
-	if g.transB {
-		if g.im.packBT != nil {
-			g.im.packBT(dst, g.b, g.ldb, p0, kb, j0, nb)
-			return
-		}
-		packBTGeneric(dst, g.b, g.ldb, p0, kb, j0, nb)
-		return
-	}
 	b, ldb := g.b, g.ldb
 	for t := 0; t*nr < nb; t++ {
 		d := dst[t*kb*nr : (t+1)*kb*nr]
 		cols := min(nr, nb-t*nr)
 		j := j0 + t*nr
-		for p := 0; p < kb; p++ {
-			dd := d[p*nr : p*nr+nr]
-			copy(dd, b[(p0+p)*ldb+j:(p0+p)*ldb+j+cols])
-			clear(dd[cols:])
-		}
-	}
-}
-
-// packBTGeneric is packB for op(B) = Bᵀ: op(B)[p][j] = b[j*ldb+p].
-func packBTGeneric(dst, b []float32, ldb, p0, kb, j0, nb int) {
-	for t := 0; t*nr < nb; t++ {
-		d := dst[t*kb*nr : (t+1)*kb*nr]
-		cols := min(nr, nb-t*nr)
-		if cols < nr {
+		switch {
+		case cols == nr && g.transB:
+			g.im.packBT(d, b[j*ldb+p0:], ldb, kb)
+		case cols == nr:
+			g.im.packBN(d, b[p0*ldb+j:], ldb, kb)
+		default: // zero-padded edge panel
 			clear(d)
-		}
-		for jj := 0; jj < cols; jj++ {
-			j := j0 + t*nr + jj
-			src := b[j*ldb+p0 : j*ldb+p0+kb]
-			for p, v := range src {
-				d[p*nr+jj] = v
+			for jj := 0; jj < cols; jj++ {
+				for p := 0; p < kb; p++ {
+					if g.transB {
+						d[p*nr+jj] = b[(j+jj)*ldb+p0+p]
+					} else {
+						d[p*nr+jj] = b[(p0+p)*ldb+j+jj]
+					}
+				}
 			}
 		}
 	}

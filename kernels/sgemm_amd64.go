@@ -19,33 +19,56 @@ func macroAVX2(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, ac
 	sgemmKernel6x16(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, alpha, beta, acc)
 }
 
-// packBTAVX2 packs op(B) = Bᵀ with the assembly 16×8 transpose for full
-// panels and the Go version for the rest.
-func packBTAVX2(dst, b []float32, ldb, p0, kb, j0, nb int) {
-	k8 := kb &^ 7
-	full := nb / nr
-	if k8 == 0 || full == 0 {
-		packBTGeneric(dst, b, ldb, p0, kb, j0, nb)
-		return
+// The panel packers check that the panel lies inside src and dst, run the
+// assembly on the columns it handles and the Go twin on the rest.
+
+func checkPanel(dst, src []float32, rows, cols, ld, kc, dstLen int) {
+	if kc < 0 || ld < cols || len(dst) < dstLen || len(src) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels: internal error: panel rows=%d cols=%d ld=%d kc=%d len(dst)=%d len(src)=%d",
+			rows, cols, ld, kc, len(dst), len(src)))
 	}
-	for t := 0; t < full; t++ {
-		d := dst[t*kb*nr : (t+1)*kb*nr]
-		j := j0 + t*nr
-		// Rows j..j+15 of b, columns p0..p0+k8-1.
-		if len(b) < (j+nr-1)*ldb+p0+k8 {
-			panic("kernels: internal error: packBT16 out of range")
-		}
-		packBT16(&d[0], &b[j*ldb+p0], ldb, k8)
-		if k8 < kb { // remaining columns p
-			for jj := 0; jj < nr; jj++ {
-				src := b[(j+jj)*ldb+p0+k8 : (j+jj)*ldb+p0+kb]
-				for p, v := range src {
-					d[(k8+p)*nr+jj] = v
-				}
+}
+
+func packANAVX2(dst, src []float32, ld, kc int) {
+	checkPanel(dst, src, mr, kc, ld, kc, kc*mr)
+	k8 := kc &^ 7
+	if k8 > 0 {
+		packA6(&dst[0], &src[0], ld, k8)
+	}
+	if k8 < kc {
+		for r := 0; r < mr; r++ {
+			for p := k8; p < kc; p++ {
+				dst[p*mr+r] = src[r*ld+p]
 			}
 		}
 	}
-	if full*nr < nb {
-		packBTGeneric(dst[full*kb*nr:], b, ldb, p0, kb, j0+full*nr, nb-full*nr)
+}
+
+func packATAVX2(dst, src []float32, ld, kc int) {
+	checkPanel(dst, src, kc, mr, ld, kc, kc*mr)
+	if kc > 0 {
+		packA6T(&dst[0], &src[0], ld, kc)
+	}
+}
+
+func packBNAVX2(dst, src []float32, ld, kc int) {
+	checkPanel(dst, src, kc, nr, ld, kc, kc*nr)
+	if kc > 0 {
+		packB16(&dst[0], &src[0], ld, kc)
+	}
+}
+
+func packBTAVX2(dst, src []float32, ld, kc int) {
+	checkPanel(dst, src, nr, kc, ld, kc, kc*nr)
+	k8 := kc &^ 7
+	if k8 > 0 {
+		packBT16(&dst[0], &src[0], ld, k8)
+	}
+	if k8 < kc {
+		for j := 0; j < nr; j++ {
+			for p := k8; p < kc; p++ {
+				dst[p*nr+j] = src[j*ld+p]
+			}
+		}
 	}
 }

@@ -329,6 +329,109 @@ pbt_loop:
 	VZEROUPPER
 	RET
 
+// func packB16(dst *float32, src *float32, ld int, kc int)
+// Requires: AVX
+TEXT ·packB16(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ kc+24(FP), BX
+	SHLQ $0x02, DX
+
+pb_loop:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x40, AX
+	DECQ    BX
+	JNE     pb_loop
+	VZEROUPPER
+	RET
+
+// func packA6T(dst *float32, src *float32, ld int, kc int)
+// Requires: AVX
+TEXT ·packA6T(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ kc+24(FP), BX
+	SHLQ $0x02, DX
+
+pat_loop:
+	VMOVUPS (CX), X0
+	VMOVQ   16(CX), X1
+	VMOVUPS X0, (AX)
+	VMOVQ   X1, 16(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x18, AX
+	DECQ    BX
+	JNE     pat_loop
+	RET
+
+// func packA6(dst *float32, src *float32, ld int, kc int)
+// Requires: AVX
+TEXT ·packA6(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ kc+24(FP), BX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), SI
+	ADDQ CX, SI
+
+pan_loop:
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (CX)(DX*1), Y1
+	VMOVUPS      (CX)(DX*2), Y2
+	VMOVUPS      (SI), Y3
+	VMOVUPS      (SI)(DX*1), Y4
+	VMOVUPS      (SI)(DX*2), Y5
+	VMOVAPS      Y4, Y6
+	VMOVAPS      Y5, Y7
+	VUNPCKLPS    Y1, Y0, Y8
+	VUNPCKHPS    Y1, Y0, Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y11
+	VUNPCKLPS    Y5, Y4, Y12
+	VUNPCKHPS    Y5, Y4, Y13
+	VUNPCKLPS    Y7, Y6, Y14
+	VUNPCKHPS    Y7, Y6, Y15
+	VSHUFPS      $0x44, Y10, Y8, Y0
+	VSHUFPS      $0xee, Y10, Y8, Y1
+	VSHUFPS      $0x44, Y11, Y9, Y2
+	VSHUFPS      $0xee, Y11, Y9, Y3
+	VSHUFPS      $0x44, Y14, Y12, Y4
+	VSHUFPS      $0xee, Y14, Y12, Y5
+	VSHUFPS      $0x44, Y15, Y13, Y6
+	VSHUFPS      $0xee, Y15, Y13, Y7
+	VPERM2F128   $0x20, Y4, Y0, Y8
+	VPERM2F128   $0x20, Y5, Y1, Y9
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x20, Y7, Y3, Y11
+	VPERM2F128   $0x31, Y4, Y0, Y12
+	VPERM2F128   $0x31, Y5, Y1, Y13
+	VPERM2F128   $0x31, Y6, Y2, Y14
+	VPERM2F128   $0x31, Y7, Y3, Y15
+	VMOVUPS      Y8, (AX)
+	VMOVUPS      Y9, 24(AX)
+	VMOVUPS      Y10, 48(AX)
+	VMOVUPS      Y11, 72(AX)
+	VMOVUPS      Y12, 96(AX)
+	VMOVUPS      Y13, 120(AX)
+	VMOVUPS      Y14, 144(AX)
+	VMOVUPS      X15, 168(AX)
+	VEXTRACTF128 $0x01, Y15, X0
+	VMOVQ        X0, 184(AX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, SI
+	ADDQ         $0xc0, AX
+	SUBQ         $0x08, BX
+	JNE          pan_loop
+	VZEROUPPER
+	RET
+
 // func fmaPeak(iters int)
 // Requires: AVX, FMA3
 TEXT ·fmaPeak(SB), NOSPLIT, $0-8

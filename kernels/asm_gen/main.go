@@ -188,6 +188,96 @@ func crow(ct, t, ldc, ldc3 reg.Register, r, off int) Mem {
 // packKernels emits the packing routines whose Go versions measured too slow.
 func packKernels() {
 	packBTrans()
+	packBCopy()
+	packATrans()
+	packANormal()
+}
+
+// packBCopy emits packB16: dst[p*16+j] = src[p*ld+j] for p < kc, j < 16,
+// the micro-panel of op(B) = B.
+func packBCopy() {
+	TEXT("packB16", NOSPLIT, "func(dst, src *float32, ld, kc int)")
+	Doc("packB16 copies kc rows of 16 floats (row stride ld) into a contiguous kc×16 micro-panel.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	kc := Load(Param("kc"), GP64())
+	SHLQ(U8(2), ld)
+	Label("pb_loop")
+	VMOVUPS(Mem{Base: src}, reg.Y0)
+	VMOVUPS(Mem{Base: src, Disp: 32}, reg.Y1)
+	VMOVUPS(reg.Y0, Mem{Base: dst})
+	VMOVUPS(reg.Y1, Mem{Base: dst, Disp: 32})
+	ADDQ(ld, src)
+	ADDQ(U8(nr*4), dst)
+	DECQ(kc)
+	JNE(LabelRef("pb_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// packATrans emits packA6T: dst[p*6+r] = src[p*ld+r] for p < kc, r < 6,
+// the micro-panel of op(A) = Aᵀ.
+func packATrans() {
+	TEXT("packA6T", NOSPLIT, "func(dst, src *float32, ld, kc int)")
+	Doc("packA6T copies kc rows of 6 floats (row stride ld) into a contiguous kc×6 micro-panel.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	kc := Load(Param("kc"), GP64())
+	SHLQ(U8(2), ld)
+	Label("pat_loop")
+	VMOVUPS(Mem{Base: src}, reg.X0)
+	VMOVQ(Mem{Base: src, Disp: 16}, reg.X1)
+	VMOVUPS(reg.X0, Mem{Base: dst})
+	VMOVQ(reg.X1, Mem{Base: dst, Disp: 16})
+	ADDQ(ld, src)
+	ADDQ(U8(mr*4), dst)
+	DECQ(kc)
+	JNE(LabelRef("pat_loop"))
+	RET()
+}
+
+// packANormal emits packA6: dst[p*6+r] = src[r*ld+p] for r < 6, p < kc,
+// the micro-panel of op(A) = A, transposing 8×8 blocks (rows 6 and 7 are
+// copies of 4 and 5 and are dropped).
+func packANormal() {
+	TEXT("packA6", NOSPLIT, "func(dst, src *float32, ld, kc int)")
+	Doc("packA6 interleaves kc columns of 6 rows (row stride ld) into a kc×6 micro-panel; kc must be a multiple of 8.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	kc := Load(Param("kc"), GP64())
+	SHLQ(U8(2), ld)
+	s3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, s3)
+	ADDQ(src, s3)
+	Label("pan_loop")
+	VMOVUPS(Mem{Base: src}, reg.Y0)
+	VMOVUPS(Mem{Base: src, Index: ld, Scale: 1}, reg.Y1)
+	VMOVUPS(Mem{Base: src, Index: ld, Scale: 2}, reg.Y2)
+	VMOVUPS(Mem{Base: s3}, reg.Y3)
+	VMOVUPS(Mem{Base: s3, Index: ld, Scale: 1}, reg.Y4)
+	VMOVUPS(Mem{Base: s3, Index: ld, Scale: 2}, reg.Y5)
+	VMOVAPS(reg.Y4, reg.Y6)
+	VMOVAPS(reg.Y5, reg.Y7)
+	transpose8x8()
+	// Column p is Y8+p; its first 6 floats go to dst[p*6]. The 32-byte stores
+	// spill 2 floats into the next column's slot, which the next store
+	// rewrites; the last column is stored as 4+2.
+	for p := 0; p < 7; p++ {
+		VMOVUPS(ymm(8+p), Mem{Base: dst, Disp: p * mr * 4})
+	}
+	VMOVUPS(reg.X15, Mem{Base: dst, Disp: 7 * mr * 4})
+	VEXTRACTF128(U8(1), reg.Y15, reg.X0)
+	VMOVQ(reg.X0, Mem{Base: dst, Disp: 7*mr*4 + 16})
+	ADDQ(U8(32), src)
+	ADDQ(U8(32), s3)
+	ADDQ(U8(8*mr*4), dst)
+	SUBQ(U8(8), kc)
+	JNE(LabelRef("pan_loop"))
+	VZEROUPPER()
+	RET()
 }
 
 // packBTrans emits packBT16: it packs 16 rows of a row-major matrix (the
