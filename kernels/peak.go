@@ -2,11 +2,12 @@ package kernels
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
 
-// ErrNoPeakProbe is returned by MeasurePeak where no FMA assembly runs.
+// errNoPeakProbe is returned by MeasurePeak where no FMA assembly runs.
 var errNoPeakProbe = errors.New("kernels: no FMA peak probe: needs AVX2 and FMA3 and a build without purego")
 
 // peakIters is one probe call: 192 FLOP per iteration, ≈ 0.25 ms at peak.
@@ -19,6 +20,9 @@ const peakIters = 1 << 17
 func MeasurePeak(threads int, d time.Duration) (float64, error) {
 	if !hasAVX2FMA() {
 		return 0, errNoPeakProbe
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("kernels: MeasurePeak duration %v, must be positive", d)
 	}
 	threads = max(threads, 1)
 	fmaProbe(1) // warm up

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"sync"
 )
 
@@ -74,9 +75,24 @@ func checkMatrix(name string, rows, cols int, x []float32, ld int) {
 	if rows == 0 || cols == 0 {
 		return
 	}
+	if rows > 1 && ld > (math.MaxInt-cols)/(rows-1) {
+		panic(fmt.Sprintf("kernels: ld%s = %d, too large for %d rows", name, ld, rows))
+	}
 	if need := (rows-1)*ld + cols; len(x) < need {
 		panic(fmt.Sprintf("kernels: len(%s) = %d, need at least %d", name, len(x), need))
 	}
+}
+
+// holds reports whether a slice of length n holds a rows×cols matrix with
+// row stride ld ≥ cols, without overflowing int.
+func holds(n, rows, cols, ld int) bool {
+	if rows <= 0 || cols <= 0 {
+		return true
+	}
+	if n < cols {
+		return false
+	}
+	return rows == 1 || ld <= (n-cols)/(rows-1)
 }
 
 // scaleMatrix sets C = beta*C; beta == 0 writes zeros without reading C.

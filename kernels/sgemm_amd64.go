@@ -8,7 +8,7 @@ import "fmt"
 // that every panel and the C tiles lie inside their slices.
 func macroAVX2(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool) {
 	if kc <= 0 || mt <= 0 || nt <= 0 || ldc < nt*nr ||
-		len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || len(c) < (mt*mr-1)*ldc+nt*nr {
+		len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || !holds(len(c), mt*mr, nt*nr, ldc) {
 		panic(fmt.Sprintf("kernels: internal error: macro-kernel kc=%d mt=%d nt=%d ldc=%d len(ap)=%d len(bp)=%d len(c)=%d",
 			kc, mt, nt, ldc, len(ap), len(bp), len(c)))
 	}
@@ -23,7 +23,7 @@ func macroAVX2(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, ac
 // assembly on the columns it handles and the Go twin on the rest.
 
 func checkPanel(dst, src []float32, rows, cols, ld, kc, dstLen int) {
-	if kc < 0 || ld < cols || len(dst) < dstLen || len(src) < (rows-1)*ld+cols {
+	if kc < 0 || ld < cols || len(dst) < dstLen || !holds(len(src), rows, cols, ld) {
 		panic(fmt.Sprintf("kernels: internal error: panel rows=%d cols=%d ld=%d kc=%d len(dst)=%d len(src)=%d",
 			rows, cols, ld, kc, len(dst), len(src)))
 	}

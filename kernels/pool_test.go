@@ -1,0 +1,173 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// poolTimeout bounds every pool test that could deadlock.
+const poolTimeout = 30 * time.Second
+
+// within runs f and fails the test if it does not return within poolTimeout.
+func within(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(poolTimeout):
+		t.Fatalf("%s did not finish within %v: deadlock?", what, poolTimeout)
+	}
+}
+
+// checkOnce fails the test unless every counter is exactly 1.
+func checkOnce(t *testing.T, what string, counts []atomic.Int32) {
+	t.Helper()
+	for i := range counts {
+		if c := counts[i].Load(); c != 1 {
+			t.Errorf("%s: f(%d) ran %d times, want once", what, i, c)
+			return
+		}
+	}
+}
+
+// TestParallelRunsEachIndexOnce checks that parallel(n, f) has run every
+// f(i), i < n, exactly once when it returns, for any thread count.
+func TestParallelRunsEachIndexOnce(t *testing.T) {
+	for _, threads := range []int{1, 2, 3, 8} {
+		setThreads(t, threads)
+		for _, n := range []int{0, 1, 2, 3, 5, 16, 100, 1000} {
+			counts := make([]atomic.Int32, n)
+			within(t, "parallel", func() {
+				parallel(n, func(i int) { counts[i].Add(1) })
+			})
+			checkOnce(t, "parallel", counts)
+		}
+	}
+}
+
+// TestParallelNested checks that parallel calls nested three deep, with
+// more indices than threads, finish and run every index once.
+func TestParallelNested(t *testing.T) {
+	setThreads(t, 4)
+	const n = 6
+	counts := make([]atomic.Int32, n*n*n)
+	within(t, "nested parallel", func() {
+		parallel(n, func(i int) {
+			parallel(n, func(j int) {
+				parallel(n, func(k int) { counts[(i*n+j)*n+k].Add(1) })
+			})
+		})
+	})
+	checkOnce(t, "nested parallel", counts)
+}
+
+// TestParallelConcurrent runs parallel from many goroutines at once.
+func TestParallelConcurrent(t *testing.T) {
+	setThreads(t, 3)
+	const goroutines, reps, n = 8, 20, 37
+	counts := make([]atomic.Int32, goroutines*reps*n)
+	within(t, "concurrent parallel", func() {
+		var wg sync.WaitGroup
+		for g := 0; g < goroutines; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for r := 0; r < reps; r++ {
+					base := (g*reps + r) * n
+					parallel(n, func(i int) { counts[base+i].Add(1) })
+				}
+			}()
+		}
+		wg.Wait()
+	})
+	checkOnce(t, "concurrent parallel", counts)
+}
+
+// TestParallelBusyPool checks that a job never waits on a busy pool: while
+// another job's functions block (and hold whatever workers took them), a
+// new parallel call still finishes, its caller doing the work.
+func TestParallelBusyPool(t *testing.T) {
+	setThreads(t, 2)
+	release := make(chan struct{})
+	started := make(chan struct{}, 2)
+	blocked := make(chan struct{})
+	go func() {
+		defer close(blocked)
+		parallel(2, func(int) {
+			started <- struct{}{}
+			<-release
+		})
+	}()
+	<-started // at least one index of the blocking job is running
+	counts := make([]atomic.Int32, 50)
+	within(t, "parallel beside a blocked job", func() {
+		parallel(len(counts), func(i int) { counts[i].Add(1) })
+	})
+	checkOnce(t, "parallel beside a blocked job", counts)
+	close(release)
+	within(t, "the blocked job", func() { <-blocked })
+}
+
+// TestSetThreads checks SetThreads and Threads: SetThreads returns the
+// previous setting, n <= 0 means GOMAXPROCS, and restoring the returned
+// setting restores the thread count.
+func TestSetThreads(t *testing.T) {
+	orig := SetThreads(3)
+	t.Cleanup(func() { SetThreads(orig) })
+	if got := Threads(); got != 3 {
+		t.Errorf("after SetThreads(3): Threads() = %d, want 3", got)
+	}
+	if prev := SetThreads(5); prev != 3 {
+		t.Errorf("SetThreads(5) returned %d, want the previous setting 3", prev)
+	}
+	if got := Threads(); got != 5 {
+		t.Errorf("after SetThreads(5): Threads() = %d, want 5", got)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	for _, n := range []int{0, -1, -100} {
+		SetThreads(n)
+		if got := Threads(); got != procs {
+			t.Errorf("after SetThreads(%d): Threads() = %d, want GOMAXPROCS = %d", n, got, procs)
+		}
+	}
+	// The default setting round-trips: SetThreads returns something that
+	// means "GOMAXPROCS" again.
+	def := SetThreads(2)
+	if def > 0 {
+		t.Errorf("SetThreads after SetThreads(-100) returned %d, want a value <= 0 (the default)", def)
+	}
+	SetThreads(def)
+	if got := Threads(); got != procs {
+		t.Errorf("after restoring the default: Threads() = %d, want GOMAXPROCS = %d", got, procs)
+	}
+	// Restoring the original setting restores the original thread count.
+	SetThreads(orig)
+	want := orig
+	if want <= 0 {
+		want = procs
+	}
+	if got := Threads(); got != want {
+		t.Errorf("after restoring: Threads() = %d, want %d", got, want)
+	}
+}
+
+// TestThreadsFollowsGOMAXPROCS checks that the default thread count tracks
+// GOMAXPROCS when it changes.
+func TestThreadsFollowsGOMAXPROCS(t *testing.T) {
+	setThreads(t, 0)
+	procs := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
+	for _, p := range []int{1, 3} {
+		runtime.GOMAXPROCS(p)
+		if got := Threads(); got != p {
+			t.Errorf("GOMAXPROCS = %d: Threads() = %d, want %d", p, got, p)
+		}
+	}
+}
