@@ -4,7 +4,7 @@ package kernels
 
 import "github.com/klauspost/cpuid/v2"
 
-var avx2 = &Impl{name: "avx2", macro: macroAVX2,
+var avx2 = &Impl{name: "avx2", macro: macroAVX2, macro8: macroAVX2x8,
 	packAN: packANAVX2, packAT: packATAVX2, packBN: packBNAVX2, packBT: packBTAVX2}
 
 // hasAVX2FMA reports whether the CPU (and OS) run AVX2 and FMA3; the two are

@@ -27,6 +27,8 @@ type Impl struct {
 	// macro computes mt×nt full micro-tiles of C from packed panels (see
 	// sgemm.go); c starts at the tile's top-left element.
 	macro func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
+	// macro8 is macro storing only the first 8 columns of each tile.
+	macro8 func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
 	// Packers of one full micro-panel of kc columns (A) or rows (B) from a
 	// matrix with row stride ld that starts at src[0]; see sgemm_generic.go.
 	packAN, packAT, packBN, packBT func(dst, src []float32, ld, kc int)
@@ -35,7 +37,7 @@ type Impl struct {
 // Name returns the implementation's name: "avx2" or "generic".
 func (im *Impl) Name() string { return im.name }
 
-var generic = &Impl{name: "generic", macro: macroGeneric,
+var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8,
 	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric}
 
 // available lists the implementations this machine can run, best first;

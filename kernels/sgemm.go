@@ -227,26 +227,36 @@ func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum 
 			g.im.macro(ws.ap, ws.bp[j*kb*nr:], c, kb, mt, s, ldc, g.alpha, beta, accum)
 		}
 	}
-	if nt < ntAll && mt > 0 { // right edge: rows of full tiles, one partial column tile
-		w := nb - nt*nr
-		g.edge(ws, ws.ap, ws.bp[nt*kb*nr:], ic, mt*mr, jc+nt*nr, w, kb, mt, 1, beta, accum)
+	if w := nb - nt*nr; w > 0 && mt > 0 { // right edge: a partial column of full-height tiles
+		bp := ws.bp[nt*kb*nr:]
+		switch {
+		case w == 8: // straight into C
+			g.im.macro8(ws.ap, bp, g.c[ic*ldc+jc+nt*nr:], kb, mt, 1, ldc, g.alpha, beta, accum)
+		case w < 8:
+			g.edge(ws, g.im.macro8, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, 8, kb, mt, 1, beta, accum)
+		default:
+			g.edge(ws, g.im.macro, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, nr, kb, mt, 1, beta, accum)
+		}
 	}
 	if mt < mtAll { // bottom edge, corner included
 		h := mb - mt*mr
-		g.edge(ws, ws.ap[mt*kb*mr:], ws.bp, ic+mt*mr, h, jc, nb, kb, 1, ntAll, beta, accum)
+		g.edge(ws, g.im.macro, ws.ap[mt*kb*mr:], ws.bp, ic+mt*mr, h, jc, nb, ntAll*nr, kb, 1, ntAll, beta, accum)
 	}
 }
 
-// edge computes the h×w part of C at (i, j) from mt×nt tiles through scratch.
-func (g *gemm) edge(ws *workspace, ap, bp []float32, i, h, j, w, kb, mt, nt int, beta float32, accum bool) {
-	ld := nt * nr
+// macroFunc is the signature of Impl.macro and Impl.macro8.
+type macroFunc = func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
+
+// edge computes the h×w part of C at (i, j) with macro from mt×nt tiles
+// written to scratch with row stride ld.
+func (g *gemm) edge(ws *workspace, macro macroFunc, ap, bp []float32, i, h, j, w, ld, kb, mt, nt int, beta float32, accum bool) {
 	s := ws.scratch[:mt*mr*ld]
 	if accum {
 		for r := 0; r < h; r++ {
 			copy(s[r*ld:r*ld+w], g.c[(i+r)*g.ldc+j:])
 		}
 	}
-	g.im.macro(ap, bp, s, kb, mt, nt, ld, g.alpha, beta, accum)
+	macro(ap, bp, s, kb, mt, nt, ld, g.alpha, beta, accum)
 	for r := 0; r < h; r++ {
 		copy(g.c[(i+r)*g.ldc+j:(i+r)*g.ldc+j+w], s[r*ld:])
 	}

@@ -7,16 +7,32 @@ import "fmt"
 // macroAVX2 wires the assembly macro-kernel sgemmKernel6x16 after checking
 // that every panel and the C tiles lie inside their slices.
 func macroAVX2(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool) {
-	if kc <= 0 || mt <= 0 || nt <= 0 || ldc < nt*nr ||
-		len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || !holds(len(c), mt*mr, nt*nr, ldc) {
+	checkMacro(ap, bp, c, kc, mt, nt, ldc, nt*nr)
+	sgemmKernel6x16(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, alpha, beta, flag(accum))
+}
+
+// macroAVX2x8 wires sgemmKernel6x8, which stores 8 columns of one B panel.
+func macroAVX2x8(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool) {
+	checkMacro(ap, bp, c, kc, mt, nt, ldc, 8)
+	if nt != 1 {
+		panic("kernels: internal error: sgemmKernel6x8 takes one B panel")
+	}
+	sgemmKernel6x8(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, alpha, beta, flag(accum))
+}
+
+func checkMacro(ap, bp, c []float32, kc, mt, nt, ldc, cols int) {
+	if kc <= 0 || mt <= 0 || nt <= 0 || ldc < cols ||
+		len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || !holds(len(c), mt*mr, cols, ldc) {
 		panic(fmt.Sprintf("kernels: internal error: macro-kernel kc=%d mt=%d nt=%d ldc=%d len(ap)=%d len(bp)=%d len(c)=%d",
 			kc, mt, nt, ldc, len(ap), len(bp), len(c)))
 	}
-	acc := 0
-	if accum {
-		acc = 1
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
 	}
-	sgemmKernel6x16(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, alpha, beta, acc)
+	return 0
 }
 
 // The panel packers check that the panel lies inside src and dst, run the

@@ -23,7 +23,8 @@ const (
 func main() {
 	ConstraintExpr("!purego")
 
-	sgemmMacroKernel()
+	sgemmMacroKernel("sgemmKernel6x16", 16)
+	sgemmMacroKernel("sgemmKernel6x8", 8)
 	packKernels()
 	fmaPeak()
 
@@ -42,14 +43,16 @@ func ymm(i int) reg.VecPhysical {
 	}[i]
 }
 
-// sgemmMacroKernel emits sgemmKernel6x16, which multiplies a packed block of
-// A (mt micro-panels of kc×6) by a packed block of B (nt micro-panels of
-// kc×16) and stores every 6×16 tile of C as alpha*acc (+ beta*C when
-// accum != 0). The tiles are walked B-panel outer, A-panel inner, so the B
-// micro-panel stays in L1 while the A block streams from L2.
-func sgemmMacroKernel() {
-	TEXT("sgemmKernel6x16", NOSPLIT, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int)")
-	Doc("sgemmKernel6x16 computes mt×nt full 6×16 tiles of C from packed panels; see sgemm_amd64.go.")
+// sgemmMacroKernel emits a macro-kernel that multiplies a packed block of A
+// (mt micro-panels of kc×6) by a packed block of B (nt micro-panels of
+// kc×16) and stores the first cols (16 or 8) columns of every 6×16 tile of C
+// as alpha*acc (+ beta*C when accum != 0). The tiles are walked B-panel
+// outer, A-panel inner, so the B micro-panel stays in L1 while the A block
+// streams from L2. The 8-column form finishes a right edge of at most 8.
+func sgemmMacroKernel(name string, cols int) {
+	halves := cols / 8
+	TEXT(name, NOSPLIT, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int)")
+	Doc(fmt.Sprintf("%s computes mt×nt full 6×%d tiles of C from packed panels; see sgemm_amd64.go.", name, cols))
 
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())
@@ -61,8 +64,15 @@ func sgemmMacroKernel() {
 	ldc3 := GP64()
 	LEAQ(Mem{Base: ldc, Index: ldc, Scale: 2}, ldc3)
 
-	bB0, bB1 := reg.Y12, reg.Y13
+	bB := []reg.VecPhysical{reg.Y12, reg.Y13}
 	bc0, bc1 := reg.Y14, reg.Y15
+	accs := func(f func(r, h int)) {
+		for r := 0; r < mr; r++ {
+			for h := 0; h < halves; h++ {
+				f(r, h)
+			}
+		}
+	}
 
 	Label("ntloop")
 	ap := GP64()
@@ -73,9 +83,7 @@ func sgemmMacroKernel() {
 	Load(Param("mt"), it)
 
 	Label("mtloop")
-	for i := 0; i < 12; i++ {
-		VXORPS(ymm(i), ymm(i), ymm(i))
-	}
+	accs(func(r, h int) { VXORPS(acc(r, h), acc(r, h), acc(r, h)) })
 	kb := GP64()
 	MOVQ(pb, kb)
 	kk := GP64()
@@ -86,22 +94,26 @@ func sgemmMacroKernel() {
 	LEAQ(Mem{Base: ct, Index: ldc3, Scale: 1}, t)
 	for r := 0; r < mr; r++ {
 		PREFETCHT0(crow(ct, t, ldc, ldc3, r, 0))
-		PREFETCHT0(crow(ct, t, ldc, ldc3, r, 60))
+		if cols == 16 {
+			PREFETCHT0(crow(ct, t, ldc, ldc3, r, 60))
+		}
 	}
 
 	step := func(u int) {
 		bo := u * nr * 4
 		ao := u * mr * 4
-		VMOVUPS(Mem{Base: kb, Disp: bo}, bB0)
-		VMOVUPS(Mem{Base: kb, Disp: bo + 32}, bB1)
+		for h := 0; h < halves; h++ {
+			VMOVUPS(Mem{Base: kb, Disp: bo + 32*h}, bB[h])
+		}
 		for r := 0; r < mr; r++ {
 			bc := bc0
 			if r%2 == 1 {
 				bc = bc1
 			}
 			VBROADCASTSS(Mem{Base: ap, Disp: ao + 4*r}, bc)
-			VFMADD231PS(bB0, bc, acc(r, 0))
-			VFMADD231PS(bB1, bc, acc(r, 1))
+			for h := 0; h < halves; h++ {
+				VFMADD231PS(bB[h], bc, acc(r, h))
+			}
 		}
 	}
 
@@ -130,24 +142,16 @@ func sgemmMacroKernel() {
 	JNE(LabelRef("k1loop"))
 
 	Label("store")
-	VBROADCASTSS(paramAddr("alpha"), bB0)
-	for i := 0; i < 12; i++ {
-		VMULPS(bB0, ymm(i), ymm(i))
-	}
+	VBROADCASTSS(paramAddr("alpha"), bB[0])
+	accs(func(r, h int) { VMULPS(bB[0], acc(r, h), acc(r, h)) })
 	mode := GP64()
 	Load(Param("accum"), mode)
 	TESTQ(mode, mode)
 	JE(LabelRef("overwrite"))
-	VBROADCASTSS(paramAddr("beta"), bB1)
-	for r := 0; r < mr; r++ {
-		VFMADD231PS(crow(ct, t, ldc, ldc3, r, 0), bB1, acc(r, 0))
-		VFMADD231PS(crow(ct, t, ldc, ldc3, r, 32), bB1, acc(r, 1))
-	}
+	VBROADCASTSS(paramAddr("beta"), bB[1])
+	accs(func(r, h int) { VFMADD231PS(crow(ct, t, ldc, ldc3, r, 32*h), bB[1], acc(r, h)) })
 	Label("overwrite")
-	for r := 0; r < mr; r++ {
-		VMOVUPS(acc(r, 0), crow(ct, t, ldc, ldc3, r, 0))
-		VMOVUPS(acc(r, 1), crow(ct, t, ldc, ldc3, r, 32))
-	}
+	accs(func(r, h int) { VMOVUPS(acc(r, h), crow(ct, t, ldc, ldc3, r, 32*h)) })
 
 	// Next A micro-panel: ap already points past this one.
 	LEAQ(Mem{Base: ct, Index: ldc, Scale: 4}, ct)
@@ -157,7 +161,7 @@ func sgemmMacroKernel() {
 
 	// Next B micro-panel: kb points past the one just used.
 	MOVQ(kb, pb)
-	ADDQ(U8(nr*4), pc)
+	ADDQ(U8(cols*4), pc)
 	DECQ(nt)
 	JNE(LabelRef("ntloop"))
 
