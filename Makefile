@@ -1,9 +1,10 @@
 # gofma: make generate · test · bench · check (check is what CI runs).
 GO ?= go
 BENCH_COUNT ?= 10
-BENCH_FILTER ?= .
-# OpenBLAS joins the benchmarks when its header is installed (Debian: libopenblas-dev).
-OPENBLAS_TAG := $(shell test -f /usr/include/x86_64-linux-gnu/cblas.h -o -f /usr/include/cblas.h && echo -tags openblas)
+BENCH_RUN ?= .
+BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@latest
+# The OpenBLAS baseline needs cgo and libopenblas (Debian: apt-get install libopenblas-dev).
+BENCH_TAGS ?= $(shell pkg-config --exists openblas 2>/dev/null && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo openblas)
 
 .PHONY: generate test bench check check-generated check-asm
 
@@ -14,9 +15,13 @@ test:
 	$(GO) test ./...
 
 bench:
-	mkdir -p bench/out
-	$(GO) test $(OPENBLAS_TAG) -run XXX -bench '$(BENCH_FILTER)' -count $(BENCH_COUNT) -timeout 0 ./bench | tee bench/out/bench.txt
-	$(GO) run golang.org/x/perf/cmd/benchstat@latest -col /impl bench/out/bench.txt
+	@mkdir -p bench/out
+	@echo "$(GO) test -tags '$(BENCH_TAGS)' -bench '$(BENCH_RUN)' -count $(BENCH_COUNT) ./bench > bench/out/bench.txt"
+	@{ $(GO) test -tags '$(BENCH_TAGS)' -run '^$$' -bench '$(BENCH_RUN)' -count $(BENCH_COUNT) -timeout 0 ./bench; \
+	   echo $$? > bench/out/.status; } | tee bench/out/bench.txt
+	@exit $$(cat bench/out/.status)
+	$(BENCHSTAT) -filter '.name:Sgemm .unit:GFLOP/s' -table .config,/threads -row /shape -col /impl bench/out/bench.txt
+	$(BENCHSTAT) -filter '.name:Peak' -row /threads bench/out/bench.txt
 
 # check-generated fails when the avo output is not what `make generate` writes.
 check-generated:
@@ -36,5 +41,5 @@ check: check-generated check-asm
 	$(GO) test -tags purego ./...
 	GOFMA_KERNELS=generic $(GO) test ./kernels
 	$(GO) test -race -short ./...
-	$(GO) test $(OPENBLAS_TAG) -run . ./bench
+	$(GO) test -tags '$(BENCH_TAGS)' -run . ./bench
 	$(GO) test -run XXX -bench . -benchtime 1x ./kernels

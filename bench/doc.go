@@ -1,0 +1,20 @@
+// Package bench compares gofma's kernels with other implementations of the
+// same operations on the shapes the reference workload runs: gofma's own
+// implementations (impl=avx2, impl=generic), gonum's pure-Go BLAS
+// (impl=gonum) and, with the build tag openblas (cgo and libopenblas-dev),
+// OpenBLAS (impl=openblas).
+//
+// It is a benchmark package: the code lives in its tests, and the non-test
+// files hold only the shape table and the wrappers that give every
+// implementation kernels.Sgemm's signature, so that one loop can run them all
+// side by side in one process. Run it with
+//
+//	go test -run XXX -bench . -count 10 ./bench > bench.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench.txt
+//
+// Benchmarks are named BenchmarkSgemm/shape=NAME/impl=IMPL/threads=N and
+// report GFLOP/s (2·m·n·k per operation); BenchmarkPeak/threads=N reports the
+// machine's FMA peak from kernels.MeasurePeak, to judge a kernel against. The
+// machines are shared and noisy: compare implementations within one run, as
+// ratios, and quote medians (benchstat does both).
+package bench
