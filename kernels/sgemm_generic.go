@@ -75,6 +75,7 @@ func block3x2(a, b []float32, kc, r, j int, acc []float32) {
 	acc[nr], acc[nr+1] = c10, c11
 	acc[2*nr], acc[2*nr+1] = c20, c21
 }
+
 // packANGeneric packs a micro-panel of op(A) = A: dst[p*mr+r] = src[r*ld+p]
 // for r < mr, p < kc.
 func packANGeneric(dst, src []float32, ld, kc int) {
