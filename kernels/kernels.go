@@ -29,9 +29,10 @@ type Impl struct {
 	macro func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
 	// macro8 is macro storing only the first 8 columns of each tile.
 	macro8 func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
-	// Packers of one full micro-panel of kc columns (A) or rows (B) from a
-	// matrix with row stride ld that starts at src[0]; see sgemm_generic.go.
-	packAN, packAT, packBN, packBT func(dst, src []float32, ld, kc int)
+	// Packers of n consecutive full micro-panels of kc columns (A) or rows
+	// (B) of a matrix with row stride ld that starts at src[0]; see
+	// sgemm_generic.go.
+	packAN, packAT, packBN, packBT func(dst, src []float32, ld, kc, n int)
 }
 
 // Name returns the implementation's name: "avx2" or "generic".

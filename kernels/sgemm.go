@@ -202,14 +202,19 @@ func (g *gemm) region(i0, i1, j0, j1 int) {
 
 // balance splits total into the fewest blocks of at most maxBlock and
 // returns a block size, a multiple of unit, that makes them about equal, so
-// no block is a sliver. maxBlock must be a multiple of unit.
+// that no block is a sliver. maxBlock must be a multiple of unit.
 func balance(total, maxBlock, unit int) int {
-	if total <= 0 {
-		return unit
+	if total <= maxBlock {
+		return (total + unit - 1) / unit * unit
 	}
-	blocks := (total + maxBlock - 1) / maxBlock
-	size := (total + blocks - 1) / blocks
-	return (size + unit - 1) / unit * unit
+	// Rounding the size up to unit can leave a sliver for the last block;
+	// then one more block makes them even.
+	for blocks := (total + maxBlock - 1) / maxBlock; ; blocks++ {
+		size := ((total+blocks-1)/blocks + unit - 1) / unit * unit
+		if last := total - (blocks-1)*size; size <= maxBlock && last > size/2 {
+			return size
+		}
+	}
 }
 
 // block runs the macro-kernel over one packed mb×kb block of A and kb×nb
@@ -267,24 +272,24 @@ func (g *gemm) edge(ws *workspace, macro macroFunc, ap, bp []float32, i, h, j, w
 // rows past mb zero.
 func (g *gemm) packA(dst []float32, i0, mb, p0, kb int) {
 	a, lda := g.a, g.lda
-	for t := 0; t*mr < mb; t++ {
-		d := dst[t*kb*mr : (t+1)*kb*mr]
-		rows := min(mr, mb-t*mr)
-		i := i0 + t*mr
-		switch {
-		case rows == mr && g.transA:
-			g.im.packAT(d, a[p0*lda+i:], lda, kb)
-		case rows == mr:
-			g.im.packAN(d, a[i*lda+p0:], lda, kb)
-		default: // zero-padded edge panel
-			clear(d)
-			for r := 0; r < rows; r++ {
-				for p := 0; p < kb; p++ {
-					if g.transA {
-						d[p*mr+r] = a[(p0+p)*lda+i+r]
-					} else {
-						d[p*mr+r] = a[(i+r)*lda+p0+p]
-					}
+	full := mb / mr
+	if full > 0 {
+		if g.transA {
+			g.im.packAT(dst, a[p0*lda+i0:], lda, kb, full)
+		} else {
+			g.im.packAN(dst, a[i0*lda+p0:], lda, kb, full)
+		}
+	}
+	if rows := mb - full*mr; rows > 0 { // zero-padded edge panel
+		d := dst[full*kb*mr : (full+1)*kb*mr]
+		clear(d)
+		i := i0 + full*mr
+		for r := 0; r < rows; r++ {
+			for p := 0; p < kb; p++ {
+				if g.transA {
+					d[p*mr+r] = a[(p0+p)*lda+i+r]
+				} else {
+					d[p*mr+r] = a[(i+r)*lda+p0+p]
 				}
 			}
 		}
@@ -296,24 +301,24 @@ func (g *gemm) packA(dst []float32, i0, mb, p0, kb int) {
 // with the columns past nb zero.
 func (g *gemm) packB(dst []float32, p0, kb, j0, nb int) {
 	b, ldb := g.b, g.ldb
-	for t := 0; t*nr < nb; t++ {
-		d := dst[t*kb*nr : (t+1)*kb*nr]
-		cols := min(nr, nb-t*nr)
-		j := j0 + t*nr
-		switch {
-		case cols == nr && g.transB:
-			g.im.packBT(d, b[j*ldb+p0:], ldb, kb)
-		case cols == nr:
-			g.im.packBN(d, b[p0*ldb+j:], ldb, kb)
-		default: // zero-padded edge panel
-			clear(d)
-			for jj := 0; jj < cols; jj++ {
-				for p := 0; p < kb; p++ {
-					if g.transB {
-						d[p*nr+jj] = b[(j+jj)*ldb+p0+p]
-					} else {
-						d[p*nr+jj] = b[(p0+p)*ldb+j+jj]
-					}
+	full := nb / nr
+	if full > 0 {
+		if g.transB {
+			g.im.packBT(dst, b[j0*ldb+p0:], ldb, kb, full)
+		} else {
+			g.im.packBN(dst, b[p0*ldb+j0:], ldb, kb, full)
+		}
+	}
+	if cols := nb - full*nr; cols > 0 { // zero-padded edge panel
+		d := dst[full*kb*nr : (full+1)*kb*nr]
+		clear(d)
+		j := j0 + full*nr
+		for jj := 0; jj < cols; jj++ {
+			for p := 0; p < kb; p++ {
+				if g.transB {
+					d[p*nr+jj] = b[(j+jj)*ldb+p0+p]
+				} else {
+					d[p*nr+jj] = b[(p0+p)*ldb+j+jj]
 				}
 			}
 		}

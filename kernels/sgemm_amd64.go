@@ -35,55 +35,53 @@ func flag(b bool) int {
 	return 0
 }
 
-// The panel packers check that the panel lies inside src and dst, run the
-// assembly on the columns it handles and the Go twin on the rest.
+// The panel packers check that the panels lie inside src and dst, then run
+// the assembly (with the Go twin on columns it does not handle).
 
-func checkPanel(dst, src []float32, rows, cols, ld, kc, dstLen int) {
-	if kc < 0 || ld < cols || len(dst) < dstLen || !holds(len(src), rows, cols, ld) {
-		panic(fmt.Sprintf("kernels: internal error: panel rows=%d cols=%d ld=%d kc=%d len(dst)=%d len(src)=%d",
-			rows, cols, ld, kc, len(dst), len(src)))
+func checkPanels(dst, src []float32, rows, cols, ld, dstLen int) {
+	if rows <= 0 || cols <= 0 || ld < cols || len(dst) < dstLen || !holds(len(src), rows, cols, ld) {
+		panic(fmt.Sprintf("kernels: internal error: packing rows=%d cols=%d ld=%d len(dst)=%d (need %d) len(src)=%d",
+			rows, cols, ld, len(dst), dstLen, len(src)))
 	}
 }
 
-func packANAVX2(dst, src []float32, ld, kc int) {
-	checkPanel(dst, src, mr, kc, ld, kc, kc*mr)
+func packANAVX2(dst, src []float32, ld, kc, n int) {
+	checkPanels(dst, src, n*mr, kc, ld, n*kc*mr)
 	k8 := kc &^ 7
-	if k8 > 0 {
-		packA6(&dst[0], &src[0], ld, k8)
-	}
-	if k8 < kc {
+	for t := 0; t < n; t++ {
+		d, s := dst[t*kc*mr:], src[t*mr*ld:]
+		if k8 > 0 {
+			packA6(&d[0], &s[0], ld, k8)
+		}
 		for r := 0; r < mr; r++ {
 			for p := k8; p < kc; p++ {
-				dst[p*mr+r] = src[r*ld+p]
+				d[p*mr+r] = s[r*ld+p]
 			}
 		}
 	}
 }
 
-func packATAVX2(dst, src []float32, ld, kc int) {
-	checkPanel(dst, src, kc, mr, ld, kc, kc*mr)
-	if kc > 0 {
-		packA6T(&dst[0], &src[0], ld, kc)
-	}
+func packATAVX2(dst, src []float32, ld, kc, n int) {
+	checkPanels(dst, src, kc, n*mr, ld, n*kc*mr)
+	packA6T(&dst[0], &src[0], ld, kc, n)
 }
 
-func packBNAVX2(dst, src []float32, ld, kc int) {
-	checkPanel(dst, src, kc, nr, ld, kc, kc*nr)
-	if kc > 0 {
-		packB16(&dst[0], &src[0], ld, kc)
-	}
+func packBNAVX2(dst, src []float32, ld, kc, n int) {
+	checkPanels(dst, src, kc, n*nr, ld, n*kc*nr)
+	packB16(&dst[0], &src[0], ld, kc, n)
 }
 
-func packBTAVX2(dst, src []float32, ld, kc int) {
-	checkPanel(dst, src, nr, kc, ld, kc, kc*nr)
+func packBTAVX2(dst, src []float32, ld, kc, n int) {
+	checkPanels(dst, src, n*nr, kc, ld, n*kc*nr)
 	k8 := kc &^ 7
-	if k8 > 0 {
-		packBT16(&dst[0], &src[0], ld, k8)
-	}
-	if k8 < kc {
+	for t := 0; t < n; t++ {
+		d, s := dst[t*kc*nr:], src[t*nr*ld:]
+		if k8 > 0 {
+			packBT16(&d[0], &s[0], ld, k8)
+		}
 		for j := 0; j < nr; j++ {
 			for p := k8; p < kc; p++ {
-				dst[p*nr+j] = src[j*ld+p]
+				d[p*nr+j] = s[j*ld+p]
 			}
 		}
 	}

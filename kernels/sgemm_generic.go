@@ -76,53 +76,61 @@ func block3x2(a, b []float32, kc, r, j int, acc []float32) {
 	acc[2*nr], acc[2*nr+1] = c20, c21
 }
 
-// packANGeneric packs a micro-panel of op(A) = A: dst[p*mr+r] = src[r*ld+p]
-// for r < mr, p < kc.
-func packANGeneric(dst, src []float32, ld, kc int) {
-	r0 := src[0*ld : 0*ld+kc]
-	r1 := src[1*ld : 1*ld+kc]
-	r2 := src[2*ld : 2*ld+kc]
-	r3 := src[3*ld : 3*ld+kc]
-	r4 := src[4*ld : 4*ld+kc]
-	r5 := src[5*ld : 5*ld+kc]
-	dst = dst[:kc*mr]
-	for p := range r0 {
-		d := dst[p*mr : p*mr+mr : p*mr+mr]
-		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+// packANGeneric packs n micro-panels of op(A) = A:
+// dst[t*kc*mr + p*mr + r] = src[(t*mr+r)*ld + p] for r < mr, p < kc.
+func packANGeneric(dst, src []float32, ld, kc, n int) {
+	for t := 0; t < n; t++ {
+		d := dst[t*kc*mr : (t+1)*kc*mr]
+		s := src[t*mr*ld:]
+		r0 := s[0*ld : 0*ld+kc]
+		r1 := s[1*ld : 1*ld+kc]
+		r2 := s[2*ld : 2*ld+kc]
+		r3 := s[3*ld : 3*ld+kc]
+		r4 := s[4*ld : 4*ld+kc]
+		r5 := s[5*ld : 5*ld+kc]
+		for p := range r0 {
+			dd := d[p*mr : p*mr+mr : p*mr+mr]
+			dd[0], dd[1], dd[2], dd[3], dd[4], dd[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
 	}
 }
 
-// packATGeneric packs a micro-panel of op(A) = Aᵀ: dst[p*mr+r] = src[p*ld+r].
-func packATGeneric(dst, src []float32, ld, kc int) {
-	dst = dst[:kc*mr]
+// packATGeneric packs n micro-panels of op(A) = Aᵀ:
+// dst[t*kc*mr + p*mr + r] = src[p*ld + t*mr + r], row by row of src.
+func packATGeneric(dst, src []float32, ld, kc, n int) {
+	dst = dst[:n*kc*mr]
 	for p := 0; p < kc; p++ {
-		s := src[p*ld : p*ld+mr : p*ld+mr]
-		d := dst[p*mr : p*mr+mr : p*mr+mr]
-		d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+		row := src[p*ld : p*ld+n*mr]
+		for t := 0; t < n; t++ {
+			s := row[t*mr : t*mr+mr : t*mr+mr]
+			d := dst[t*kc*mr+p*mr : t*kc*mr+p*mr+mr : t*kc*mr+p*mr+mr]
+			d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+		}
 	}
 }
 
-// packBNGeneric packs a micro-panel of op(B) = B: dst[p*nr+j] = src[p*ld+j]
-// for p < kc, j < nr.
-func packBNGeneric(dst, src []float32, ld, kc int) {
-	dst = dst[:kc*nr]
+// packBNGeneric packs n micro-panels of op(B) = B:
+// dst[t*kc*nr + p*nr + j] = src[p*ld + t*nr + j], row by row of src.
+func packBNGeneric(dst, src []float32, ld, kc, n int) {
+	dst = dst[:n*kc*nr]
 	for p := 0; p < kc; p++ {
-		s := src[p*ld : p*ld+nr : p*ld+nr]
-		d := dst[p*nr : p*nr+nr : p*nr+nr]
-		d0, d1 := d[:8:8], d[8:16:16]
-		s0, s1 := s[:8:8], s[8:16:16]
-		d0[0], d0[1], d0[2], d0[3], d0[4], d0[5], d0[6], d0[7] = s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], s0[6], s0[7]
-		d1[0], d1[1], d1[2], d1[3], d1[4], d1[5], d1[6], d1[7] = s1[0], s1[1], s1[2], s1[3], s1[4], s1[5], s1[6], s1[7]
+		row := src[p*ld : p*ld+n*nr]
+		for t := 0; t < n; t++ {
+			copy(dst[t*kc*nr+p*nr:t*kc*nr+p*nr+nr], row[t*nr:])
+		}
 	}
 }
 
-// packBTGeneric packs a micro-panel of op(B) = Bᵀ: dst[p*nr+j] = src[j*ld+p].
-func packBTGeneric(dst, src []float32, ld, kc int) {
-	dst = dst[:kc*nr]
-	for j := 0; j < nr; j++ {
-		s := src[j*ld : j*ld+kc]
-		for p, v := range s {
-			dst[p*nr+j] = v
+// packBTGeneric packs n micro-panels of op(B) = Bᵀ:
+// dst[t*kc*nr + p*nr + j] = src[(t*nr+j)*ld + p].
+func packBTGeneric(dst, src []float32, ld, kc, n int) {
+	for t := 0; t < n; t++ {
+		d := dst[t*kc*nr : (t+1)*kc*nr]
+		for j := 0; j < nr; j++ {
+			s := src[(t*nr+j)*ld : (t*nr+j)*ld+kc]
+			for p, v := range s {
+				d[p*nr+j] = v
+			}
 		}
 	}
 }

@@ -485,45 +485,67 @@ pbt_loop:
 	VZEROUPPER
 	RET
 
-// func packB16(dst *float32, src *float32, ld int, kc int)
+// func packB16(dst *float32, src *float32, ld int, kc int, nt int)
 // Requires: AVX
-TEXT ·packB16(SB), NOSPLIT, $0-32
+TEXT ·packB16(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ ld+16(FP), DX
 	MOVQ kc+24(FP), BX
 	SHLQ $0x02, DX
+	MOVQ BX, SI
+	SHLQ $0x06, SI
 
-pb_loop:
-	VMOVUPS (CX), Y0
-	VMOVUPS 32(CX), Y1
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, 32(AX)
+pb_row:
+	MOVQ CX, DI
+	MOVQ AX, R8
+	MOVQ nt+32(FP), R9
+
+pb_panel:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	ADDQ    $0x40, DI
+	ADDQ    SI, R8
+	DECQ    R9
+	JNE     pb_panel
 	ADDQ    DX, CX
 	ADDQ    $0x40, AX
 	DECQ    BX
-	JNE     pb_loop
+	JNE     pb_row
 	VZEROUPPER
 	RET
 
-// func packA6T(dst *float32, src *float32, ld int, kc int)
+// func packA6T(dst *float32, src *float32, ld int, kc int, mt int)
 // Requires: AVX
-TEXT ·packA6T(SB), NOSPLIT, $0-32
+TEXT ·packA6T(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ ld+16(FP), DX
 	MOVQ kc+24(FP), BX
 	SHLQ $0x02, DX
+	LEAQ (BX)(BX*2), SI
+	SHLQ $0x03, SI
 
-pat_loop:
-	VMOVUPS (CX), X0
-	VMOVQ   16(CX), X1
-	VMOVUPS X0, (AX)
-	VMOVQ   X1, 16(AX)
+pat_row:
+	MOVQ CX, DI
+	MOVQ AX, R8
+	MOVQ mt+32(FP), R9
+
+pat_panel:
+	VMOVUPS (DI), X0
+	VMOVQ   16(DI), X1
+	VMOVUPS X0, (R8)
+	VMOVQ   X1, 16(R8)
+	ADDQ    $0x18, DI
+	ADDQ    SI, R8
+	DECQ    R9
+	JNE     pat_panel
 	ADDQ    DX, CX
 	ADDQ    $0x18, AX
 	DECQ    BX
-	JNE     pat_loop
+	JNE     pat_row
 	RET
 
 // func packA6(dst *float32, src *float32, ld int, kc int)

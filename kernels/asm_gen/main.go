@@ -197,48 +197,74 @@ func packKernels() {
 	packANormal()
 }
 
-// packBCopy emits packB16: dst[p*16+j] = src[p*ld+j] for p < kc, j < 16,
-// the micro-panel of op(B) = B.
+// packBCopy emits packB16: for nt micro-panels of op(B) = B it sets
+// dst[t*kc*16 + p*16 + j] = src[p*ld + t*16 + j], p < kc, j < 16. It walks
+// the source row by row, so reads stream through memory in order.
 func packBCopy() {
-	TEXT("packB16", NOSPLIT, "func(dst, src *float32, ld, kc int)")
-	Doc("packB16 copies kc rows of 16 floats (row stride ld) into a contiguous kc×16 micro-panel.")
+	TEXT("packB16", NOSPLIT, "func(dst, src *float32, ld, kc, nt int)")
+	Doc("packB16 packs nt 16-column micro-panels of kc rows (row stride ld), reading each row once, in order.")
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	ld := Load(Param("ld"), GP64())
 	kc := Load(Param("kc"), GP64())
 	SHLQ(U8(2), ld)
-	Label("pb_loop")
-	VMOVUPS(Mem{Base: src}, reg.Y0)
-	VMOVUPS(Mem{Base: src, Disp: 32}, reg.Y1)
-	VMOVUPS(reg.Y0, Mem{Base: dst})
-	VMOVUPS(reg.Y1, Mem{Base: dst, Disp: 32})
+	stride := GP64() // bytes between panels in dst
+	MOVQ(kc, stride)
+	SHLQ(U8(6), stride)
+	Label("pb_row")
+	s, d, t := GP64(), GP64(), GP64()
+	MOVQ(src, s)
+	MOVQ(dst, d)
+	Load(Param("nt"), t)
+	Label("pb_panel")
+	VMOVUPS(Mem{Base: s}, reg.Y0)
+	VMOVUPS(Mem{Base: s, Disp: 32}, reg.Y1)
+	VMOVUPS(reg.Y0, Mem{Base: d})
+	VMOVUPS(reg.Y1, Mem{Base: d, Disp: 32})
+	ADDQ(U8(nr*4), s)
+	ADDQ(stride, d)
+	DECQ(t)
+	JNE(LabelRef("pb_panel"))
 	ADDQ(ld, src)
 	ADDQ(U8(nr*4), dst)
 	DECQ(kc)
-	JNE(LabelRef("pb_loop"))
+	JNE(LabelRef("pb_row"))
 	VZEROUPPER()
 	RET()
 }
 
-// packATrans emits packA6T: dst[p*6+r] = src[p*ld+r] for p < kc, r < 6,
-// the micro-panel of op(A) = Aᵀ.
+// packATrans emits packA6T: for mt micro-panels of op(A) = Aᵀ it sets
+// dst[t*kc*6 + p*6 + r] = src[p*ld + t*6 + r], p < kc, r < 6, reading each
+// source row once, in order.
 func packATrans() {
-	TEXT("packA6T", NOSPLIT, "func(dst, src *float32, ld, kc int)")
-	Doc("packA6T copies kc rows of 6 floats (row stride ld) into a contiguous kc×6 micro-panel.")
+	TEXT("packA6T", NOSPLIT, "func(dst, src *float32, ld, kc, mt int)")
+	Doc("packA6T packs mt 6-row micro-panels of op(A) = Aᵀ from kc rows of A (row stride ld), reading each row once, in order.")
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	ld := Load(Param("ld"), GP64())
 	kc := Load(Param("kc"), GP64())
 	SHLQ(U8(2), ld)
-	Label("pat_loop")
-	VMOVUPS(Mem{Base: src}, reg.X0)
-	VMOVQ(Mem{Base: src, Disp: 16}, reg.X1)
-	VMOVUPS(reg.X0, Mem{Base: dst})
-	VMOVQ(reg.X1, Mem{Base: dst, Disp: 16})
+	stride := GP64() // kc*24 bytes between panels in dst
+	LEAQ(Mem{Base: kc, Index: kc, Scale: 2}, stride)
+	SHLQ(U8(3), stride)
+	Label("pat_row")
+	s, d, t := GP64(), GP64(), GP64()
+	MOVQ(src, s)
+	MOVQ(dst, d)
+	Load(Param("mt"), t)
+	Label("pat_panel")
+	VMOVUPS(Mem{Base: s}, reg.X0)
+	VMOVQ(Mem{Base: s, Disp: 16}, reg.X1)
+	VMOVUPS(reg.X0, Mem{Base: d})
+	VMOVQ(reg.X1, Mem{Base: d, Disp: 16})
+	ADDQ(U8(mr*4), s)
+	ADDQ(stride, d)
+	DECQ(t)
+	JNE(LabelRef("pat_panel"))
 	ADDQ(ld, src)
 	ADDQ(U8(mr*4), dst)
 	DECQ(kc)
-	JNE(LabelRef("pat_loop"))
+	JNE(LabelRef("pat_row"))
 	RET()
 }
 
