@@ -1,0 +1,142 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// The assembly building blocks of Sgemm against their Go twins, on every
+// tail length of kc and around the 8-wide steps of the transposing packers,
+// with guard bands after every destination. Packing only moves values, so
+// the results must be bitwise equal; the macro-kernels must agree within
+// float32 rounding of sums of kc products.
+
+const guardWord = float32(-7777)
+
+var twinKCs = append(seq(0, 33), 63, 64, 65, 127, 128, 129, 255, 256, 257)
+
+func seq(lo, hi int) []int {
+	var s []int
+	for i := lo; i <= hi; i++ {
+		s = append(s, i)
+	}
+	return s
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// guarded returns a slice of n elements followed by guardLen guard words.
+func guarded(n int) (s, all []float32) {
+	all = make([]float32, n+guardLen)
+	for i := n; i < len(all); i++ {
+		all[i] = guardWord
+	}
+	return all[:n], all
+}
+
+func checkGuard(t *testing.T, all []float32, n int, what string) {
+	t.Helper()
+	for i := n; i < len(all); i++ {
+		if all[i] != guardWord {
+			t.Fatalf("%s wrote past its end at +%d", what, i-n)
+		}
+	}
+}
+
+func TestPackersMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	type packer struct {
+		name       string
+		asm, twin  func(dst, src []float32, ld, kc, n int)
+		rows, cols func(kc, n int) int // source extent
+		panel      int
+	}
+	for _, im := range Impls() {
+		if im == generic {
+			continue
+		}
+		packers := []packer{
+			{"AN", im.packAN, generic.packAN, func(kc, n int) int { return n * mr }, func(kc, n int) int { return kc }, mr},
+			{"AT", im.packAT, generic.packAT, func(kc, n int) int { return kc }, func(kc, n int) int { return n * mr }, mr},
+			{"BN", im.packBN, generic.packBN, func(kc, n int) int { return kc }, func(kc, n int) int { return n * nr }, nr},
+			{"BT", im.packBT, generic.packBT, func(kc, n int) int { return n * nr }, func(kc, n int) int { return kc }, nr},
+		}
+		for _, p := range packers {
+			t.Run(fmt.Sprintf("impl=%s/pack%s", im.Name(), p.name), func(t *testing.T) {
+				for _, kc := range twinKCs[1:] {
+					for _, n := range []int{1, 2, 3} {
+						rows, cols := p.rows(kc, n), p.cols(kc, n)
+						ld := cols + 3
+						src := randSlice(rng, (rows-1)*ld+cols)
+						size := n * kc * p.panel
+						want := make([]float32, size)
+						p.twin(want, src, ld, kc, n)
+						got, all := guarded(size)
+						p.asm(got, slices.Clip(src), ld, kc, n)
+						checkGuard(t, all, size, "pack"+p.name)
+						if !slices.Equal(got, want) {
+							t.Fatalf("kc=%d n=%d: assembly and Go packing differ", kc, n)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestMacroKernelsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, im := range Impls() {
+		if im == generic {
+			continue
+		}
+		for _, v := range []struct {
+			name      string
+			asm, twin macroFunc
+			cols      int
+		}{{"macro", im.macro, generic.macro, nr}, {"macro8", im.macro8, generic.macro8, 8}} {
+			t.Run(fmt.Sprintf("impl=%s/%s", im.Name(), v.name), func(t *testing.T) {
+				for _, kc := range twinKCs[1:] {
+					for _, mt := range []int{1, 2, 5} {
+						nt := 1
+						if v.cols == nr {
+							nt = 1 + kc%3
+						}
+						ap := randSlice(rng, mt*kc*mr)
+						bp := randSlice(rng, nt*kc*nr)
+						ldc := nt*v.cols + 2
+						size := (mt*mr-1)*ldc + nt*v.cols
+						c0 := randSlice(rng, size)
+						for _, accum := range []bool{false, true} {
+							want := slices.Clone(c0)
+							v.twin(ap, bp, want, kc, mt, nt, ldc, 0.5, -1.5, accum)
+							got, all := guarded(size)
+							copy(got, c0)
+							v.asm(ap, bp, got, kc, mt, nt, ldc, 0.5, -1.5, accum)
+							checkGuard(t, all, size, v.name)
+							for i := range got {
+								if i%ldc >= nt*v.cols { // padding between rows stays
+									if got[i] != c0[i] {
+										t.Fatalf("kc=%d mt=%d: wrote padding at %d", kc, mt, i)
+									}
+									continue
+								}
+								if d := float64(got[i] - want[i]); d > 1e-4*float64(kc+1) || d < -1e-4*float64(kc+1) {
+									t.Fatalf("kc=%d mt=%d nt=%d accum=%t: c[%d] = %v, Go twin %v", kc, mt, nt, accum, i, got[i], want[i])
+								}
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
