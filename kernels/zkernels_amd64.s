@@ -382,7 +382,7 @@ overwrite:
 	RET
 
 // func packBT16(dst *float32, src *float32, ld int, kc int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·packBT16(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
@@ -393,16 +393,28 @@ TEXT ·packBT16(SB), NOSPLIT, $0-32
 	LEAQ (CX)(DX*4), DI
 	LEAQ (DI)(DX*4), R8
 	LEAQ (R8)(DX*4), R9
+	LEAQ (R9)(DX*4), R10
+	LEAQ (R10)(DX*4), R11
+	LEAQ (R11)(DX*4), R12
+	LEAQ (R12)(DX*4), R13
 
 pbt_loop:
 	VMOVUPS    (CX), Y0
+	PREFETCHT0 (R10)
 	VMOVUPS    (CX)(DX*1), Y1
+	PREFETCHT0 (R10)(DX*1)
 	VMOVUPS    (CX)(DX*2), Y2
+	PREFETCHT0 (R10)(DX*2)
 	VMOVUPS    (CX)(SI*1), Y3
+	PREFETCHT0 (R10)(SI*1)
 	VMOVUPS    (DI), Y4
+	PREFETCHT0 (R11)
 	VMOVUPS    (DI)(DX*1), Y5
+	PREFETCHT0 (R11)(DX*1)
 	VMOVUPS    (DI)(DX*2), Y6
+	PREFETCHT0 (R11)(DX*2)
 	VMOVUPS    (DI)(SI*1), Y7
+	PREFETCHT0 (R11)(SI*1)
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y9
 	VUNPCKLPS  Y3, Y2, Y10
@@ -436,13 +448,21 @@ pbt_loop:
 	VMOVUPS    Y14, 384(AX)
 	VMOVUPS    Y15, 448(AX)
 	VMOVUPS    (R8), Y0
+	PREFETCHT0 (R12)
 	VMOVUPS    (R8)(DX*1), Y1
+	PREFETCHT0 (R12)(DX*1)
 	VMOVUPS    (R8)(DX*2), Y2
+	PREFETCHT0 (R12)(DX*2)
 	VMOVUPS    (R8)(SI*1), Y3
+	PREFETCHT0 (R12)(SI*1)
 	VMOVUPS    (R9), Y4
+	PREFETCHT0 (R13)
 	VMOVUPS    (R9)(DX*1), Y5
+	PREFETCHT0 (R13)(DX*1)
 	VMOVUPS    (R9)(DX*2), Y6
+	PREFETCHT0 (R13)(DX*2)
 	VMOVUPS    (R9)(SI*1), Y7
+	PREFETCHT0 (R13)(SI*1)
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y9
 	VUNPCKLPS  Y3, Y2, Y10
@@ -479,6 +499,10 @@ pbt_loop:
 	ADDQ       $0x20, DI
 	ADDQ       $0x20, R8
 	ADDQ       $0x20, R9
+	ADDQ       $0x20, R10
+	ADDQ       $0x20, R11
+	ADDQ       $0x20, R12
+	ADDQ       $0x20, R13
 	ADDQ       $0x00000200, AX
 	SUBQ       $0x08, BX
 	JNE        pbt_loop
@@ -486,70 +510,74 @@ pbt_loop:
 	RET
 
 // func packB16(dst *float32, src *float32, ld int, kc int, nt int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·packB16(SB), NOSPLIT, $0-40
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ ld+16(FP), DX
-	MOVQ kc+24(FP), BX
-	SHLQ $0x02, DX
-	MOVQ BX, SI
-	SHLQ $0x06, SI
+	MOVQ   dst+0(FP), AX
+	MOVQ   src+8(FP), CX
+	MOVQ   ld+16(FP), DX
+	MOVQ   kc+24(FP), BX
+	SHLQ   $0x02, DX
+	MOVQ   BX, SI
+	SHLQ   $0x06, SI
+	IMUL3Q $0x00000004, DX, DI
 
 pb_row:
-	MOVQ CX, DI
-	MOVQ AX, R8
-	MOVQ nt+32(FP), R9
+	MOVQ CX, R8
+	MOVQ AX, R9
+	MOVQ nt+32(FP), R10
 
 pb_panel:
-	VMOVUPS (DI), Y0
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y0, (R8)
-	VMOVUPS Y1, 32(R8)
-	ADDQ    $0x40, DI
-	ADDQ    SI, R8
-	DECQ    R9
-	JNE     pb_panel
-	ADDQ    DX, CX
-	ADDQ    $0x40, AX
-	DECQ    BX
-	JNE     pb_row
+	PREFETCHT0 (R8)(DI*1)
+	VMOVUPS    (R8), Y0
+	VMOVUPS    32(R8), Y1
+	VMOVUPS    Y0, (R9)
+	VMOVUPS    Y1, 32(R9)
+	ADDQ       $0x40, R8
+	ADDQ       SI, R9
+	DECQ       R10
+	JNE        pb_panel
+	ADDQ       DX, CX
+	ADDQ       $0x40, AX
+	DECQ       BX
+	JNE        pb_row
 	VZEROUPPER
 	RET
 
 // func packA6T(dst *float32, src *float32, ld int, kc int, mt int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·packA6T(SB), NOSPLIT, $0-40
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ ld+16(FP), DX
-	MOVQ kc+24(FP), BX
-	SHLQ $0x02, DX
-	LEAQ (BX)(BX*2), SI
-	SHLQ $0x03, SI
+	MOVQ   dst+0(FP), AX
+	MOVQ   src+8(FP), CX
+	MOVQ   ld+16(FP), DX
+	MOVQ   kc+24(FP), BX
+	SHLQ   $0x02, DX
+	LEAQ   (BX)(BX*2), SI
+	SHLQ   $0x03, SI
+	IMUL3Q $0x00000004, DX, DI
 
 pat_row:
-	MOVQ CX, DI
-	MOVQ AX, R8
-	MOVQ mt+32(FP), R9
+	MOVQ CX, R8
+	MOVQ AX, R9
+	MOVQ mt+32(FP), R10
 
 pat_panel:
-	VMOVUPS (DI), X0
-	VMOVQ   16(DI), X1
-	VMOVUPS X0, (R8)
-	VMOVQ   X1, 16(R8)
-	ADDQ    $0x18, DI
-	ADDQ    SI, R8
-	DECQ    R9
-	JNE     pat_panel
-	ADDQ    DX, CX
-	ADDQ    $0x18, AX
-	DECQ    BX
-	JNE     pat_row
+	PREFETCHT0 (R8)(DI*1)
+	VMOVUPS    (R8), X0
+	VMOVQ      16(R8), X1
+	VMOVUPS    X0, (R9)
+	VMOVQ      X1, 16(R9)
+	ADDQ       $0x18, R8
+	ADDQ       SI, R9
+	DECQ       R10
+	JNE        pat_panel
+	ADDQ       DX, CX
+	ADDQ       $0x18, AX
+	DECQ       BX
+	JNE        pat_row
 	RET
 
 // func packA6(dst *float32, src *float32, ld int, kc int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·packA6(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
@@ -558,14 +586,24 @@ TEXT ·packA6(SB), NOSPLIT, $0-32
 	SHLQ $0x02, DX
 	LEAQ (DX)(DX*2), SI
 	ADDQ CX, SI
+	LEAQ (SI)(DX*2), DI
+	ADDQ DX, DI
+	LEAQ (DI)(DX*2), R8
+	ADDQ DX, R8
 
 pan_loop:
 	VMOVUPS      (CX), Y0
+	PREFETCHT0   (DI)
 	VMOVUPS      (CX)(DX*1), Y1
+	PREFETCHT0   (DI)(DX*1)
 	VMOVUPS      (CX)(DX*2), Y2
+	PREFETCHT0   (DI)(DX*2)
 	VMOVUPS      (SI), Y3
+	PREFETCHT0   (R8)
 	VMOVUPS      (SI)(DX*1), Y4
+	PREFETCHT0   (R8)(DX*1)
 	VMOVUPS      (SI)(DX*2), Y5
+	PREFETCHT0   (R8)(DX*2)
 	VMOVAPS      Y4, Y6
 	VMOVAPS      Y5, Y7
 	VUNPCKLPS    Y1, Y0, Y8
@@ -604,6 +642,8 @@ pan_loop:
 	VMOVQ        X0, 184(AX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	ADDQ         $0x20, R8
 	ADDQ         $0xc0, AX
 	SUBQ         $0x08, BX
 	JNE          pan_loop

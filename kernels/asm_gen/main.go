@@ -189,6 +189,9 @@ func crow(ct, t, ldc, ldc3 reg.Register, r, off int) Mem {
 	panic(fmt.Sprint("bad row ", r))
 }
 
+// pfRows is how many rows ahead the row-copying packers prefetch.
+const pfRows = 4
+
 // packKernels emits the packing routines whose Go versions measured too slow.
 func packKernels() {
 	packBTrans()
@@ -211,12 +214,15 @@ func packBCopy() {
 	stride := GP64() // bytes between panels in dst
 	MOVQ(kc, stride)
 	SHLQ(U8(6), stride)
+	ahead := GP64() // prefetch distance: pfRows rows
+	IMUL3Q(U32(pfRows), ld, ahead)
 	Label("pb_row")
 	s, d, t := GP64(), GP64(), GP64()
 	MOVQ(src, s)
 	MOVQ(dst, d)
 	Load(Param("nt"), t)
 	Label("pb_panel")
+	PREFETCHT0(Mem{Base: s, Index: ahead, Scale: 1})
 	VMOVUPS(Mem{Base: s}, reg.Y0)
 	VMOVUPS(Mem{Base: s, Disp: 32}, reg.Y1)
 	VMOVUPS(reg.Y0, Mem{Base: d})
@@ -247,12 +253,15 @@ func packATrans() {
 	stride := GP64() // kc*24 bytes between panels in dst
 	LEAQ(Mem{Base: kc, Index: kc, Scale: 2}, stride)
 	SHLQ(U8(3), stride)
+	ahead := GP64() // prefetch distance: pfRows rows
+	IMUL3Q(U32(pfRows), ld, ahead)
 	Label("pat_row")
 	s, d, t := GP64(), GP64(), GP64()
 	MOVQ(src, s)
 	MOVQ(dst, d)
 	Load(Param("mt"), t)
 	Label("pat_panel")
+	PREFETCHT0(Mem{Base: s, Index: ahead, Scale: 1})
 	VMOVUPS(Mem{Base: s}, reg.X0)
 	VMOVQ(Mem{Base: s, Disp: 16}, reg.X1)
 	VMOVUPS(reg.X0, Mem{Base: d})
@@ -282,13 +291,27 @@ func packANormal() {
 	s3 := GP64()
 	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, s3)
 	ADDQ(src, s3)
+	n6, n9 := GP64(), GP64() // rows 6 and 9: the next panel
+	LEAQ(Mem{Base: s3, Index: ld, Scale: 2}, n6)
+	ADDQ(ld, n6)
+	LEAQ(Mem{Base: n6, Index: ld, Scale: 2}, n9)
+	ADDQ(ld, n9)
 	Label("pan_loop")
-	VMOVUPS(Mem{Base: src}, reg.Y0)
-	VMOVUPS(Mem{Base: src, Index: ld, Scale: 1}, reg.Y1)
-	VMOVUPS(Mem{Base: src, Index: ld, Scale: 2}, reg.Y2)
-	VMOVUPS(Mem{Base: s3}, reg.Y3)
-	VMOVUPS(Mem{Base: s3, Index: ld, Scale: 1}, reg.Y4)
-	VMOVUPS(Mem{Base: s3, Index: ld, Scale: 2}, reg.Y5)
+	rows := []Mem{
+		{Base: src}, {Base: src, Index: ld, Scale: 1}, {Base: src, Index: ld, Scale: 2},
+		{Base: s3}, {Base: s3, Index: ld, Scale: 1}, {Base: s3, Index: ld, Scale: 2},
+	}
+	for r, m := range rows {
+		VMOVUPS(m, ymm(r))
+		// The same columns of the next panel's rows (the caller packs
+		// panels in order): short row segments of 6 rows are too many
+		// streams for the hardware prefetcher. Prefetches never fault.
+		m.Base = n6
+		if r >= 3 {
+			m.Base = n9
+		}
+		PREFETCHT0(m)
+	}
 	VMOVAPS(reg.Y4, reg.Y6)
 	VMOVAPS(reg.Y5, reg.Y7)
 	transpose8x8()
@@ -303,6 +326,8 @@ func packANormal() {
 	VMOVQ(reg.X0, Mem{Base: dst, Disp: 7*mr*4 + 16})
 	ADDQ(U8(32), src)
 	ADDQ(U8(32), s3)
+	ADDQ(U8(32), n6)
+	ADDQ(U8(32), n9)
 	ADDQ(U8(8*mr*4), dst)
 	SUBQ(U8(8), kc)
 	JNE(LabelRef("pan_loop"))
@@ -332,6 +357,12 @@ func packBTrans() {
 	LEAQ(Mem{Base: s4, Index: ld, Scale: 4}, s8)
 	s12 := GP64()
 	LEAQ(Mem{Base: s8, Index: ld, Scale: 4}, s12)
+	// Rows 16, 20, 24, 28: the next panel, for prefetching.
+	next := []reg.GPVirtual{GP64(), GP64(), GP64(), GP64()}
+	LEAQ(Mem{Base: s12, Index: ld, Scale: 4}, next[0])
+	for i := 1; i < 4; i++ {
+		LEAQ(Mem{Base: next[i-1], Index: ld, Scale: 4}, next[i])
+	}
 
 	row := func(base0, base4 reg.Register, r int) Mem {
 		b := base0
@@ -356,9 +387,14 @@ func packBTrans() {
 		if half == 1 {
 			b0, b4 = s8, s12
 		}
-		// Load an 8×8 block: 8 rows, 8 consecutive p.
+		// Load an 8×8 block: 8 rows, 8 consecutive p, and prefetch the same
+		// columns of the next panel's rows (16 short row segments are too
+		// many streams for the hardware prefetcher).
 		for r := 0; r < 8; r++ {
-			VMOVUPS(row(b0, b4, r), ymm(r))
+			m := row(b0, b4, r)
+			VMOVUPS(m, ymm(r))
+			m.Base = next[half*2+r/4]
+			PREFETCHT0(m)
 		}
 		transpose8x8()
 		// Row p of the block (Y8+p after transpose) goes to dst[p*16 + half*8].
@@ -370,6 +406,9 @@ func packBTrans() {
 	ADDQ(U8(32), s4)
 	ADDQ(U8(32), s8)
 	ADDQ(U8(32), s12)
+	for _, r := range next {
+		ADDQ(U8(32), r)
+	}
 	ADDQ(U32(8*nr*4), dst)
 	SUBQ(U8(8), kc)
 	JNE(LabelRef("pbt_loop"))
