@@ -53,7 +53,6 @@ mtloop:
 	JL         k1
 
 k4loop:
-	PREFETCHT0   384(R9)
 	VMOVUPS      (R12), Y12
 	VMOVUPS      32(R12), Y13
 	VBROADCASTSS (R9), Y14
@@ -262,7 +261,6 @@ mtloop:
 	JL         k1
 
 k4loop:
-	PREFETCHT0   384(R9)
 	VMOVUPS      (R12), Y12
 	VBROADCASTSS (R9), Y14
 	VFMADD231PS  Y12, Y14, Y0

@@ -121,7 +121,6 @@ func sgemmMacroKernel(name string, cols int) {
 	CMPQ(kk, U8(unroll))
 	JL(LabelRef("k1"))
 	Label("k4loop")
-	PREFETCHT0(Mem{Base: ap, Disp: 384})
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
