@@ -133,13 +133,35 @@ type workspace struct {
 	scratch []float32 // edge tiles: max(mcBlock×nr, mr×ncBlock)
 }
 
-var workspaces = sync.Pool{New: func() any {
+// workspaces keeps the workspaces between calls. Not a sync.Pool: that is
+// emptied at every GC, and re-faulting a megabyte of fresh pages costs more
+// than a small product. It holds at most one workspace per thread that ever
+// ran at once.
+var workspaces struct {
+	sync.Mutex
+	free []*workspace
+}
+
+func getWorkspace() *workspace {
+	workspaces.Lock()
+	defer workspaces.Unlock()
+	if n := len(workspaces.free); n > 0 {
+		ws := workspaces.free[n-1]
+		workspaces.free = workspaces.free[:n-1]
+		return ws
+	}
 	return &workspace{
 		ap:      make([]float32, mcBlock*kcBlock),
 		bp:      make([]float32, kcBlock*ncBlock),
 		scratch: make([]float32, max(mcBlock*nr, mr*ncBlock)),
 	}
-}}
+}
+
+func putWorkspace(ws *workspace) {
+	workspaces.Lock()
+	workspaces.free = append(workspaces.free, ws)
+	workspaces.Unlock()
+}
 
 // minFlopsPerThread is the least work (multiply-adds) worth a thread.
 const minFlopsPerThread = 1 << 21
@@ -177,8 +199,8 @@ func (g *gemm) run(m, n int) {
 
 // region computes rows [i0,i1) and columns [j0,j1) of C on one thread.
 func (g *gemm) region(i0, i1, j0, j1 int) {
-	ws := workspaces.Get().(*workspace)
-	defer workspaces.Put(ws)
+	ws := getWorkspace()
+	defer putWorkspace(ws)
 	nc := balance(j1-j0, ncBlock, nr)
 	kc := balance(g.k, kcBlock, 8)
 	mc := balance(i1-i0, mcBlock, mr)
