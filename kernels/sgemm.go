@@ -290,57 +290,42 @@ func (g *gemm) edge(ws *workspace, macro macroFunc, ap, bp []float32, i, h, j, w
 }
 
 // packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) into mr-row
-// micro-panels: dst[t*kb*mr + p*mr + r] = op(A)[i0+t*mr+r][p0+p], with the
-// rows past mb zero.
+// micro-panels: dst[t*kb*mr + p*mr + r] = op(A)[i0+t*mr+r][p0+p].
 func (g *gemm) packA(dst []float32, i0, mb, p0, kb int) {
-	a, lda := g.a, g.lda
-	full := mb / mr
-	if full > 0 {
-		if g.transA {
-			g.im.packAT(dst, a[p0*lda+i0:], lda, kb, full)
-		} else {
-			g.im.packAN(dst, a[i0*lda+p0:], lda, kb, full)
-		}
-	}
-	if rows := mb - full*mr; rows > 0 { // zero-padded edge panel
-		d := dst[full*kb*mr : (full+1)*kb*mr]
-		clear(d)
-		i := i0 + full*mr
-		for r := 0; r < rows; r++ {
-			for p := 0; p < kb; p++ {
-				if g.transA {
-					d[p*mr+r] = a[(p0+p)*lda+i+r]
-				} else {
-					d[p*mr+r] = a[(i+r)*lda+p0+p]
-				}
-			}
-		}
-	}
+	packPanels(dst, g.a, g.lda, g.transA, i0, mb, p0, kb, mr, g.im.packAN, g.im.packAT)
 }
 
 // packB packs rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into
-// nr-column micro-panels: dst[t*kb*nr + p*nr + j] = op(B)[p0+p][j0+t*nr+j],
-// with the columns past nb zero.
+// nr-column micro-panels: dst[t*kb*nr + p*nr + j] = op(B)[p0+p][j0+t*nr+j].
+// These are the mr-row panels of op(B)ᵀ, whose rows are B's rows when
+// transB and its columns otherwise.
 func (g *gemm) packB(dst []float32, p0, kb, j0, nb int) {
-	b, ldb := g.b, g.ldb
-	full := nb / nr
+	packPanels(dst, g.b, g.ldb, !g.transB, j0, nb, p0, kb, nr, g.im.packBT, g.im.packBN)
+}
+
+// packPanels packs rows [i0, i0+rows) and columns [p0, p0+kb) of the matrix
+// M[i][p] = x[i*ld+p] (x[p*ld+i] when trans) into w-row micro-panels,
+// dst[t*kb*w + p*w + r] = M[i0+t*w+r][p0+p], with the rows past the end of
+// the last panel zero. packN and packT pack full panels of either layout.
+func packPanels(dst, x []float32, ld int, trans bool, i0, rows, p0, kb, w int, packN, packT func(dst, src []float32, ld, kc, n int)) {
+	full := rows / w
 	if full > 0 {
-		if g.transB {
-			g.im.packBT(dst, b[j0*ldb+p0:], ldb, kb, full)
+		if trans {
+			packT(dst, x[p0*ld+i0:], ld, kb, full)
 		} else {
-			g.im.packBN(dst, b[p0*ldb+j0:], ldb, kb, full)
+			packN(dst, x[i0*ld+p0:], ld, kb, full)
 		}
 	}
-	if cols := nb - full*nr; cols > 0 { // zero-padded edge panel
-		d := dst[full*kb*nr : (full+1)*kb*nr]
+	if edge := rows - full*w; edge > 0 {
+		d := dst[full*kb*w : (full+1)*kb*w]
 		clear(d)
-		j := j0 + full*nr
-		for jj := 0; jj < cols; jj++ {
+		i := i0 + full*w
+		for r := 0; r < edge; r++ {
 			for p := 0; p < kb; p++ {
-				if g.transB {
-					d[p*nr+jj] = b[(j+jj)*ldb+p0+p]
+				if trans {
+					d[p*w+r] = x[(p0+p)*ld+i+r]
 				} else {
-					d[p*nr+jj] = b[(p0+p)*ldb+j+jj]
+					d[p*w+r] = x[(i+r)*ld+p0+p]
 				}
 			}
 		}

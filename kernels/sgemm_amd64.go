@@ -46,19 +46,7 @@ func checkPanels(dst, src []float32, rows, cols, ld, dstLen int) {
 }
 
 func packANAVX2(dst, src []float32, ld, kc, n int) {
-	checkPanels(dst, src, n*mr, kc, ld, n*kc*mr)
-	k8 := kc &^ 7
-	for t := 0; t < n; t++ {
-		d, s := dst[t*kc*mr:], src[t*mr*ld:]
-		if k8 > 0 {
-			packA6(&d[0], &s[0], ld, k8)
-		}
-		for r := 0; r < mr; r++ {
-			for p := k8; p < kc; p++ {
-				d[p*mr+r] = s[r*ld+p]
-			}
-		}
-	}
+	packTransposing(dst, src, ld, kc, n, mr, packA6)
 }
 
 func packATAVX2(dst, src []float32, ld, kc, n int) {
@@ -72,16 +60,23 @@ func packBNAVX2(dst, src []float32, ld, kc, n int) {
 }
 
 func packBTAVX2(dst, src []float32, ld, kc, n int) {
-	checkPanels(dst, src, n*nr, kc, ld, n*kc*nr)
+	packTransposing(dst, src, ld, kc, n, nr, packBT16)
+}
+
+// packTransposing packs n w-row panels, dst[t*kc*w + p*w + r] =
+// src[(t*w+r)*ld + p], with asm on the first kc&^7 columns of each panel and
+// Go on the rest.
+func packTransposing(dst, src []float32, ld, kc, n, w int, asm func(dst, src *float32, ld, kc int)) {
+	checkPanels(dst, src, n*w, kc, ld, n*kc*w)
 	k8 := kc &^ 7
 	for t := 0; t < n; t++ {
-		d, s := dst[t*kc*nr:], src[t*nr*ld:]
+		d, s := dst[t*kc*w:], src[t*w*ld:]
 		if k8 > 0 {
-			packBT16(&d[0], &s[0], ld, k8)
+			asm(&d[0], &s[0], ld, k8)
 		}
-		for j := 0; j < nr; j++ {
+		for r := 0; r < w; r++ {
 			for p := k8; p < kc; p++ {
-				d[p*nr+j] = s[j*ld+p]
+				d[p*w+r] = s[r*ld+p]
 			}
 		}
 	}

@@ -507,7 +507,7 @@ pbt_loop:
 	VZEROUPPER
 	RET
 
-// func packB16(dst *float32, src *float32, ld int, kc int, nt int)
+// func packB16(dst *float32, src *float32, ld int, kc int, n int)
 // Requires: AVX, MMX+
 TEXT ·packB16(SB), NOSPLIT, $0-40
 	MOVQ   dst+0(FP), AX
@@ -515,16 +515,15 @@ TEXT ·packB16(SB), NOSPLIT, $0-40
 	MOVQ   ld+16(FP), DX
 	MOVQ   kc+24(FP), BX
 	SHLQ   $0x02, DX
-	MOVQ   BX, SI
-	SHLQ   $0x06, SI
+	IMUL3Q $0x00000040, BX, SI
 	IMUL3Q $0x00000004, DX, DI
 
-pb_row:
+row:
 	MOVQ CX, R8
 	MOVQ AX, R9
-	MOVQ nt+32(FP), R10
+	MOVQ n+32(FP), R10
 
-pb_panel:
+panel:
 	PREFETCHT0 (R8)(DI*1)
 	VMOVUPS    (R8), Y0
 	VMOVUPS    32(R8), Y1
@@ -533,15 +532,15 @@ pb_panel:
 	ADDQ       $0x40, R8
 	ADDQ       SI, R9
 	DECQ       R10
-	JNE        pb_panel
+	JNE        panel
 	ADDQ       DX, CX
 	ADDQ       $0x40, AX
 	DECQ       BX
-	JNE        pb_row
+	JNE        row
 	VZEROUPPER
 	RET
 
-// func packA6T(dst *float32, src *float32, ld int, kc int, mt int)
+// func packA6T(dst *float32, src *float32, ld int, kc int, n int)
 // Requires: AVX, MMX+
 TEXT ·packA6T(SB), NOSPLIT, $0-40
 	MOVQ   dst+0(FP), AX
@@ -549,16 +548,15 @@ TEXT ·packA6T(SB), NOSPLIT, $0-40
 	MOVQ   ld+16(FP), DX
 	MOVQ   kc+24(FP), BX
 	SHLQ   $0x02, DX
-	LEAQ   (BX)(BX*2), SI
-	SHLQ   $0x03, SI
+	IMUL3Q $0x00000018, BX, SI
 	IMUL3Q $0x00000004, DX, DI
 
-pat_row:
+row:
 	MOVQ CX, R8
 	MOVQ AX, R9
-	MOVQ mt+32(FP), R10
+	MOVQ n+32(FP), R10
 
-pat_panel:
+panel:
 	PREFETCHT0 (R8)(DI*1)
 	VMOVUPS    (R8), X0
 	VMOVQ      16(R8), X1
@@ -567,11 +565,12 @@ pat_panel:
 	ADDQ       $0x18, R8
 	ADDQ       SI, R9
 	DECQ       R10
-	JNE        pat_panel
+	JNE        panel
 	ADDQ       DX, CX
 	ADDQ       $0x18, AX
 	DECQ       BX
-	JNE        pat_row
+	JNE        row
+	VZEROUPPER
 	RET
 
 // func packA6(dst *float32, src *float32, ld int, kc int)

@@ -194,85 +194,54 @@ const pfRows = 4
 // packKernels emits the packing routines whose Go versions measured too slow.
 func packKernels() {
 	packBTrans()
-	packBCopy()
-	packATrans()
+	packRows("packB16", nr)
+	packRows("packA6T", mr)
 	packANormal()
 }
 
-// packBCopy emits packB16: for nt micro-panels of op(B) = B it sets
-// dst[t*kc*16 + p*16 + j] = src[p*ld + t*16 + j], p < kc, j < 16. It walks
-// the source row by row, so reads stream through memory in order.
-func packBCopy() {
-	TEXT("packB16", NOSPLIT, "func(dst, src *float32, ld, kc, nt int)")
-	Doc("packB16 packs nt 16-column micro-panels of kc rows (row stride ld), reading each row once, in order.")
+// packRows emits a packer of n micro-panels w (16 or 6) floats wide from
+// whole rows: dst[t*kc*w + p*w + j] = src[p*ld + t*w + j], p < kc, j < w.
+// It walks the source row by row, so reads stream through memory in order;
+// packB16 packs op(B) = B, packA6T op(A) = Aᵀ.
+func packRows(name string, w int) {
+	TEXT(name, NOSPLIT, "func(dst, src *float32, ld, kc, n int)")
+	Doc(fmt.Sprintf("%s packs n %d-wide micro-panels of kc rows (row stride ld), reading each row once, in order.", name, w))
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	ld := Load(Param("ld"), GP64())
 	kc := Load(Param("kc"), GP64())
 	SHLQ(U8(2), ld)
-	stride := GP64() // bytes between panels in dst
-	MOVQ(kc, stride)
-	SHLQ(U8(6), stride)
+	stride := GP64() // kc*w*4 bytes between panels in dst
+	IMUL3Q(U32(w*4), kc, stride)
 	ahead := GP64() // prefetch distance: pfRows rows
 	IMUL3Q(U32(pfRows), ld, ahead)
-	Label("pb_row")
+	Label("row")
 	s, d, t := GP64(), GP64(), GP64()
 	MOVQ(src, s)
 	MOVQ(dst, d)
-	Load(Param("nt"), t)
-	Label("pb_panel")
+	Load(Param("n"), t)
+	Label("panel")
 	PREFETCHT0(Mem{Base: s, Index: ahead, Scale: 1})
-	VMOVUPS(Mem{Base: s}, reg.Y0)
-	VMOVUPS(Mem{Base: s, Disp: 32}, reg.Y1)
-	VMOVUPS(reg.Y0, Mem{Base: d})
-	VMOVUPS(reg.Y1, Mem{Base: d, Disp: 32})
-	ADDQ(U8(nr*4), s)
+	if w == nr {
+		VMOVUPS(Mem{Base: s}, reg.Y0)
+		VMOVUPS(Mem{Base: s, Disp: 32}, reg.Y1)
+		VMOVUPS(reg.Y0, Mem{Base: d})
+		VMOVUPS(reg.Y1, Mem{Base: d, Disp: 32})
+	} else { // 6 = 4 + 2
+		VMOVUPS(Mem{Base: s}, reg.X0)
+		VMOVQ(Mem{Base: s, Disp: 16}, reg.X1)
+		VMOVUPS(reg.X0, Mem{Base: d})
+		VMOVQ(reg.X1, Mem{Base: d, Disp: 16})
+	}
+	ADDQ(U8(w*4), s)
 	ADDQ(stride, d)
 	DECQ(t)
-	JNE(LabelRef("pb_panel"))
+	JNE(LabelRef("panel"))
 	ADDQ(ld, src)
-	ADDQ(U8(nr*4), dst)
+	ADDQ(U8(w*4), dst)
 	DECQ(kc)
-	JNE(LabelRef("pb_row"))
+	JNE(LabelRef("row"))
 	VZEROUPPER()
-	RET()
-}
-
-// packATrans emits packA6T: for mt micro-panels of op(A) = Aᵀ it sets
-// dst[t*kc*6 + p*6 + r] = src[p*ld + t*6 + r], p < kc, r < 6, reading each
-// source row once, in order.
-func packATrans() {
-	TEXT("packA6T", NOSPLIT, "func(dst, src *float32, ld, kc, mt int)")
-	Doc("packA6T packs mt 6-row micro-panels of op(A) = Aᵀ from kc rows of A (row stride ld), reading each row once, in order.")
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	ld := Load(Param("ld"), GP64())
-	kc := Load(Param("kc"), GP64())
-	SHLQ(U8(2), ld)
-	stride := GP64() // kc*24 bytes between panels in dst
-	LEAQ(Mem{Base: kc, Index: kc, Scale: 2}, stride)
-	SHLQ(U8(3), stride)
-	ahead := GP64() // prefetch distance: pfRows rows
-	IMUL3Q(U32(pfRows), ld, ahead)
-	Label("pat_row")
-	s, d, t := GP64(), GP64(), GP64()
-	MOVQ(src, s)
-	MOVQ(dst, d)
-	Load(Param("mt"), t)
-	Label("pat_panel")
-	PREFETCHT0(Mem{Base: s, Index: ahead, Scale: 1})
-	VMOVUPS(Mem{Base: s}, reg.X0)
-	VMOVQ(Mem{Base: s, Disp: 16}, reg.X1)
-	VMOVUPS(reg.X0, Mem{Base: d})
-	VMOVQ(reg.X1, Mem{Base: d, Disp: 16})
-	ADDQ(U8(mr*4), s)
-	ADDQ(stride, d)
-	DECQ(t)
-	JNE(LabelRef("pat_panel"))
-	ADDQ(ld, src)
-	ADDQ(U8(mr*4), dst)
-	DECQ(kc)
-	JNE(LabelRef("pat_row"))
 	RET()
 }
 
