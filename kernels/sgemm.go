@@ -226,17 +226,20 @@ func (g *gemm) region(i0, i1, j0, j1 int) {
 // returns a block size, a multiple of unit, that makes them about equal, so
 // that no block is a sliver. maxBlock must be a multiple of unit.
 func balance(total, maxBlock, unit int) int {
+	roundUp := func(x int) int { return (x + unit - 1) / unit * unit }
 	if total <= maxBlock {
-		return (total + unit - 1) / unit * unit
+		return roundUp(total)
 	}
 	// Rounding the size up to unit can leave a sliver for the last block;
-	// then one more block makes them even.
-	for blocks := (total + maxBlock - 1) / maxBlock; ; blocks++ {
-		size := ((total+blocks-1)/blocks + unit - 1) / unit * unit
+	// one or two more blocks usually make them even. Else keep the sliver.
+	first := (total + maxBlock - 1) / maxBlock
+	for blocks := first; blocks < first+4; blocks++ {
+		size := roundUp((total + blocks - 1) / blocks)
 		if last := total - (blocks-1)*size; size <= maxBlock && last > size/2 {
 			return size
 		}
 	}
+	return min(maxBlock, roundUp((total+first-1)/first))
 }
 
 // block runs the macro-kernel over one packed mb×kb block of A and kb×nb

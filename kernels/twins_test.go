@@ -140,3 +140,20 @@ func TestMacroKernelsMatchGo(t *testing.T) {
 		}
 	}
 }
+
+// TestBalance checks the block sizes the driver splits dimensions into: a
+// multiple of the unit, never above the bound, covering the total.
+func TestBalance(t *testing.T) {
+	for _, bu := range [][2]int{{kcBlock, 8}, {mcBlock, mr}, {ncBlock, nr}, {16, 16}, {32, 8}} {
+		maxBlock, unit := bu[0], bu[1]
+		for total := 1; total <= 20000; total++ {
+			size := balance(total, maxBlock, unit)
+			if size <= 0 || size%unit != 0 || (size > maxBlock && total > maxBlock) {
+				t.Fatalf("balance(%d, %d, %d) = %d", total, maxBlock, unit, size)
+			}
+		}
+	}
+	if got := balance(11272, 256, 8); got != 240 {
+		t.Errorf("balance(11272, 256, 8) = %d, want 240 (47 even blocks, not 44 of 256 and one of 8)", got)
+	}
+}
