@@ -57,16 +57,16 @@ func Threads() int {
 	return t
 }
 
-// parallel runs f(0) … f(n-1) on up to n threads of the pool and returns
-// when all have finished.
-func parallel(n int, f func(i int)) {
+// parallel runs f(0) … f(n-1) on up to threads threads (the caller's and
+// pool workers) and returns when all have finished.
+func parallel(n, threads int, f func(i int)) {
 	if n <= 1 {
 		if n == 1 {
 			f(0)
 		}
 		return
 	}
-	helpers := min(n, Threads()) - 1
+	helpers := min(n, threads) - 1
 	ch := ensureWorkers(helpers)
 	j := &job{f: f, n: int64(n)}
 	j.done.Add(n)

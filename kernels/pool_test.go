@@ -37,7 +37,7 @@ func checkOnce(t *testing.T, what string, counts []atomic.Int32) {
 	}
 }
 
-// TestParallelRunsEachIndexOnce checks that parallel(n, f) has run every
+// TestParallelRunsEachIndexOnce checks that parallel(n, threads, f) has run every
 // f(i), i < n, exactly once when it returns, for any thread count.
 func TestParallelRunsEachIndexOnce(t *testing.T) {
 	for _, threads := range []int{1, 2, 3, 8} {
@@ -45,7 +45,7 @@ func TestParallelRunsEachIndexOnce(t *testing.T) {
 		for _, n := range []int{0, 1, 2, 3, 5, 16, 100, 1000} {
 			counts := make([]atomic.Int32, n)
 			within(t, "parallel", func() {
-				parallel(n, func(i int) { counts[i].Add(1) })
+				parallel(n, Threads(), func(i int) { counts[i].Add(1) })
 			})
 			checkOnce(t, "parallel", counts)
 		}
@@ -59,9 +59,9 @@ func TestParallelNested(t *testing.T) {
 	const n = 6
 	counts := make([]atomic.Int32, n*n*n)
 	within(t, "nested parallel", func() {
-		parallel(n, func(i int) {
-			parallel(n, func(j int) {
-				parallel(n, func(k int) { counts[(i*n+j)*n+k].Add(1) })
+		parallel(n, Threads(), func(i int) {
+			parallel(n, Threads(), func(j int) {
+				parallel(n, Threads(), func(k int) { counts[(i*n+j)*n+k].Add(1) })
 			})
 		})
 	})
@@ -81,7 +81,7 @@ func TestParallelConcurrent(t *testing.T) {
 				defer wg.Done()
 				for r := 0; r < reps; r++ {
 					base := (g*reps + r) * n
-					parallel(n, func(i int) { counts[base+i].Add(1) })
+					parallel(n, Threads(), func(i int) { counts[base+i].Add(1) })
 				}
 			}()
 		}
@@ -100,7 +100,7 @@ func TestParallelBusyPool(t *testing.T) {
 	blocked := make(chan struct{})
 	go func() {
 		defer close(blocked)
-		parallel(2, func(int) {
+		parallel(2, Threads(), func(int) {
 			started <- struct{}{}
 			<-release
 		})
@@ -108,7 +108,7 @@ func TestParallelBusyPool(t *testing.T) {
 	<-started // at least one index of the blocking job is running
 	counts := make([]atomic.Int32, 50)
 	within(t, "parallel beside a blocked job", func() {
-		parallel(len(counts), func(i int) { counts[i].Add(1) })
+		parallel(len(counts), Threads(), func(i int) { counts[i].Add(1) })
 	})
 	checkOnce(t, "parallel beside a blocked job", counts)
 	close(release)

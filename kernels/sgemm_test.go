@@ -350,6 +350,7 @@ func TestSgemmThreadsBitwise(t *testing.T) {
 		{197, 1000, 300},
 		{1000, 37, parallelK(1000, 37, 7, 300)},
 		{29, ncBlock + nr + 3, parallelK(29, ncBlock+nr+3, 7, 9)},
+		{4*chunkLen + 5, 13, parallelK(4*chunkLen+5, 13, 7, 5)}, // several chunks per thread
 	}
 	combos := transposeCombos
 	if testing.Short() {
