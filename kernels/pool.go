@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The worker pool: persistent goroutines that help with parallel jobs. A
@@ -88,11 +89,39 @@ func ensureWorkers(n int) chan *job {
 		pool.jobs = make(chan *job, 256)
 	}
 	for ; pool.workers < n; pool.workers++ {
-		go func(ch chan *job) {
-			for j := range ch {
-				j.help()
-			}
-		}(pool.jobs)
+		go worker(pool.jobs)
 	}
 	return pool.jobs
+}
+
+// spinTime is how long a worker polls for the next job before it blocks.
+// Waking a blocked thread took 90 µs (median) on the 2-vCPU development VM,
+// against 1 µs for a polling one: longer than the gaps between the kernels
+// of a training step. Polling costs at most this much CPU after each job.
+const spinTime = time.Millisecond
+
+func worker(ch chan *job) {
+	for {
+		var j *job
+		select {
+		case j = <-ch:
+		default:
+			j = poll(ch)
+		}
+		j.help()
+	}
+}
+
+// poll waits for a job, spinning for spinTime, then blocking.
+func poll(ch chan *job) *job {
+	deadline := time.Now().Add(spinTime)
+	for time.Now().Before(deadline) {
+		select {
+		case j := <-ch:
+			return j
+		default:
+			runtime.Gosched()
+		}
+	}
+	return <-ch
 }

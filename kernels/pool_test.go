@@ -171,3 +171,26 @@ func TestThreadsFollowsGOMAXPROCS(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParallelHandoff measures how long a job waits for a pool worker
+// to start on it when jobs come back to back, as in a training step.
+func BenchmarkParallelHandoff(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs GOMAXPROCS >= 2")
+	}
+	var wait time.Duration
+	for b.Loop() {
+		var started time.Duration
+		t0 := time.Now()
+		parallel(2, 2, func(i int) {
+			if i == 1 {
+				started = time.Since(t0)
+				return
+			}
+			for time.Since(t0) < 20*time.Microsecond { // the caller's share
+			}
+		})
+		wait += started
+	}
+	b.ReportMetric(float64(wait.Nanoseconds())/float64(b.N)/1e3, "µs-wait/op")
+}
