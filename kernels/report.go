@@ -10,17 +10,17 @@ import (
 // Report describes what runs: the implementation, why it was chosen, and the
 // CPU it runs on.
 type Report struct {
-	Impl    string // implementation the package-level functions use
-	Reason  string // why the best available implementation is what it is
-	Avail   []string
-	CPU     string // brand string
-	AVX2    bool
-	FMA3    bool
-	L1D     int // bytes per core; -1 if unknown
-	L2      int // bytes per core; -1 if unknown
-	L3      int // bytes; -1 if unknown
-	Cores   int // logical cores
-	Threads int // threads the kernels use
+	Impl    string   // implementation the package-level functions use
+	Reason  string   // why the default is what it is (CPU features, GOFMA_KERNELS, build)
+	Avail   []string // implementations this machine can run, best first
+	CPU     string   // brand string
+	AVX2    bool     // the CPU (and OS) run AVX2
+	FMA3    bool     // the CPU runs FMA3
+	L1D     int      // bytes per core; -1 if unknown
+	L2      int      // bytes per core; -1 if unknown
+	L3      int      // bytes; -1 if unknown
+	Cores   int      // logical cores
+	Threads int      // threads the kernels use
 }
 
 // Info returns the report for this process now.
