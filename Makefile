@@ -26,7 +26,8 @@ bench:
 # check-generated fails when the avo output is not what `make generate` writes.
 check-generated:
 	$(GO) generate ./kernels
-	git diff --exit-code -- kernels/
+	@git diff --exit-code -- kernels/ && test -z "$$(git status --porcelain -- kernels/)" || \
+		(git status --short -- kernels/; echo "generated files differ from main: run make generate and commit"; exit 1)
 
 # check-asm fails when an assembly file names a register that exists only with AVX-512.
 check-asm:

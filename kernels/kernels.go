@@ -33,13 +33,17 @@ type Impl struct {
 	// (B) of a matrix with row stride ld that starts at src[0]; see
 	// sgemm_generic.go.
 	packAN, packAT, packBN, packBT func(dst, src []float32, ld, kc, n int)
+
+	act actKernels // activation.go
+	vec vecKernels // vector.go
 }
 
 // Name returns the implementation's name: "avx2" or "generic".
 func (im *Impl) Name() string { return im.name }
 
 var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8,
-	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric}
+	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric,
+	act: genericAct, vec: genericVec}
 
 // available lists the implementations this machine can run, best first;
 // set at init by the platform files.

@@ -1,12 +1,15 @@
 // Command asm_gen writes the AVX2/FMA assembly of package kernels with avo.
 //
-// Run it through `make generate` (or `go generate ./kernels`); it writes
-// ../zsgemm_amd64.s and ../zstubs_amd64.go. Vector registers are assigned by
-// hand: avo's allocator may hand out Y16–Y31, which exist only with AVX-512.
+// Run it through `make generate` (or `go generate ./kernels`); it writes one
+// ../zFAMILY_amd64.s and ../zFAMILY_stubs_amd64.go per family. Vector
+// registers are assigned by hand: avo's allocator may hand out Y16–Y31,
+// which exist only with AVX-512.
 package main
 
 import (
+	"flag"
 	"fmt"
+	"os"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -20,14 +23,30 @@ const (
 	nr = 16
 )
 
+// families are the groups of routines, each generated into its own file
+// (`-family NAME -out ../zNAME_amd64.s -stubs ../zNAME_stubs_amd64.go`), so
+// that each stays readable and is regenerated on its own.
+var families = map[string]func(){
+	"sgemm": func() {
+		sgemmMacroKernel("sgemmKernel6x16", 16)
+		sgemmMacroKernel("sgemmKernel6x8", 8)
+		packKernels()
+		fmaPeak()
+	},
+	"activation": activationFamily, // gen_activation.go
+	"vector":     vectorFamily,     // gen_vector.go
+}
+
 func main() {
+	family := flag.String("family", "", "routines to generate: sgemm, activation or vector")
+	flag.Parse()
+	emit, ok := families[*family]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "asm_gen: unknown -family %q\n", *family)
+		os.Exit(2)
+	}
 	ConstraintExpr("!purego")
-
-	sgemmMacroKernel("sgemmKernel6x16", 16)
-	sgemmMacroKernel("sgemmKernel6x8", 8)
-	packKernels()
-	fmaPeak()
-
+	emit()
 	Generate()
 }
 

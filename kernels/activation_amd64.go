@@ -1,0 +1,5 @@
+//go:build !purego
+
+package kernels
+
+var avx2Act = genericAct
