@@ -124,6 +124,7 @@ type gemm struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	ep             *Epilogue // applied to each part of C once complete; nil for none
 }
 
 // workspace holds one thread's packing buffers and edge scratch.
@@ -222,7 +223,7 @@ func (g *gemm) region(i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				g.packA(ws.ap, ic, mb, pc, kb)
-				g.block(ws, ic, mb, jc, nb, kb, beta, accum)
+				g.block(ws, ic, mb, jc, nb, kb, beta, accum, pc+kb == g.k)
 			}
 		}
 	}
@@ -251,16 +252,27 @@ func balance(total, maxBlock, unit int) int {
 // block runs the macro-kernel over one packed mb×kb block of A and kb×nb
 // block of B. Full tiles are stored straight into C; the partial tiles of
 // the right and bottom edges go through scratch, with the same arithmetic.
-func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum bool) {
+func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum, last bool) {
 	mt, nt := mb/mr, nb/nr
 	mtAll, ntAll := (mb+mr-1)/mr, (nb+nr-1)/nr
 	ldc := g.ldc
+	// done applies the epilogue to a part of C after its last K block, while
+	// it is still in cache.
+	done := func(i, h, j, w int) {
+		if last && g.ep != nil {
+			g.finish(i, h, j, w)
+		}
+	}
 	if mt > 0 && nt > 0 {
 		step := max(1, maxTilesPerCall/mt)
+		if g.ep != nil {
+			step = max(1, epilogueTiles/mt)
+		}
 		for j := 0; j < nt; j += step {
 			s := min(step, nt-j)
 			c := g.c[ic*ldc+jc+j*nr:]
 			g.im.macro(ws.ap, ws.bp[j*kb*nr:], c, kb, mt, s, ldc, g.alpha, beta, accum)
+			done(ic, mt*mr, jc+j*nr, s*nr)
 		}
 	}
 	if w := nb - nt*nr; w > 0 && mt > 0 { // right edge: a partial column of full-height tiles
@@ -273,12 +285,19 @@ func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum 
 		default:
 			g.edge(ws, g.im.macro, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, nr, kb, mt, 1, beta, accum)
 		}
+		done(ic, mt*mr, jc+nt*nr, w)
 	}
 	if mt < mtAll { // bottom edge, corner included
 		h := mb - mt*mr
 		g.edge(ws, g.im.macro, ws.ap[mt*kb*mr:], ws.bp, ic+mt*mr, h, jc, nb, ntAll*nr, kb, 1, ntAll, beta, accum)
+		done(ic+mt*mr, h, jc, nb)
 	}
 }
+
+// epilogueTiles bounds the tiles of one macro-kernel call in a GEMM with an
+// epilogue, so that the part of C it applies to (about 64 KiB) is still in
+// L1 or L2.
+const epilogueTiles = 160
 
 // macroFunc is the signature of Impl.macro and Impl.macro8.
 type macroFunc = func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)

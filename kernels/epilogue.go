@@ -1,0 +1,112 @@
+package kernels
+
+import "fmt"
+
+// Activation is the function a fused GEMM epilogue applies to C.
+type Activation int
+
+// The activations of a fused epilogue.
+const (
+	ActIdentity Activation = iota // f(x) = x
+	ActSigmoid                    // f(x) = 1/(1+e^−x), as Sigmoid
+	ActTanh                       // f(x) = tanh x, as Tanh
+	ActReLU                       // f(x) = max(x, 0), as ReLU
+)
+
+// String returns the activation's name: identity, sigmoid, tanh or relu.
+func (a Activation) String() string {
+	switch a {
+	case ActIdentity:
+		return "identity"
+	case ActSigmoid:
+		return "sigmoid"
+	case ActTanh:
+		return "tanh"
+	case ActReLU:
+		return "relu"
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
+// Epilogue is what SgemmEpilogue applies to each finished part of C before
+// it leaves the cache: a bias, then an activation.
+type Epilogue struct {
+	// Bias is added to C before the activation; nil adds nothing. With
+	// BiasPerRow it has one element per row of C (m), else one per column (n).
+	Bias       []float32
+	BiasPerRow bool
+	Act        Activation
+}
+
+// SgemmEpilogue computes C = act(alpha*op(A)*op(B) + beta*C + bias) with the
+// arguments and semantics of Sgemm, applying ep to each block of C right
+// after its last K block is stored, while the block is still in L1 or L2.
+// A forward layer sigmoid(W·X + b) is thus one pass over C, not three.
+func SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32,
+	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+	current.Load().SgemmEpilogue(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
+}
+
+// SgemmEpilogue is the package-level SgemmEpilogue on this implementation.
+func (im *Impl) SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32,
+	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	ep.check(m, n)
+	if m == 0 || n == 0 {
+		return
+	}
+	g := gemm{im: im, transA: transA, transB: transB, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, ep: &ep}
+	if alpha == 0 || k == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		g.finish(0, m, 0, n)
+		return
+	}
+	g.run(m, n)
+}
+
+// check panics unless the epilogue fits an m×n C.
+func (ep *Epilogue) check(m, n int) {
+	if ep.Act < ActIdentity || ep.Act > ActReLU {
+		panic(fmt.Sprintf("kernels: epilogue activation %v is not one of identity, sigmoid, tanh, relu", ep.Act))
+	}
+	if ep.Bias == nil {
+		return
+	}
+	want, per := n, "column"
+	if ep.BiasPerRow {
+		want, per = m, "row"
+	}
+	if len(ep.Bias) != want {
+		panic(fmt.Sprintf("kernels: len(bias) = %d, need %d (one per %s of C)", len(ep.Bias), want, per))
+	}
+}
+
+// finish applies the epilogue to the h×w part of C at (i, j).
+func (g *gemm) finish(i, h, j, w int) {
+	ep := g.ep
+	for r := i; r < i+h; r++ {
+		row := g.c[r*g.ldc+j : r*g.ldc+j+w]
+		switch {
+		case ep.Bias == nil:
+		case ep.BiasPerRow:
+			bias := ep.Bias[r]
+			for x := range row {
+				row[x] += bias
+			}
+		default:
+			bias := ep.Bias[j : j+w]
+			for x := range row {
+				row[x] += bias[x]
+			}
+		}
+		switch ep.Act {
+		case ActSigmoid:
+			g.im.act.sigmoid(row, row)
+		case ActTanh:
+			g.im.act.tanh(row, row)
+		case ActReLU:
+			g.im.vec.relu(row, row)
+		}
+	}
+}
