@@ -3,3 +3,30 @@
 //go:build !purego
 
 package kernels
+
+// expKernel sets dst[i] = e^src[i] for i < n, a positive multiple of 8.
+func expKernel(dst *float32, src *float32, n int)
+
+// expKernelNT sets dst[i] = e^src[i] for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.
+func expKernelNT(dst *float32, src *float32, n int)
+
+// logKernel sets dst[i] = ln src[i] for i < n, a positive multiple of 8.
+func logKernel(dst *float32, src *float32, n int)
+
+// logKernelNT sets dst[i] = ln src[i] for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.
+func logKernelNT(dst *float32, src *float32, n int)
+
+// sigmoidKernel sets dst[i] = 1/(1+e^-src[i]) for i < n, a positive multiple of 8.
+func sigmoidKernel(dst *float32, src *float32, n int)
+
+// sigmoidKernelNT sets dst[i] = 1/(1+e^-src[i]) for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.
+func sigmoidKernelNT(dst *float32, src *float32, n int)
+
+// tanhKernel sets dst[i] = tanh src[i] for i < n, a positive multiple of 8.
+func tanhKernel(dst *float32, src *float32, n int)
+
+// tanhKernelNT sets dst[i] = tanh src[i] for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.
+func tanhKernelNT(dst *float32, src *float32, n int)
+
+// expShiftSumKernel sets dst[i] = e^(src[i]-m) for i < n, a positive multiple of 8, and returns their sum.
+func expShiftSumKernel(dst *float32, src *float32, n int, m float32) float32
