@@ -1,13 +1,221 @@
 package kernels
 
-var genericVec = vecKernels{relu: reluGeneric}
+import "math"
 
+// The pure-Go twins of the vector kernels (see vecKernels for their
+// contracts). The elementwise ones perform exactly the float32 operations of
+// the assembly in the same order, so on amd64 the two agree bit for bit;
+// the sums share the blocking but not the order of additions.
+
+var genericVec = vecKernels{
+	relu:            reluGeneric,
+	sigmoidBackward: sigmoidBackwardGeneric,
+	tanhBackward:    tanhBackwardGeneric,
+	reluBackward:    reluBackwardGeneric,
+	addRow:          addRowGeneric,
+	addCol:          addColGeneric,
+	colSums:         colSumsGeneric,
+	rowSums:         rowSumsGeneric,
+	axpy:            axpyGeneric,
+	scale:           scaleGeneric,
+	mul:             mulGeneric,
+	sgd:             sgdGeneric,
+	momentum:        momentumGeneric,
+	adagrad:         adagradGeneric,
+	rmsprop:         rmspropGeneric,
+	adam:            adamGeneric,
+}
+
+// reluGeneric computes 0 > x ? 0 : x, which keeps NaN and -0 (as VMAXPS
+// with x as its second operand does).
 func reluGeneric(dst, src []float32) {
+	dst = dst[:len(src)]
 	for i, x := range src {
-		if x > 0 {
-			dst[i] = x
-		} else {
-			dst[i] = 0
+		if 0 > x {
+			x = 0
 		}
+		dst[i] = x
+	}
+}
+
+func sigmoidBackwardGeneric(dz, da, a []float32) {
+	da, dz = da[:len(a)], dz[:len(a)]
+	for i, y := range a {
+		dz[i] = da[i] * (y * (1 - y))
+	}
+}
+
+func tanhBackwardGeneric(dz, da, a []float32) {
+	da, dz = da[:len(a)], dz[:len(a)]
+	for i, y := range a {
+		dz[i] = da[i] * ((1 - y) * (1 + y))
+	}
+}
+
+func reluBackwardGeneric(dz, da, a []float32) {
+	da, dz = da[:len(a)], dz[:len(a)]
+	for i, y := range a {
+		if y > 0 {
+			dz[i] = da[i]
+		} else {
+			dz[i] = 0
+		}
+	}
+}
+
+func addRowGeneric(x []float32, rows, cols int, v []float32) {
+	v = v[:cols]
+	for i := 0; i < rows; i++ {
+		r := x[i*cols : i*cols+cols]
+		for j, b := range v {
+			r[j] += b
+		}
+	}
+}
+
+func addColGeneric(x []float32, rows, cols int, v []float32) {
+	v = v[:rows]
+	for i, b := range v {
+		r := x[i*cols : i*cols+cols]
+		for j := range r {
+			r[j] += b
+		}
+	}
+}
+
+func colSumsGeneric(dst, x []float32, rows, cols int) {
+	colSumsWith(dst, x, rows, cols, colSumsBlockGeneric)
+}
+
+// colSumsBlockGeneric sets dst to the column sums of x (rows ≥ 1) as the
+// assembly does: the rows in blocks of sumBlock, each block summed strip by
+// strip of 8 columns (then column by column) and added into dst.
+func colSumsBlockGeneric(dst, x []float32, rows, cols int) {
+	dst = dst[:cols]
+	clear(dst)
+	for i0 := 0; i0 < rows; i0 += sumBlock {
+		i1 := min(i0+sumBlock, rows)
+		j := 0
+		for ; j+8 <= cols; j += 8 {
+			var s [8]float32
+			for i := i0; i < i1; i++ {
+				r := (*[8]float32)(x[i*cols+j:])
+				for k := range s {
+					s[k] += r[k]
+				}
+			}
+			d := (*[8]float32)(dst[j:])
+			for k := range s {
+				d[k] += s[k]
+			}
+		}
+		for ; j < cols; j++ {
+			var s float32
+			for i := i0; i < i1; i++ {
+				s += x[i*cols+j]
+			}
+			dst[j] += s
+		}
+	}
+}
+
+// rowSumsGeneric sums each row in 8 interleaved partial sums, flushed into
+// outer sums every sumBlock steps, then the last len%8 elements in order.
+func rowSumsGeneric(dst, x []float32, rows, cols int) {
+	dst = dst[:rows]
+	for i := range dst {
+		r := x[i*cols : i*cols+cols]
+		var outer [8]float32
+		j := 0
+		for j+8 <= len(r) {
+			var inner [8]float32
+			for s := 0; s < sumBlock && j+8 <= len(r); s++ {
+				c := r[j : j+8]
+				inner[0] += c[0]
+				inner[1] += c[1]
+				inner[2] += c[2]
+				inner[3] += c[3]
+				inner[4] += c[4]
+				inner[5] += c[5]
+				inner[6] += c[6]
+				inner[7] += c[7]
+				j += 8
+			}
+			for k := range outer {
+				outer[k] += inner[k]
+			}
+		}
+		s := ((outer[0] + outer[4]) + (outer[2] + outer[6])) + ((outer[1] + outer[5]) + (outer[3] + outer[7]))
+		var t float32
+		for _, e := range r[j:] {
+			t += e
+		}
+		dst[i] = s + t
+	}
+}
+
+func axpyGeneric(alpha float32, x, y []float32) {
+	x = x[:len(y)]
+	for i, e := range x {
+		y[i] += alpha * e
+	}
+}
+
+func scaleGeneric(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+func mulGeneric(dst, x, y []float32) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] * y[i]
+	}
+}
+
+func sgdGeneric(w, g []float32, lr float32) {
+	g = g[:len(w)]
+	for i, e := range g {
+		w[i] -= lr * e
+	}
+}
+
+func momentumGeneric(w, g, v []float32, lr, mu float32) {
+	g, v = g[:len(w)], v[:len(w)]
+	for i, e := range g {
+		s := mu*v[i] - lr*e
+		v[i] = s
+		w[i] += s
+	}
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+func adagradGeneric(w, g, h []float32, lr, eps float32) {
+	g, h = g[:len(w)], h[:len(w)]
+	for i, e := range g {
+		s := h[i] + e*e
+		h[i] = s
+		w[i] -= lr * e / (sqrt32(s) + eps)
+	}
+}
+
+func rmspropGeneric(w, g, h []float32, lr, rho, omr, eps float32) {
+	g, h = g[:len(w)], h[:len(w)]
+	for i, e := range g {
+		s := rho*h[i] + omr*e*e
+		h[i] = s
+		w[i] -= lr * e / (sqrt32(s) + eps)
+	}
+}
+
+func adamGeneric(w, g, m, v []float32, p adamParams) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for i, e := range g {
+		mi := p.b1*m[i] + p.omb1*e
+		vi := p.b2*v[i] + p.omb2*e*e
+		m[i], v[i] = mi, vi
+		w[i] -= p.lrc * mi / (sqrt32(vi*p.c2) + p.eps)
 	}
 }
