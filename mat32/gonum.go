@@ -1,0 +1,98 @@
+package mat32
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/gonum"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/gofma/gofma/kernels"
+)
+
+// FromGonum returns a new float32 copy of the float64 matrix a.
+func FromGonum(a *mat.Dense) *Dense {
+	r, c := a.Dims()
+	m := NewDense(r, c, nil)
+	raw := a.RawMatrix()
+	for i := 0; i < r; i++ {
+		src := raw.Data[i*raw.Stride : i*raw.Stride+c]
+		dst := m.Row(i)
+		for j, v := range src {
+			dst[j] = float32(v)
+		}
+	}
+	return m
+}
+
+// ToGonum returns a new float64 copy of m as a gonum *mat.Dense.
+func (m *Dense) ToGonum() *mat.Dense {
+	d := make([]float64, m.rows*m.cols)
+	for i := 0; i < m.rows; i++ {
+		for j, v := range m.Row(i) {
+			d[i*m.cols+j] = float64(v)
+		}
+	}
+	return mat.NewDense(m.rows, m.cols, d)
+}
+
+// RawMatrix returns m as a blas32.General that shares its memory.
+func (m *Dense) RawMatrix() blas32.General {
+	return blas32.General{Rows: m.rows, Cols: m.cols, Stride: m.stride, Data: m.data}
+}
+
+// NewDenseGeneral returns a Dense on g's memory; g must describe a valid
+// non-empty matrix.
+func NewDenseGeneral(g blas32.General) *Dense {
+	if g.Rows <= 0 || g.Cols <= 0 || g.Stride < g.Cols {
+		panic(fmt.Sprintf("mat32: NewDenseGeneral: %d×%d with stride %d is not a valid matrix", g.Rows, g.Cols, g.Stride))
+	}
+	if need := (g.Rows-1)*g.Stride + g.Cols; len(g.Data) < need {
+		panic(fmt.Sprintf("mat32: NewDenseGeneral: len(Data) = %d, need at least %d for %d×%d with stride %d",
+			len(g.Data), need, g.Rows, g.Cols, g.Stride))
+	}
+	return &Dense{rows: g.Rows, cols: g.Cols, stride: g.Stride, data: g.Data[:(g.Rows-1)*g.Stride+g.Cols]}
+}
+
+// BLAS implements gonum's blas.Float32 on gofma's kernels: Sgemm runs on
+// kernels.Sgemm, and the unit-stride Saxpy and Sscal on the SIMD kernels;
+// every other routine is gonum's own (the embedded gonum.Implementation).
+// After blas32.Use(mat32.BLAS{}), gonum's blas32 calls run here.
+type BLAS struct{ gonum.Implementation }
+
+var _ blas.Float32 = BLAS{}
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C (row-major) on
+// kernels.Sgemm.
+func (BLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	kernels.Sgemm(trans(tA, "tA"), trans(tB, "tB"), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Saxpy computes y += alpha·x; unit strides run on kernels.Axpy.
+func (impl BLAS) Saxpy(n int, alpha float32, x []float32, incX int, y []float32, incY int) {
+	if incX != 1 || incY != 1 || n < 0 || len(x) < n || len(y) < n {
+		impl.Implementation.Saxpy(n, alpha, x, incX, y, incY) // gonum's checks and strides
+		return
+	}
+	kernels.Axpy(alpha, x[:n], y[:n])
+}
+
+// Sscal computes x *= alpha; a unit stride runs on kernels.Scale.
+func (impl BLAS) Sscal(n int, alpha float32, x []float32, incX int) {
+	if incX != 1 || n < 0 || len(x) < n {
+		impl.Implementation.Sscal(n, alpha, x, incX)
+		return
+	}
+	kernels.Scale(alpha, x[:n])
+}
+
+func trans(t blas.Transpose, name string) bool {
+	switch t {
+	case blas.NoTrans:
+		return false
+	case blas.Trans, blas.ConjTrans:
+		return true
+	}
+	panic(fmt.Sprintf("mat32: BLAS: %s = %v is not a transpose", name, t))
+}
