@@ -90,15 +90,9 @@ func (g *gemm) finish(i, h, j, w int) {
 		switch {
 		case ep.Bias == nil:
 		case ep.BiasPerRow:
-			bias := ep.Bias[r]
-			for x := range row {
-				row[x] += bias
-			}
+			g.im.vec.addCol(row, 1, w, ep.Bias[r:r+1])
 		default:
-			bias := ep.Bias[j : j+w]
-			for x := range row {
-				row[x] += bias[x]
-			}
+			g.im.vec.addRow(row, 1, w, ep.Bias[j:j+w])
 		}
 		switch ep.Act {
 		case ActSigmoid:

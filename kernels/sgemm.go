@@ -295,9 +295,10 @@ func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum,
 }
 
 // epilogueTiles bounds the tiles of one macro-kernel call in a GEMM with an
-// epilogue, so that the part of C it applies to (about 64 KiB) is still in
-// L1 or L2.
-const epilogueTiles = 160
+// epilogue, so that the part of C it then applies to (up to about 200 KiB)
+// is still in L2. Measured on the MNIST forward shape: 512 tiles cost 3–4%
+// over the bare GEMM, 160 about 5%, 64 about 7% (more, shorter calls).
+const epilogueTiles = 512
 
 // macroFunc is the signature of Impl.macro and Impl.macro8.
 type macroFunc = func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
