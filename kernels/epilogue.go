@@ -39,9 +39,10 @@ type Epilogue struct {
 }
 
 // SgemmEpilogue computes C = act(alpha*op(A)*op(B) + beta*C + bias) with the
-// arguments and semantics of Sgemm, applying ep to each block of C right
-// after its last K block is stored, while the block is still in L1 or L2.
-// A forward layer sigmoid(W·X + b) is thus one pass over C, not three.
+// arguments and semantics of Sgemm. The macro-kernels apply ep to each tile
+// of C while it is still in registers, after its last K block (edge tiles
+// right after, while in cache), so a forward layer sigmoid(W·X + b) is one
+// pass over C, not three.
 func SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32,
 	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 	current.Load().SgemmEpilogue(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
@@ -82,7 +83,22 @@ func (ep *Epilogue) check(m, n int) {
 	}
 }
 
-// finish applies the epilogue to the h×w part of C at (i, j).
+// code returns the bias and the epi code of a macro-kernel store (see
+// store) for the h×w part of C at (i, j).
+func (ep *Epilogue) code(i, h, j, w int) (bias []float32, epi int) {
+	epi = int(ep.Act) << epiActShift
+	switch {
+	case ep.Bias == nil:
+	case ep.BiasPerRow:
+		bias, epi = ep.Bias[i:i+h], epi|epiRowBias
+	default:
+		bias, epi = ep.Bias[j:j+w], epi|epiColBias
+	}
+	return bias, epi
+}
+
+// finish applies the epilogue to the h×w part of C at (i, j): for edges,
+// which the macro-kernels compute through scratch, and for alpha = 0.
 func (g *gemm) finish(i, h, j, w int) {
 	ep := g.ep
 	for r := i; r < i+h; r++ {

@@ -26,9 +26,9 @@ type Impl struct {
 	name string
 	// macro computes mt×nt full micro-tiles of C from packed panels (see
 	// sgemm.go); c starts at the tile's top-left element.
-	macro func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
+	macro macroFunc
 	// macro8 is macro storing only the first 8 columns of each tile.
-	macro8 func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
+	macro8 macroFunc
 	// Packers of n consecutive full micro-panels of kc columns (A) or rows
 	// (B) of a matrix with row stride ld that starts at src[0]; see
 	// sgemm_generic.go.

@@ -256,8 +256,8 @@ func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum,
 	mt, nt := mb/mr, nb/nr
 	mtAll, ntAll := (mb+mr-1)/mr, (nb+nr-1)/nr
 	ldc := g.ldc
-	// done applies the epilogue to a part of C after its last K block, while
-	// it is still in cache.
+	// done applies the epilogue to an edge of C after its last K block, while
+	// it is still in cache; full tiles get it in registers.
 	done := func(i, h, j, w int) {
 		if last && g.ep != nil {
 			g.finish(i, h, j, w)
@@ -265,27 +265,32 @@ func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum,
 	}
 	if mt > 0 && nt > 0 {
 		step := max(1, maxTilesPerCall/mt)
-		if g.ep != nil {
-			step = max(1, epilogueTiles/mt)
-		}
 		for j := 0; j < nt; j += step {
 			s := min(step, nt-j)
 			c := g.c[ic*ldc+jc+j*nr:]
-			g.im.macro(ws.ap, ws.bp[j*kb*nr:], c, kb, mt, s, ldc, g.alpha, beta, accum)
-			done(ic, mt*mr, jc+j*nr, s*nr)
+			st := store{alpha: g.alpha, beta: beta, accum: accum}
+			if last && g.ep != nil { // the epilogue in registers
+				st.bias, st.epi = g.ep.code(ic, mt*mr, jc+j*nr, s*nr)
+			}
+			g.im.macro(ws.ap, ws.bp[j*kb*nr:], c, kb, mt, s, ldc, st)
 		}
 	}
 	if w := nb - nt*nr; w > 0 && mt > 0 { // right edge: a partial column of full-height tiles
 		bp := ws.bp[nt*kb*nr:]
 		switch {
 		case w == 8: // straight into C
-			g.im.macro8(ws.ap, bp, g.c[ic*ldc+jc+nt*nr:], kb, mt, 1, ldc, g.alpha, beta, accum)
+			st := store{alpha: g.alpha, beta: beta, accum: accum}
+			if last && g.ep != nil {
+				st.bias, st.epi = g.ep.code(ic, mt*mr, jc+nt*nr, 8)
+			}
+			g.im.macro8(ws.ap, bp, g.c[ic*ldc+jc+nt*nr:], kb, mt, 1, ldc, st)
 		case w < 8:
 			g.edge(ws, g.im.macro8, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, 8, kb, mt, 1, beta, accum)
+			done(ic, mt*mr, jc+nt*nr, w)
 		default:
 			g.edge(ws, g.im.macro, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, nr, kb, mt, 1, beta, accum)
+			done(ic, mt*mr, jc+nt*nr, w)
 		}
-		done(ic, mt*mr, jc+nt*nr, w)
 	}
 	if mt < mtAll { // bottom edge, corner included
 		h := mb - mt*mr
@@ -294,14 +299,28 @@ func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum,
 	}
 }
 
-// epilogueTiles bounds the tiles of one macro-kernel call in a GEMM with an
-// epilogue, so that the part of C it then applies to (up to about 200 KiB)
-// is still in L2. Measured on the MNIST forward shape: 512 tiles cost 3–4%
-// over the bare GEMM, 160 about 5%, 64 about 7% (more, shorter calls).
-const epilogueTiles = 512
+// macroFunc is the signature of Impl.macro and Impl.macro8: they compute
+// mt×nt full tiles of C (top-left at c[0], row stride ldc) from mt packed
+// micro-panels of A and nt of B, kc deep, and store them as st says.
+type macroFunc = func(ap, bp, c []float32, kc, mt, nt, ldc int, st store)
 
-// macroFunc is the signature of Impl.macro and Impl.macro8.
-type macroFunc = func(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool)
+// store says how a macro-kernel stores a tile of sums acc: C = alpha·acc
+// (+ beta·C when accum), then the epilogue epi (epiRowBias | epiColBias |
+// act<<epiActShift): bias[(tile row)·mr + r] added per row or
+// bias[(tile column)·cols + j] per column, then the activation.
+type store struct {
+	alpha, beta float32
+	accum       bool
+	bias        []float32
+	epi         int
+}
+
+// The bits of store.epi; the assembly generator has the same.
+const (
+	epiRowBias  = 1
+	epiColBias  = 2
+	epiActShift = 2
+)
 
 // edge computes the h×w part of C at (i, j) with macro from mt×nt tiles
 // written to scratch with row stride ld.
@@ -312,7 +331,7 @@ func (g *gemm) edge(ws *workspace, macro macroFunc, ap, bp []float32, i, h, j, w
 			copy(s[r*ld:r*ld+w], g.c[(i+r)*g.ldc+j:])
 		}
 	}
-	macro(ap, bp, s, kb, mt, nt, ld, g.alpha, beta, accum)
+	macro(ap, bp, s, kb, mt, nt, ld, store{alpha: g.alpha, beta: beta, accum: accum})
 	for r := 0; r < h; r++ {
 		copy(g.c[(i+r)*g.ldc+j:(i+r)*g.ldc+j+w], s[r*ld:])
 	}

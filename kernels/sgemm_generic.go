@@ -3,20 +3,19 @@ package kernels
 import "unsafe"
 
 // macroGeneric is the pure-Go macro-kernel: for each of the mt×nt full 6×16
-// tiles it accumulates the packed panels over kc and stores alpha*acc
-// (+ beta*C when accum). Tiles are walked B-panel outer, A-panel inner, like
-// the assembly.
-func macroGeneric(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool) {
-	macroGenericCols(ap, bp, c, kc, mt, nt, ldc, alpha, beta, accum, nr)
+// tiles it accumulates the packed panels over kc and stores them as st
+// says. Tiles are walked B-panel outer, A-panel inner, like the assembly.
+func macroGeneric(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
+	macroGenericCols(ap, bp, c, kc, mt, nt, ldc, st, nr)
 }
 
 // macroGeneric8 is macroGeneric storing only the first 8 columns of each
 // tile (the assembly's sgemmKernel6x8), for right edges of at most 8.
-func macroGeneric8(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool) {
-	macroGenericCols(ap, bp, c, kc, mt, nt, ldc, alpha, beta, accum, 8)
+func macroGeneric8(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
+	macroGenericCols(ap, bp, c, kc, mt, nt, ldc, st, 8)
 }
 
-func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta float32, accum bool, cols int) {
+func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, st store, cols int) {
 	if kc <= 0 || len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || !holds(len(c), mt*mr, (nt-1)*cols+cols, ldc) {
 		panic("kernels: internal error: generic macro-kernel arguments out of range")
 	}
@@ -34,17 +33,39 @@ func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, alpha, beta floa
 			for r := 0; r < mr; r++ {
 				row := ct[r*ldc : r*ldc+cols]
 				ar := acc[r*nr : r*nr+cols]
-				if accum {
+				if st.accum {
 					for j := range row {
-						row[j] = alpha*ar[j] + beta*row[j]
+						row[j] = st.alpha*ar[j] + st.beta*row[j]
 					}
 				} else {
 					for j := range row {
-						row[j] = alpha * ar[j]
+						row[j] = st.alpha * ar[j]
 					}
+				}
+				if st.epi != 0 {
+					epilogueGeneric(row, st, it*mr+r, jt*cols)
 				}
 			}
 		}
+	}
+}
+
+// epilogueGeneric applies a store's epilogue to a row of a tile: row r of
+// the macro-kernel's part of C, from column j.
+func epilogueGeneric(row []float32, st store, r, j int) {
+	switch {
+	case st.epi&epiRowBias != 0:
+		genericVec.addCol(row, 1, len(row), st.bias[r:r+1])
+	case st.epi&epiColBias != 0:
+		genericVec.addRow(row, 1, len(row), st.bias[j:j+len(row)])
+	}
+	switch Activation(st.epi >> epiActShift) {
+	case ActSigmoid:
+		genericAct.sigmoid(row, row)
+	case ActTanh:
+		genericAct.tanh(row, row)
+	case ActReLU:
+		genericVec.relu(row, row)
 	}
 }
 

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -117,10 +118,11 @@ func TestMacroKernelsMatchGo(t *testing.T) {
 						c0 := randSlice(rng, size)
 						for _, accum := range []bool{false, true} {
 							want := slices.Clone(c0)
-							v.twin(ap, bp, want, kc, mt, nt, ldc, 0.5, -1.5, accum)
+							st := store{alpha: 0.5, beta: -1.5, accum: accum}
+							v.twin(ap, bp, want, kc, mt, nt, ldc, st)
 							got, all := guarded(size)
 							copy(got, c0)
-							v.asm(ap, bp, got, kc, mt, nt, ldc, 0.5, -1.5, accum)
+							v.asm(ap, bp, got, kc, mt, nt, ldc, st)
 							checkGuard(t, all, size, v.name)
 							for i := range got {
 								if i%ldc >= nt*v.cols { // padding between rows stays
@@ -155,5 +157,64 @@ func TestBalance(t *testing.T) {
 	}
 	if got := balance(11272, 256, 8); got != 240 {
 		t.Errorf("balance(11272, 256, 8) = %d, want 240 (47 even blocks, not 44 of 256 and one of 8)", got)
+	}
+}
+
+// TestMacroEpilogueMatchesGo compares the macro-kernels' fused epilogue
+// (bias per row or column, then each activation, in registers) with the Go
+// twin, which applies the Go twins of the activations to each stored row.
+func TestMacroEpilogueMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, im := range Impls() {
+		if im == generic {
+			continue
+		}
+		for _, v := range []struct {
+			name      string
+			asm, twin macroFunc
+			cols      int
+		}{{"macro", im.macro, generic.macro, nr}, {"macro8", im.macro8, generic.macro8, 8}} {
+			t.Run(fmt.Sprintf("impl=%s/%s", im.Name(), v.name), func(t *testing.T) {
+				for _, kc := range []int{1, 7, 64} {
+					mt, nt := 3, 1
+					if v.cols == nr {
+						nt = 2
+					}
+					ap := randSlice(rng, mt*kc*mr)
+					bp := randSlice(rng, nt*kc*nr)
+					ldc := nt*v.cols + 2
+					size := (mt*mr-1)*ldc + nt*v.cols
+					c0 := randSlice(rng, size)
+					for _, biasBits := range []int{0, epiRowBias, epiColBias} {
+						for act := ActIdentity; act <= ActReLU; act++ {
+							st := store{alpha: 0.25, beta: 1, accum: true, epi: biasBits | int(act)<<epiActShift}
+							if biasBits == epiRowBias {
+								st.bias = randSlice(rng, mt*mr)
+							} else if biasBits == epiColBias {
+								st.bias = randSlice(rng, nt*v.cols)
+							}
+							want := slices.Clone(c0)
+							v.twin(ap, bp, want, kc, mt, nt, ldc, st)
+							got, all := guarded(size)
+							copy(got, c0)
+							v.asm(ap, bp, got, kc, mt, nt, ldc, st)
+							checkGuard(t, all, size, v.name)
+							for i := range got {
+								if i%ldc >= nt*v.cols {
+									if got[i] != c0[i] {
+										t.Fatalf("wrote padding at %d", i)
+									}
+									continue
+								}
+								d := math.Abs(float64(got[i] - want[i]))
+								if d > 1e-5*(1+math.Abs(float64(want[i]))) {
+									t.Fatalf("kc=%d bias=%d act=%v: c[%d] = %v, Go twin %v", kc, biasBits, act, i, got[i], want[i])
+								}
+							}
+						}
+					}
+				}
+			})
+		}
 	}
 }

@@ -4,9 +4,439 @@
 
 #include "textflag.h"
 
-// func sgemmKernel6x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int)
-// Requires: AVX, FMA3, MMX+
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-72
+DATA act_log2e<>+0(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+4(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+8(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+12(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+16(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+20(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+24(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+28(SB)/4, $0x3fb8aa3b
+GLOBL act_log2e<>(SB), RODATA|NOPTR, $32
+
+DATA act_negLn2Hi<>+0(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+4(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+8(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+12(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+16(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+20(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+24(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+28(SB)/4, $0xbf317200
+GLOBL act_negLn2Hi<>(SB), RODATA|NOPTR, $32
+
+DATA act_negLn2Lo<>+0(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+4(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+8(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+12(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+16(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+20(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+24(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+28(SB)/4, $0xb5bfbe8e
+GLOBL act_negLn2Lo<>(SB), RODATA|NOPTR, $32
+
+DATA act_magic<>+0(SB)/4, $0x4b400000
+DATA act_magic<>+4(SB)/4, $0x4b400000
+DATA act_magic<>+8(SB)/4, $0x4b400000
+DATA act_magic<>+12(SB)/4, $0x4b400000
+DATA act_magic<>+16(SB)/4, $0x4b400000
+DATA act_magic<>+20(SB)/4, $0x4b400000
+DATA act_magic<>+24(SB)/4, $0x4b400000
+DATA act_magic<>+28(SB)/4, $0x4b400000
+GLOBL act_magic<>(SB), RODATA|NOPTR, $32
+
+DATA act_magicBias<>+0(SB)/4, $0x4b40007f
+DATA act_magicBias<>+4(SB)/4, $0x4b40007f
+DATA act_magicBias<>+8(SB)/4, $0x4b40007f
+DATA act_magicBias<>+12(SB)/4, $0x4b40007f
+DATA act_magicBias<>+16(SB)/4, $0x4b40007f
+DATA act_magicBias<>+20(SB)/4, $0x4b40007f
+DATA act_magicBias<>+24(SB)/4, $0x4b40007f
+DATA act_magicBias<>+28(SB)/4, $0x4b40007f
+GLOBL act_magicBias<>(SB), RODATA|NOPTR, $32
+
+DATA act_c5<>+0(SB)/4, $0x3c07cfce
+DATA act_c5<>+4(SB)/4, $0x3c07cfce
+DATA act_c5<>+8(SB)/4, $0x3c07cfce
+DATA act_c5<>+12(SB)/4, $0x3c07cfce
+DATA act_c5<>+16(SB)/4, $0x3c07cfce
+DATA act_c5<>+20(SB)/4, $0x3c07cfce
+DATA act_c5<>+24(SB)/4, $0x3c07cfce
+DATA act_c5<>+28(SB)/4, $0x3c07cfce
+GLOBL act_c5<>(SB), RODATA|NOPTR, $32
+
+DATA act_c4<>+0(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+4(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+8(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+12(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+16(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+20(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+24(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+28(SB)/4, $0x3d2b9d0d
+GLOBL act_c4<>(SB), RODATA|NOPTR, $32
+
+DATA act_c3<>+0(SB)/4, $0x3e2aad40
+DATA act_c3<>+4(SB)/4, $0x3e2aad40
+DATA act_c3<>+8(SB)/4, $0x3e2aad40
+DATA act_c3<>+12(SB)/4, $0x3e2aad40
+DATA act_c3<>+16(SB)/4, $0x3e2aad40
+DATA act_c3<>+20(SB)/4, $0x3e2aad40
+DATA act_c3<>+24(SB)/4, $0x3e2aad40
+DATA act_c3<>+28(SB)/4, $0x3e2aad40
+GLOBL act_c3<>(SB), RODATA|NOPTR, $32
+
+DATA act_c2<>+0(SB)/4, $0x3efffee3
+DATA act_c2<>+4(SB)/4, $0x3efffee3
+DATA act_c2<>+8(SB)/4, $0x3efffee3
+DATA act_c2<>+12(SB)/4, $0x3efffee3
+DATA act_c2<>+16(SB)/4, $0x3efffee3
+DATA act_c2<>+20(SB)/4, $0x3efffee3
+DATA act_c2<>+24(SB)/4, $0x3efffee3
+DATA act_c2<>+28(SB)/4, $0x3efffee3
+GLOBL act_c2<>(SB), RODATA|NOPTR, $32
+
+DATA act_c1<>+0(SB)/4, $0x3f7ffffb
+DATA act_c1<>+4(SB)/4, $0x3f7ffffb
+DATA act_c1<>+8(SB)/4, $0x3f7ffffb
+DATA act_c1<>+12(SB)/4, $0x3f7ffffb
+DATA act_c1<>+16(SB)/4, $0x3f7ffffb
+DATA act_c1<>+20(SB)/4, $0x3f7ffffb
+DATA act_c1<>+24(SB)/4, $0x3f7ffffb
+DATA act_c1<>+28(SB)/4, $0x3f7ffffb
+GLOBL act_c1<>(SB), RODATA|NOPTR, $32
+
+DATA act_one<>+0(SB)/4, $0x3f800000
+DATA act_one<>+4(SB)/4, $0x3f800000
+DATA act_one<>+8(SB)/4, $0x3f800000
+DATA act_one<>+12(SB)/4, $0x3f800000
+DATA act_one<>+16(SB)/4, $0x3f800000
+DATA act_one<>+20(SB)/4, $0x3f800000
+DATA act_one<>+24(SB)/4, $0x3f800000
+DATA act_one<>+28(SB)/4, $0x3f800000
+GLOBL act_one<>(SB), RODATA|NOPTR, $32
+
+DATA act_cutoff<>+0(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+4(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+8(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+12(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+16(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+20(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+24(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+28(SB)/4, $0xc2aeac4f
+GLOBL act_cutoff<>(SB), RODATA|NOPTR, $32
+
+DATA act_hi<>+0(SB)/4, $0x42b20000
+DATA act_hi<>+4(SB)/4, $0x42b20000
+DATA act_hi<>+8(SB)/4, $0x42b20000
+DATA act_hi<>+12(SB)/4, $0x42b20000
+DATA act_hi<>+16(SB)/4, $0x42b20000
+DATA act_hi<>+20(SB)/4, $0x42b20000
+DATA act_hi<>+24(SB)/4, $0x42b20000
+DATA act_hi<>+28(SB)/4, $0x42b20000
+GLOBL act_hi<>(SB), RODATA|NOPTR, $32
+
+DATA act_minus2<>+0(SB)/4, $0xc0000000
+DATA act_minus2<>+4(SB)/4, $0xc0000000
+DATA act_minus2<>+8(SB)/4, $0xc0000000
+DATA act_minus2<>+12(SB)/4, $0xc0000000
+DATA act_minus2<>+16(SB)/4, $0xc0000000
+DATA act_minus2<>+20(SB)/4, $0xc0000000
+DATA act_minus2<>+24(SB)/4, $0xc0000000
+DATA act_minus2<>+28(SB)/4, $0xc0000000
+GLOBL act_minus2<>(SB), RODATA|NOPTR, $32
+
+DATA act_minusHalf<>+0(SB)/4, $0xbf000000
+DATA act_minusHalf<>+4(SB)/4, $0xbf000000
+DATA act_minusHalf<>+8(SB)/4, $0xbf000000
+DATA act_minusHalf<>+12(SB)/4, $0xbf000000
+DATA act_minusHalf<>+16(SB)/4, $0xbf000000
+DATA act_minusHalf<>+20(SB)/4, $0xbf000000
+DATA act_minusHalf<>+24(SB)/4, $0xbf000000
+DATA act_minusHalf<>+28(SB)/4, $0xbf000000
+GLOBL act_minusHalf<>(SB), RODATA|NOPTR, $32
+
+DATA act_tanhSmall<>+0(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+4(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+8(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+12(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+16(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+20(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+24(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+28(SB)/4, $0x3f200000
+GLOBL act_tanhSmall<>(SB), RODATA|NOPTR, $32
+
+DATA act_t1<>+0(SB)/4, $0xbeaaaa99
+DATA act_t1<>+4(SB)/4, $0xbeaaaa99
+DATA act_t1<>+8(SB)/4, $0xbeaaaa99
+DATA act_t1<>+12(SB)/4, $0xbeaaaa99
+DATA act_t1<>+16(SB)/4, $0xbeaaaa99
+DATA act_t1<>+20(SB)/4, $0xbeaaaa99
+DATA act_t1<>+24(SB)/4, $0xbeaaaa99
+DATA act_t1<>+28(SB)/4, $0xbeaaaa99
+GLOBL act_t1<>(SB), RODATA|NOPTR, $32
+
+DATA act_t2<>+0(SB)/4, $0x3e088393
+DATA act_t2<>+4(SB)/4, $0x3e088393
+DATA act_t2<>+8(SB)/4, $0x3e088393
+DATA act_t2<>+12(SB)/4, $0x3e088393
+DATA act_t2<>+16(SB)/4, $0x3e088393
+DATA act_t2<>+20(SB)/4, $0x3e088393
+DATA act_t2<>+24(SB)/4, $0x3e088393
+DATA act_t2<>+28(SB)/4, $0x3e088393
+GLOBL act_t2<>(SB), RODATA|NOPTR, $32
+
+DATA act_t3<>+0(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+4(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+8(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+12(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+16(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+20(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+24(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+28(SB)/4, $0xbd5c1e2d
+GLOBL act_t3<>(SB), RODATA|NOPTR, $32
+
+DATA act_t4<>+0(SB)/4, $0x3ca9134e
+DATA act_t4<>+4(SB)/4, $0x3ca9134e
+DATA act_t4<>+8(SB)/4, $0x3ca9134e
+DATA act_t4<>+12(SB)/4, $0x3ca9134e
+DATA act_t4<>+16(SB)/4, $0x3ca9134e
+DATA act_t4<>+20(SB)/4, $0x3ca9134e
+DATA act_t4<>+24(SB)/4, $0x3ca9134e
+DATA act_t4<>+28(SB)/4, $0x3ca9134e
+GLOBL act_t4<>(SB), RODATA|NOPTR, $32
+
+DATA act_t5<>+0(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+4(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+8(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+12(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+16(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+20(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+24(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+28(SB)/4, $0xbbbaf0ea
+GLOBL act_t5<>(SB), RODATA|NOPTR, $32
+
+DATA act_p0<>+0(SB)/4, $0x3d9021bb
+DATA act_p0<>+4(SB)/4, $0x3d9021bb
+DATA act_p0<>+8(SB)/4, $0x3d9021bb
+DATA act_p0<>+12(SB)/4, $0x3d9021bb
+DATA act_p0<>+16(SB)/4, $0x3d9021bb
+DATA act_p0<>+20(SB)/4, $0x3d9021bb
+DATA act_p0<>+24(SB)/4, $0x3d9021bb
+DATA act_p0<>+28(SB)/4, $0x3d9021bb
+GLOBL act_p0<>(SB), RODATA|NOPTR, $32
+
+DATA act_p1<>+0(SB)/4, $0xbdebd1b8
+DATA act_p1<>+4(SB)/4, $0xbdebd1b8
+DATA act_p1<>+8(SB)/4, $0xbdebd1b8
+DATA act_p1<>+12(SB)/4, $0xbdebd1b8
+DATA act_p1<>+16(SB)/4, $0xbdebd1b8
+DATA act_p1<>+20(SB)/4, $0xbdebd1b8
+DATA act_p1<>+24(SB)/4, $0xbdebd1b8
+DATA act_p1<>+28(SB)/4, $0xbdebd1b8
+GLOBL act_p1<>(SB), RODATA|NOPTR, $32
+
+DATA act_p2<>+0(SB)/4, $0x3def251a
+DATA act_p2<>+4(SB)/4, $0x3def251a
+DATA act_p2<>+8(SB)/4, $0x3def251a
+DATA act_p2<>+12(SB)/4, $0x3def251a
+DATA act_p2<>+16(SB)/4, $0x3def251a
+DATA act_p2<>+20(SB)/4, $0x3def251a
+DATA act_p2<>+24(SB)/4, $0x3def251a
+DATA act_p2<>+28(SB)/4, $0x3def251a
+GLOBL act_p2<>(SB), RODATA|NOPTR, $32
+
+DATA act_p3<>+0(SB)/4, $0xbdfe5d4f
+DATA act_p3<>+4(SB)/4, $0xbdfe5d4f
+DATA act_p3<>+8(SB)/4, $0xbdfe5d4f
+DATA act_p3<>+12(SB)/4, $0xbdfe5d4f
+DATA act_p3<>+16(SB)/4, $0xbdfe5d4f
+DATA act_p3<>+20(SB)/4, $0xbdfe5d4f
+DATA act_p3<>+24(SB)/4, $0xbdfe5d4f
+DATA act_p3<>+28(SB)/4, $0xbdfe5d4f
+GLOBL act_p3<>(SB), RODATA|NOPTR, $32
+
+DATA act_p4<>+0(SB)/4, $0x3e11e9bf
+DATA act_p4<>+4(SB)/4, $0x3e11e9bf
+DATA act_p4<>+8(SB)/4, $0x3e11e9bf
+DATA act_p4<>+12(SB)/4, $0x3e11e9bf
+DATA act_p4<>+16(SB)/4, $0x3e11e9bf
+DATA act_p4<>+20(SB)/4, $0x3e11e9bf
+DATA act_p4<>+24(SB)/4, $0x3e11e9bf
+DATA act_p4<>+28(SB)/4, $0x3e11e9bf
+GLOBL act_p4<>(SB), RODATA|NOPTR, $32
+
+DATA act_p5<>+0(SB)/4, $0xbe2aae50
+DATA act_p5<>+4(SB)/4, $0xbe2aae50
+DATA act_p5<>+8(SB)/4, $0xbe2aae50
+DATA act_p5<>+12(SB)/4, $0xbe2aae50
+DATA act_p5<>+16(SB)/4, $0xbe2aae50
+DATA act_p5<>+20(SB)/4, $0xbe2aae50
+DATA act_p5<>+24(SB)/4, $0xbe2aae50
+DATA act_p5<>+28(SB)/4, $0xbe2aae50
+GLOBL act_p5<>(SB), RODATA|NOPTR, $32
+
+DATA act_p6<>+0(SB)/4, $0x3e4cceac
+DATA act_p6<>+4(SB)/4, $0x3e4cceac
+DATA act_p6<>+8(SB)/4, $0x3e4cceac
+DATA act_p6<>+12(SB)/4, $0x3e4cceac
+DATA act_p6<>+16(SB)/4, $0x3e4cceac
+DATA act_p6<>+20(SB)/4, $0x3e4cceac
+DATA act_p6<>+24(SB)/4, $0x3e4cceac
+DATA act_p6<>+28(SB)/4, $0x3e4cceac
+GLOBL act_p6<>(SB), RODATA|NOPTR, $32
+
+DATA act_p7<>+0(SB)/4, $0xbe7ffffc
+DATA act_p7<>+4(SB)/4, $0xbe7ffffc
+DATA act_p7<>+8(SB)/4, $0xbe7ffffc
+DATA act_p7<>+12(SB)/4, $0xbe7ffffc
+DATA act_p7<>+16(SB)/4, $0xbe7ffffc
+DATA act_p7<>+20(SB)/4, $0xbe7ffffc
+DATA act_p7<>+24(SB)/4, $0xbe7ffffc
+DATA act_p7<>+28(SB)/4, $0xbe7ffffc
+GLOBL act_p7<>(SB), RODATA|NOPTR, $32
+
+DATA act_p8<>+0(SB)/4, $0x3eaaaaaa
+DATA act_p8<>+4(SB)/4, $0x3eaaaaaa
+DATA act_p8<>+8(SB)/4, $0x3eaaaaaa
+DATA act_p8<>+12(SB)/4, $0x3eaaaaaa
+DATA act_p8<>+16(SB)/4, $0x3eaaaaaa
+DATA act_p8<>+20(SB)/4, $0x3eaaaaaa
+DATA act_p8<>+24(SB)/4, $0x3eaaaaaa
+DATA act_p8<>+28(SB)/4, $0x3eaaaaaa
+GLOBL act_p8<>(SB), RODATA|NOPTR, $32
+
+DATA act_q1<>+0(SB)/4, $0xb95e8083
+DATA act_q1<>+4(SB)/4, $0xb95e8083
+DATA act_q1<>+8(SB)/4, $0xb95e8083
+DATA act_q1<>+12(SB)/4, $0xb95e8083
+DATA act_q1<>+16(SB)/4, $0xb95e8083
+DATA act_q1<>+20(SB)/4, $0xb95e8083
+DATA act_q1<>+24(SB)/4, $0xb95e8083
+DATA act_q1<>+28(SB)/4, $0xb95e8083
+GLOBL act_q1<>(SB), RODATA|NOPTR, $32
+
+DATA act_q2<>+0(SB)/4, $0x3f318000
+DATA act_q2<>+4(SB)/4, $0x3f318000
+DATA act_q2<>+8(SB)/4, $0x3f318000
+DATA act_q2<>+12(SB)/4, $0x3f318000
+DATA act_q2<>+16(SB)/4, $0x3f318000
+DATA act_q2<>+20(SB)/4, $0x3f318000
+DATA act_q2<>+24(SB)/4, $0x3f318000
+DATA act_q2<>+28(SB)/4, $0x3f318000
+GLOBL act_q2<>(SB), RODATA|NOPTR, $32
+
+DATA act_minNormal<>+0(SB)/4, $0x00800000
+DATA act_minNormal<>+4(SB)/4, $0x00800000
+DATA act_minNormal<>+8(SB)/4, $0x00800000
+DATA act_minNormal<>+12(SB)/4, $0x00800000
+DATA act_minNormal<>+16(SB)/4, $0x00800000
+DATA act_minNormal<>+20(SB)/4, $0x00800000
+DATA act_minNormal<>+24(SB)/4, $0x00800000
+DATA act_minNormal<>+28(SB)/4, $0x00800000
+GLOBL act_minNormal<>(SB), RODATA|NOPTR, $32
+
+DATA act_two23<>+0(SB)/4, $0x4b000000
+DATA act_two23<>+4(SB)/4, $0x4b000000
+DATA act_two23<>+8(SB)/4, $0x4b000000
+DATA act_two23<>+12(SB)/4, $0x4b000000
+DATA act_two23<>+16(SB)/4, $0x4b000000
+DATA act_two23<>+20(SB)/4, $0x4b000000
+DATA act_two23<>+24(SB)/4, $0x4b000000
+DATA act_two23<>+28(SB)/4, $0x4b000000
+GLOBL act_two23<>(SB), RODATA|NOPTR, $32
+
+DATA act_f23<>+0(SB)/4, $0x41b80000
+DATA act_f23<>+4(SB)/4, $0x41b80000
+DATA act_f23<>+8(SB)/4, $0x41b80000
+DATA act_f23<>+12(SB)/4, $0x41b80000
+DATA act_f23<>+16(SB)/4, $0x41b80000
+DATA act_f23<>+20(SB)/4, $0x41b80000
+DATA act_f23<>+24(SB)/4, $0x41b80000
+DATA act_f23<>+28(SB)/4, $0x41b80000
+GLOBL act_f23<>(SB), RODATA|NOPTR, $32
+
+DATA act_posInf<>+0(SB)/4, $0x7f800000
+DATA act_posInf<>+4(SB)/4, $0x7f800000
+DATA act_posInf<>+8(SB)/4, $0x7f800000
+DATA act_posInf<>+12(SB)/4, $0x7f800000
+DATA act_posInf<>+16(SB)/4, $0x7f800000
+DATA act_posInf<>+20(SB)/4, $0x7f800000
+DATA act_posInf<>+24(SB)/4, $0x7f800000
+DATA act_posInf<>+28(SB)/4, $0x7f800000
+GLOBL act_posInf<>(SB), RODATA|NOPTR, $32
+
+DATA act_negInf<>+0(SB)/4, $0xff800000
+DATA act_negInf<>+4(SB)/4, $0xff800000
+DATA act_negInf<>+8(SB)/4, $0xff800000
+DATA act_negInf<>+12(SB)/4, $0xff800000
+DATA act_negInf<>+16(SB)/4, $0xff800000
+DATA act_negInf<>+20(SB)/4, $0xff800000
+DATA act_negInf<>+24(SB)/4, $0xff800000
+DATA act_negInf<>+28(SB)/4, $0xff800000
+GLOBL act_negInf<>(SB), RODATA|NOPTR, $32
+
+DATA act_sign<>+0(SB)/4, $0x80000000
+DATA act_sign<>+4(SB)/4, $0x80000000
+DATA act_sign<>+8(SB)/4, $0x80000000
+DATA act_sign<>+12(SB)/4, $0x80000000
+DATA act_sign<>+16(SB)/4, $0x80000000
+DATA act_sign<>+20(SB)/4, $0x80000000
+DATA act_sign<>+24(SB)/4, $0x80000000
+DATA act_sign<>+28(SB)/4, $0x80000000
+GLOBL act_sign<>(SB), RODATA|NOPTR, $32
+
+DATA act_abs<>+0(SB)/4, $0x7fffffff
+DATA act_abs<>+4(SB)/4, $0x7fffffff
+DATA act_abs<>+8(SB)/4, $0x7fffffff
+DATA act_abs<>+12(SB)/4, $0x7fffffff
+DATA act_abs<>+16(SB)/4, $0x7fffffff
+DATA act_abs<>+20(SB)/4, $0x7fffffff
+DATA act_abs<>+24(SB)/4, $0x7fffffff
+DATA act_abs<>+28(SB)/4, $0x7fffffff
+GLOBL act_abs<>(SB), RODATA|NOPTR, $32
+
+DATA act_nan<>+0(SB)/4, $0x7fc00000
+DATA act_nan<>+4(SB)/4, $0x7fc00000
+DATA act_nan<>+8(SB)/4, $0x7fc00000
+DATA act_nan<>+12(SB)/4, $0x7fc00000
+DATA act_nan<>+16(SB)/4, $0x7fc00000
+DATA act_nan<>+20(SB)/4, $0x7fc00000
+DATA act_nan<>+24(SB)/4, $0x7fc00000
+DATA act_nan<>+28(SB)/4, $0x7fc00000
+GLOBL act_nan<>(SB), RODATA|NOPTR, $32
+
+DATA act_i127<>+0(SB)/4, $0x0000007f
+DATA act_i127<>+4(SB)/4, $0x0000007f
+DATA act_i127<>+8(SB)/4, $0x0000007f
+DATA act_i127<>+12(SB)/4, $0x0000007f
+DATA act_i127<>+16(SB)/4, $0x0000007f
+DATA act_i127<>+20(SB)/4, $0x0000007f
+DATA act_i127<>+24(SB)/4, $0x0000007f
+DATA act_i127<>+28(SB)/4, $0x0000007f
+GLOBL act_i127<>(SB), RODATA|NOPTR, $32
+
+DATA act_mant<>+0(SB)/4, $0x007fffff
+DATA act_mant<>+4(SB)/4, $0x007fffff
+DATA act_mant<>+8(SB)/4, $0x007fffff
+DATA act_mant<>+12(SB)/4, $0x007fffff
+DATA act_mant<>+16(SB)/4, $0x007fffff
+DATA act_mant<>+20(SB)/4, $0x007fffff
+DATA act_mant<>+24(SB)/4, $0x007fffff
+DATA act_mant<>+28(SB)/4, $0x007fffff
+GLOBL act_mant<>(SB), RODATA|NOPTR, $32
+
+DATA act_sqrtHalf<>+0(SB)/4, $0x3f3504f3
+DATA act_sqrtHalf<>+4(SB)/4, $0x3f3504f3
+DATA act_sqrtHalf<>+8(SB)/4, $0x3f3504f3
+DATA act_sqrtHalf<>+12(SB)/4, $0x3f3504f3
+DATA act_sqrtHalf<>+16(SB)/4, $0x3f3504f3
+DATA act_sqrtHalf<>+20(SB)/4, $0x3f3504f3
+DATA act_sqrtHalf<>+24(SB)/4, $0x3f3504f3
+DATA act_sqrtHalf<>+28(SB)/4, $0x3f3504f3
+GLOBL act_sqrtHalf<>(SB), RODATA|NOPTR, $32
+
+// func sgemmKernel6x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $8-88
 	MOVQ a+0(FP), AX
 	MOVQ b+8(FP), CX
 	MOVQ c+16(FP), DX
@@ -201,6 +631,784 @@ store:
 	VFMADD231PS  32(R14)(DI*2), Y13, Y11
 
 overwrite:
+	MOVQ         epi+80(FP), R13
+	TESTQ        R13, R13
+	JE           plain
+	TESTQ        $0x00000001, R13
+	JE           norowbias
+	MOVQ         bias+72(FP), R15
+	MOVQ         mt+32(FP), BP
+	SUBQ         R11, BP
+	IMUL3Q       $0x00000018, BP, BP
+	VBROADCASTSS (R15)(BP*1), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VBROADCASTSS 4(R15)(BP*1), Y12
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+	VBROADCASTSS 8(R15)(BP*1), Y12
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y12, Y5, Y5
+	VBROADCASTSS 12(R15)(BP*1), Y12
+	VADDPS       Y12, Y6, Y6
+	VADDPS       Y12, Y7, Y7
+	VBROADCASTSS 16(R15)(BP*1), Y12
+	VADDPS       Y12, Y8, Y8
+	VADDPS       Y12, Y9, Y9
+	VBROADCASTSS 20(R15)(BP*1), Y12
+	VADDPS       Y12, Y10, Y10
+	VADDPS       Y12, Y11, Y11
+
+norowbias:
+	TESTQ   $0x00000002, R13
+	JE      nocolbias
+	MOVQ    bias+72(FP), R15
+	MOVQ    nt+40(FP), BP
+	SUBQ    SI, BP
+	IMUL3Q  $0x00000040, BP, BP
+	VMOVUPS (R15)(BP*1), Y12
+	VMOVUPS 32(R15)(BP*1), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y12, Y6, Y6
+	VADDPS  Y13, Y7, Y7
+	VADDPS  Y12, Y8, Y8
+	VADDPS  Y13, Y9, Y9
+	VADDPS  Y12, Y10, Y10
+	VADDPS  Y13, Y11, Y11
+
+nocolbias:
+	SHRQ   $0x02, R13
+	CMPQ   R13, $0x01
+	JE     sigmoid
+	CMPQ   R13, $0x02
+	JE     tanh
+	CMPQ   R13, $0x03
+	JNE    plain
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y1, Y12, Y1
+	VMAXPS Y2, Y12, Y2
+	VMAXPS Y3, Y12, Y3
+	VMAXPS Y4, Y12, Y4
+	VMAXPS Y5, Y12, Y5
+	VMAXPS Y6, Y12, Y6
+	VMAXPS Y7, Y12, Y7
+	VMAXPS Y8, Y12, Y8
+	VMAXPS Y9, Y12, Y9
+	VMAXPS Y10, Y12, Y10
+	VMAXPS Y11, Y12, Y11
+	JMP    plain
+
+sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y7, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y7, Y13, Y14, Y7
+	VORPS       act_sign<>+0(SB), Y8, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y8, Y13, Y14, Y8
+	VORPS       act_sign<>+0(SB), Y9, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y9, Y13, Y14, Y9
+	VORPS       act_sign<>+0(SB), Y10, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y10, Y13, Y14, Y10
+	VORPS       act_sign<>+0(SB), Y11, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y11, Y13, Y14, Y11
+	JMP         plain
+
+tanh:
+	VMOVUPS     Y11, 32(R14)(DI*2)
+	VANDPS      act_abs<>+0(SB), Y0, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y0, Y11
+	VORPS       Y11, Y12, Y0
+	VMOVUPS     Y0, (R10)
+	VANDPS      act_abs<>+0(SB), Y1, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y1, Y11
+	VORPS       Y11, Y12, Y1
+	VMOVUPS     Y1, 32(R10)
+	VANDPS      act_abs<>+0(SB), Y2, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y2, Y11
+	VORPS       Y11, Y12, Y2
+	VMOVUPS     Y2, (R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y3, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y3, Y11
+	VORPS       Y11, Y12, Y3
+	VMOVUPS     Y3, 32(R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y4, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y4, Y11
+	VORPS       Y11, Y12, Y4
+	VMOVUPS     Y4, (R10)(DI*2)
+	VANDPS      act_abs<>+0(SB), Y5, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y5, Y11
+	VORPS       Y11, Y12, Y5
+	VMOVUPS     Y5, 32(R10)(DI*2)
+	VANDPS      act_abs<>+0(SB), Y6, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y6, Y11
+	VORPS       Y11, Y12, Y6
+	VMOVUPS     Y6, (R14)
+	VANDPS      act_abs<>+0(SB), Y7, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y7, Y11
+	VORPS       Y11, Y12, Y7
+	VMOVUPS     Y7, 32(R14)
+	VANDPS      act_abs<>+0(SB), Y8, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y8, Y11
+	VORPS       Y11, Y12, Y8
+	VMOVUPS     Y8, (R14)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y9, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y9, Y11
+	VORPS       Y11, Y12, Y9
+	VMOVUPS     Y9, 32(R14)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y10, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y10, Y11
+	VORPS       Y11, Y12, Y10
+	VMOVUPS     Y10, (R14)(DI*2)
+	VMOVUPS     32(R14)(DI*2), Y11
+	VANDPS      act_abs<>+0(SB), Y11, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y0
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y0
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y0
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y0, Y15
+	VFMADD213PS act_c3<>+0(SB), Y0, Y15
+	VFMADD213PS act_c2<>+0(SB), Y0, Y15
+	VFMADD213PS act_c1<>+0(SB), Y0, Y15
+	VFMADD213PS act_one<>+0(SB), Y0, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y0
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y0, Y14
+	VFMADD213PS act_t3<>+0(SB), Y0, Y14
+	VFMADD213PS act_t2<>+0(SB), Y0, Y14
+	VFMADD213PS act_t1<>+0(SB), Y0, Y14
+	VMULPS      Y0, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y11, Y0
+	VORPS       Y0, Y12, Y11
+	VMOVUPS     Y11, 32(R14)(DI*2)
+	JMP         stored
+
+plain:
 	VMOVUPS Y0, (R10)
 	VMOVUPS Y1, 32(R10)
 	VMOVUPS Y2, (R10)(DI*1)
@@ -213,20 +1421,22 @@ overwrite:
 	VMOVUPS Y9, 32(R14)(DI*1)
 	VMOVUPS Y10, (R14)(DI*2)
 	VMOVUPS Y11, 32(R14)(DI*2)
-	LEAQ    (R10)(DI*4), R10
-	LEAQ    (R10)(DI*2), R10
-	DECQ    R11
-	JNE     mtloop
-	MOVQ    R12, CX
-	ADDQ    $0x40, DX
-	DECQ    SI
-	JNE     ntloop
+
+stored:
+	LEAQ (R10)(DI*4), R10
+	LEAQ (R10)(DI*2), R10
+	DECQ R11
+	JNE  mtloop
+	MOVQ R12, CX
+	ADDQ $0x40, DX
+	DECQ SI
+	JNE  ntloop
 	VZEROUPPER
 	RET
 
-// func sgemmKernel6x8(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int)
-// Requires: AVX, FMA3, MMX+
-TEXT ·sgemmKernel6x8(SB), NOSPLIT, $0-72
+// func sgemmKernel6x8(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernel6x8(SB), NOSPLIT, $8-88
 	MOVQ a+0(FP), AX
 	MOVQ b+8(FP), CX
 	MOVQ c+16(FP), DX
@@ -362,20 +1572,431 @@ store:
 	VFMADD231PS  (R14)(DI*2), Y13, Y10
 
 overwrite:
+	MOVQ         epi+80(FP), R13
+	TESTQ        R13, R13
+	JE           plain
+	TESTQ        $0x00000001, R13
+	JE           norowbias
+	MOVQ         bias+72(FP), R15
+	MOVQ         mt+32(FP), BP
+	SUBQ         R11, BP
+	IMUL3Q       $0x00000018, BP, BP
+	VBROADCASTSS (R15)(BP*1), Y12
+	VADDPS       Y12, Y0, Y0
+	VBROADCASTSS 4(R15)(BP*1), Y12
+	VADDPS       Y12, Y2, Y2
+	VBROADCASTSS 8(R15)(BP*1), Y12
+	VADDPS       Y12, Y4, Y4
+	VBROADCASTSS 12(R15)(BP*1), Y12
+	VADDPS       Y12, Y6, Y6
+	VBROADCASTSS 16(R15)(BP*1), Y12
+	VADDPS       Y12, Y8, Y8
+	VBROADCASTSS 20(R15)(BP*1), Y12
+	VADDPS       Y12, Y10, Y10
+
+norowbias:
+	TESTQ   $0x00000002, R13
+	JE      nocolbias
+	MOVQ    bias+72(FP), R15
+	MOVQ    nt+40(FP), BP
+	SUBQ    SI, BP
+	IMUL3Q  $0x00000020, BP, BP
+	VMOVUPS (R15)(BP*1), Y12
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y12, Y6, Y6
+	VADDPS  Y12, Y8, Y8
+	VADDPS  Y12, Y10, Y10
+
+nocolbias:
+	SHRQ   $0x02, R13
+	CMPQ   R13, $0x01
+	JE     sigmoid
+	CMPQ   R13, $0x02
+	JE     tanh
+	CMPQ   R13, $0x03
+	JNE    plain
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y2, Y12, Y2
+	VMAXPS Y4, Y12, Y4
+	VMAXPS Y6, Y12, Y6
+	VMAXPS Y8, Y12, Y8
+	VMAXPS Y10, Y12, Y10
+	JMP    plain
+
+sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y8, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y8, Y13, Y14, Y8
+	VORPS       act_sign<>+0(SB), Y10, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y10, Y13, Y14, Y10
+	JMP         plain
+
+tanh:
+	VANDPS      act_abs<>+0(SB), Y0, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y0, Y11
+	VORPS       Y11, Y12, Y0
+	VMOVUPS     Y0, (R10)
+	VANDPS      act_abs<>+0(SB), Y2, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y2, Y11
+	VORPS       Y11, Y12, Y2
+	VMOVUPS     Y2, (R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y4, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y4, Y11
+	VORPS       Y11, Y12, Y4
+	VMOVUPS     Y4, (R10)(DI*2)
+	VANDPS      act_abs<>+0(SB), Y6, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y6, Y11
+	VORPS       Y11, Y12, Y6
+	VMOVUPS     Y6, (R14)
+	VANDPS      act_abs<>+0(SB), Y8, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y8, Y11
+	VORPS       Y11, Y12, Y8
+	VMOVUPS     Y8, (R14)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y10, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y10, Y11
+	VORPS       Y11, Y12, Y10
+	VMOVUPS     Y10, (R14)(DI*2)
+	JMP         stored
+
+plain:
 	VMOVUPS Y0, (R10)
 	VMOVUPS Y2, (R10)(DI*1)
 	VMOVUPS Y4, (R10)(DI*2)
 	VMOVUPS Y6, (R14)
 	VMOVUPS Y8, (R14)(DI*1)
 	VMOVUPS Y10, (R14)(DI*2)
-	LEAQ    (R10)(DI*4), R10
-	LEAQ    (R10)(DI*2), R10
-	DECQ    R11
-	JNE     mtloop
-	MOVQ    R12, CX
-	ADDQ    $0x20, DX
-	DECQ    SI
-	JNE     ntloop
+
+stored:
+	LEAQ (R10)(DI*4), R10
+	LEAQ (R10)(DI*2), R10
+	DECQ R11
+	JNE  mtloop
+	MOVQ R12, CX
+	ADDQ $0x20, DX
+	DECQ SI
+	JNE  ntloop
 	VZEROUPPER
 	RET
 

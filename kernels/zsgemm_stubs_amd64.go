@@ -5,10 +5,10 @@
 package kernels
 
 // sgemmKernel6x16 computes mt×nt full 6×16 tiles of C from packed panels; see sgemm_amd64.go.
-func sgemmKernel6x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int)
+func sgemmKernel6x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 
 // sgemmKernel6x8 computes mt×nt full 6×8 tiles of C from packed panels; see sgemm_amd64.go.
-func sgemmKernel6x8(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int)
+func sgemmKernel6x8(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 
 // packBT16 packs kc columns of 16 rows of src (row stride ld) as kc rows of 16; kc must be a multiple of 8.
 func packBT16(dst *float32, src *float32, ld int, kc int)

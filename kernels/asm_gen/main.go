@@ -28,6 +28,7 @@ const (
 // that each stays readable and is regenerated on its own.
 var families = map[string]func(){
 	"sgemm": func() {
+		actConstants() // for the epilogue's activations (gen_activation.go)
 		sgemmMacroKernel("sgemmKernel6x16", 16)
 		sgemmMacroKernel("sgemmKernel6x8", 8)
 		packKernels()
@@ -70,7 +71,7 @@ func ymm(i int) reg.VecPhysical {
 // streams from L2. The 8-column form finishes a right edge of at most 8.
 func sgemmMacroKernel(name string, cols int) {
 	halves := cols / 8
-	TEXT(name, NOSPLIT, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int)")
+	TEXT(name, NOSPLIT, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)")
 	Doc(fmt.Sprintf("%s computes mt×nt full 6×%d tiles of C from packed panels; see sgemm_amd64.go.", name, cols))
 
 	pa := Load(Param("a"), GP64())
@@ -169,7 +170,10 @@ func sgemmMacroKernel(name string, cols int) {
 	VBROADCASTSS(paramAddr("beta"), bB[1])
 	accs(func(r, h int) { VFMADD231PS(crow(ct, t, ldc, ldc3, r, 32*h), bB[1], acc(r, h)) })
 	Label("overwrite")
+	tileEpilogue(cols, ct, t, ldc, ldc3, it, nt)
+	Label("plain")
 	accs(func(r, h int) { VMOVUPS(acc(r, h), crow(ct, t, ldc, ldc3, r, 32*h)) })
+	Label("stored")
 
 	// Next A micro-panel: ap already points past this one.
 	LEAQ(Mem{Base: ct, Index: ldc, Scale: 4}, ct)
@@ -185,6 +189,99 @@ func sgemmMacroKernel(name string, cols int) {
 
 	VZEROUPPER()
 	RET()
+}
+
+// Epilogue codes of the macro-kernels' epi argument (store in sgemm.go):
+// bit 0 adds a bias per row of C, bit 1 a bias per column, and the bits
+// from 2 up select the activation (1 sigmoid, 2 tanh, 3 ReLU).
+const (
+	epiRowBias  = 1
+	epiColBias  = 2
+	epiActShift = 2
+)
+
+// tileEpilogue emits the fused epilogue on the accumulators of one tile,
+// after alpha and beta and before the store at "plain": the bias from
+// bias[(mt−it)·6 + r] per row or bias[(nt₀−nt)·cols + j] per column, then
+// the activation in registers, with Y12–Y15 as scratch. Tanh needs one
+// register more: a tile of 16 columns has none free, so the last
+// accumulator goes to C first and comes back when the others are stored.
+func tileEpilogue(cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
+	halves := cols / 8
+	accs := func(f func(r, h int)) {
+		for r := 0; r < mr; r++ {
+			for h := 0; h < halves; h++ {
+				f(r, h)
+			}
+		}
+	}
+	e := GP64()
+	Load(Param("epi"), e)
+	TESTQ(e, e)
+	JE(LabelRef("plain"))
+
+	TESTQ(U32(epiRowBias), e)
+	JE(LabelRef("norowbias"))
+	p, off := GP64(), GP64()
+	Load(Param("bias"), p)
+	Load(Param("mt"), off)
+	SUBQ(it, off)
+	IMUL3Q(U32(mr*4), off, off)
+	for r := 0; r < mr; r++ {
+		VBROADCASTSS(Mem{Base: p, Index: off, Scale: 1, Disp: 4 * r}, reg.Y12)
+		for h := 0; h < halves; h++ {
+			VADDPS(reg.Y12, acc(r, h), acc(r, h))
+		}
+	}
+	Label("norowbias")
+	TESTQ(U32(epiColBias), e)
+	JE(LabelRef("nocolbias"))
+	Load(Param("bias"), p)
+	Load(Param("nt"), off)
+	SUBQ(nt, off)
+	IMUL3Q(U32(cols*4), off, off)
+	for h := 0; h < halves; h++ {
+		VMOVUPS(Mem{Base: p, Index: off, Scale: 1, Disp: 32 * h}, ymm(12+h))
+	}
+	accs(func(r, h int) { VADDPS(ymm(12+h), acc(r, h), acc(r, h)) })
+	Label("nocolbias")
+
+	SHRQ(U8(epiActShift), e)
+	CMPQ(e, U8(1))
+	JE(LabelRef("sigmoid"))
+	CMPQ(e, U8(2))
+	JE(LabelRef("tanh"))
+	CMPQ(e, U8(3))
+	JNE(LabelRef("plain"))
+	VXORPS(reg.Y12, reg.Y12, reg.Y12)
+	accs(func(r, h int) { VMAXPS(acc(r, h), reg.Y12, acc(r, h)) }) // NaN, the second operand, stays
+	JMP(LabelRef("plain"))
+
+	Label("sigmoid")
+	accs(func(r, h int) { sigmoidBody([]reg.VecPhysical{acc(r, h), reg.Y12, reg.Y13, reg.Y14, reg.Y15}) })
+	JMP(LabelRef("plain"))
+
+	Label("tanh")
+	last := acc(mr-1, halves-1)
+	lastMem := crow(ct, t, ldc, ldc3, mr-1, 32*(halves-1))
+	spare := reg.Y11 // free when the tile has 8 columns (accumulators are Y0, Y2, …)
+	if halves == 2 {
+		VMOVUPS(last, lastMem)
+		spare = last
+	}
+	accs(func(r, h int) {
+		if halves == 2 && acc(r, h) == last {
+			return
+		}
+		tanhBody([]reg.VecPhysical{acc(r, h), reg.Y12, reg.Y13, reg.Y14, reg.Y15, spare})
+		VMOVUPS(acc(r, h), crow(ct, t, ldc, ldc3, r, 32*h))
+	})
+	if halves == 2 {
+		VMOVUPS(lastMem, last)
+		tanhBody([]reg.VecPhysical{last, reg.Y12, reg.Y13, reg.Y14, reg.Y15, acc(0, 0)})
+		VMOVUPS(last, lastMem)
+	}
+	JMP(LabelRef("stored"))
 }
 
 // crow addresses row r of the C tile at byte offset off: rows 0–2 from ct,
