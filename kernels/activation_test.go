@@ -457,6 +457,130 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 	})
 }
 
+// lossCase is BCEWithLogits or MSE with its float64 reference of one
+// element: the loss term and the gradient at scale 1.
+type lossCase struct {
+	name string
+	fn   func(im *Impl) func(grad, x, y []float32, scale float32) float64
+	ref  func(x, y float64) (loss, grad float64)
+}
+
+var lossCases = []lossCase{
+	{"bce", func(im *Impl) func(grad, x, y []float32, scale float32) float64 { return im.act.bce },
+		func(z, y float64) (float64, float64) {
+			return math.Max(z, 0) - z*y + math.Log1p(math.Exp(-math.Abs(z))), sigmoid64(z) - y
+		}},
+	{"mse", func(im *Impl) func(grad, x, y []float32, scale float32) float64 { return im.act.mse },
+		func(p, y float64) (float64, float64) { return (p - y) * (p - y) / 2, p - y }},
+}
+
+// lossInputs returns x (logits or predictions) with the extremes ±1e30,
+// ±0 and ±20 among random values, and targets y of the given kind: 0, 1,
+// or random in [0, 1] (kind 2).
+func lossInputs(rng *rand.Rand, n, kind int) (x, y []float32) {
+	x, y = make([]float32, n), make([]float32, n)
+	extremes := []float32{1e30, -1e30, 0, float32(math.Copysign(0, -1)), 20, -20}
+	for i := range x {
+		if rng.IntN(4) == 0 {
+			x[i] = extremes[rng.IntN(len(extremes))]
+		} else {
+			x[i] = float32(rng.NormFloat64() * 3)
+		}
+		switch kind {
+		case 1:
+			y[i] = 1
+		case 2:
+			y[i] = rng.Float32()
+		}
+	}
+	return x, y
+}
+
+// TestLossTails runs BCEWithLogits and MSE on every length 0..33, around
+// the chunk size of the assembly and on a large input, with z at the
+// extremes and y all 0, all 1 or fractional, grad nil, separate (with
+// guard bands) and aliasing x or y, and compares the assembly with the Go
+// twin and every implementation with the float64 reference.
+func TestLossTails(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	lengths := append(seq(0, 33), 4088, 4095, 4096, 4097, 4104, 8191, 8192, 8200, 12345)
+	if !testing.Short() {
+		lengths = append(lengths, 100003)
+	}
+	const scale = 0.5
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, c := range lossCases {
+			for _, n := range lengths {
+				for kind := range 3 {
+					x, y := lossInputs(rng, n, kind)
+					if c.name == "mse" {
+						// d² of float32 overflows beyond 1.8e19: ±1e15
+						// for the extremes, and targets of the size of
+						// the predictions.
+						for i, v := range x {
+							if v == 1e30 || v == -1e30 {
+								x[i] = v * 1e-15
+							}
+						}
+						if kind == 2 {
+							y = randSlice(rng, n)
+						}
+					}
+					what := fmt.Sprintf("%s n=%d y-kind=%d", c.name, n, kind)
+					var want, mag float64
+					for i := range x {
+						l, _ := c.ref(float64(x[i]), float64(y[i]))
+						want += l
+						mag += math.Abs(l)
+					}
+					twinGrad := make([]float32, n)
+					twin := c.fn(generic)(twinGrad, x, y, scale)
+					grad, all := guarded(n)
+					x0, y0 := slices.Clone(x), slices.Clone(y)
+					got := c.fn(im)(grad, slices.Clip(x), slices.Clip(y), scale)
+					checkGuard(t, all, n, what)
+					if !sameBits(x, x0) || !sameBits(y, y0) {
+						t.Fatalf("%s: wrote an input", what)
+					}
+					if d := math.Abs(got - want); !(d <= 1e-6*(1+mag)) {
+						t.Fatalf("%s: loss %v, want %v (rel. error %.3g)", what, got, want, d/(1+mag))
+					}
+					if d := math.Abs(got - twin); !(d <= 1e-6*(1+mag)) {
+						t.Fatalf("%s: loss %v, Go twin %v", what, got, twin)
+					}
+					if noGrad := c.fn(im)(nil, x, y, scale); noGrad != got {
+						t.Fatalf("%s: loss without grad %v, with %v", what, noGrad, got)
+					}
+					for i := range x {
+						_, g := c.ref(float64(x[i]), float64(y[i]))
+						w := scale * g
+						if e := math.Abs(float64(grad[i]) - w); !(e <= 1e-7+1e-6*math.Abs(w)) {
+							t.Fatalf("%s: grad[%d] = %v for x=%v y=%v, want %v", what, i, grad[i], x[i], y[i], w)
+						}
+						if e := math.Abs(float64(grad[i] - twinGrad[i])); !(e <= 1e-7+1e-6*math.Abs(w)) {
+							t.Fatalf("%s: grad[%d] = %v for x=%v y=%v, Go twin %v", what, i, grad[i], x[i], y[i], twinGrad[i])
+						}
+					}
+					// grad may be x or y.
+					for _, alias := range []string{"x", "y"} {
+						xa, ya := slices.Clone(x), slices.Clone(y)
+						ga := xa
+						if alias == "y" {
+							ga = ya
+						}
+						if l := c.fn(im)(ga, xa, ya, scale); l != got {
+							t.Fatalf("%s: loss with grad = %s %v, want %v", what, alias, l, got)
+						}
+						if !sameBits(ga, grad[:n]) {
+							t.Fatalf("%s: grad = %s differs from a separate grad", what, alias)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestActivationAPI runs the exported functions on the default
 // implementation and checks their argument errors.
 func TestActivationAPI(t *testing.T) {
@@ -535,6 +659,25 @@ func FuzzActivation(f *testing.F) {
 		n := len(src)
 		if n == 0 {
 			return
+		}
+		// The losses, with targets in [0, 1] from the first byte of each
+		// word. A float32 chunk sum of the assembly may overflow where
+		// the twin's float64 sum does not: compared below 1e30 only.
+		y := make([]float32, n)
+		for i := range y {
+			y[i] = float32(data[4*i]) / 255
+		}
+		for _, c := range lossCases {
+			g1, g2 := make([]float32, n), make([]float32, n)
+			got, want := c.fn(asm)(g1, src, y, 0.5), c.fn(generic)(g2, src, y, 0.5)
+			if math.IsNaN(want) != math.IsNaN(got) || math.Abs(want) < 1e30 && !closeTo(got, want, 1e-5) {
+				t.Fatalf("%s = %v, Go twin %v", c.name, got, want)
+			}
+			for i := range g1 {
+				if !sameFloat(g1[i], g2[i]) && !(math.Abs(float64(g1[i]-g2[i])) <= 1e-7+1e-6*math.Abs(float64(g2[i]))) {
+					t.Fatalf("%s: grad[%d] = %v for x=%v y=%v, Go twin %v", c.name, i, g1[i], src[i], y[i], g2[i])
+				}
+			}
 		}
 		sm1, sm2 := make([]float32, n), make([]float32, n)
 		asm.act.softmax(sm1, src, 1, n)

@@ -1528,3 +1528,529 @@ done:
 	VZEROUPPER
 	MOVSS        X0, ret+32(FP)
 	RET
+
+// func bceKernel(grad *float32, z *float32, y *float32, n int, scale float32) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·bceKernel(SB), NOSPLIT, $0-44
+	MOVQ         grad+0(FP), AX
+	MOVQ         z+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VMOVUPS      act_one<>+0(SB), Y15
+	VBROADCASTSS scale+32(FP), Y14
+	VXORPS       Y12, Y12, Y12
+	VXORPS       Y13, Y13, Y13
+	CMPQ         BX, $0x10
+	JL           one
+
+two:
+	VMOVUPS      (CX), Y0
+	VORPS        act_sign<>+0(SB), Y0, Y1
+	VMOVUPS      act_magicBias<>+0(SB), Y3
+	VFMADD231PS  act_log2e<>+0(SB), Y1, Y3
+	VPSLLD       $0x17, Y3, Y2
+	VSUBPS       act_magicBias<>+0(SB), Y3, Y3
+	VMOVAPS      Y1, Y4
+	VFMADD231PS  act_negLn2Hi<>+0(SB), Y3, Y4
+	VFMADD231PS  act_negLn2Lo<>+0(SB), Y3, Y4
+	VMOVUPS      act_c5<>+0(SB), Y3
+	VFMADD213PS  act_c4<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c3<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c2<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c1<>+0(SB), Y4, Y3
+	VFMADD213PS  Y15, Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VCMPPS       $0x01, act_cutoff<>+0(SB), Y1, Y3
+	VANDNPS      Y2, Y3, Y2
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y1
+	VFNMADD231PS (DX), Y0, Y1
+	VMOVUPS      Y15, Y3
+	VADDPS       Y15, Y2, Y4
+	VDIVPS       Y4, Y3, Y3
+	VSUBPS       Y15, Y4, Y5
+	VSUBPS       Y5, Y2, Y5
+	VMULPS       Y3, Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      Y15, Y5
+	VSUBPS       Y2, Y5, Y5
+	VBLENDVPS    Y0, Y2, Y5, Y2
+	VSUBPS       (DX), Y2, Y2
+	VMULPS       Y14, Y2, Y2
+	VMOVUPS      Y2, (AX)
+	VPSUBD       act_sqrtHalf<>+0(SB), Y4, Y4
+	VPSRAD       $0x17, Y4, Y3
+	VCVTDQ2PS    Y3, Y3
+	VANDPS       act_mant<>+0(SB), Y4, Y4
+	VPADDD       act_sqrtHalf<>+0(SB), Y4, Y4
+	VSUBPS       Y15, Y4, Y4
+	VMULPS       Y4, Y4, Y2
+	VMOVUPS      act_p0<>+0(SB), Y5
+	VFMADD213PS  act_p1<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p2<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p3<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p4<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p5<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p6<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p7<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p8<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VFMADD231PS  act_q1<>+0(SB), Y3, Y5
+	VFMADD231PS  act_minusHalf<>+0(SB), Y2, Y5
+	VADDPS       Y5, Y4, Y5
+	VFMADD231PS  act_q2<>+0(SB), Y3, Y5
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y1, Y12, Y12
+	VMOVUPS      32(CX), Y6
+	VORPS        act_sign<>+0(SB), Y6, Y7
+	VMOVUPS      act_magicBias<>+0(SB), Y9
+	VFMADD231PS  act_log2e<>+0(SB), Y7, Y9
+	VPSLLD       $0x17, Y9, Y8
+	VSUBPS       act_magicBias<>+0(SB), Y9, Y9
+	VMOVAPS      Y7, Y10
+	VFMADD231PS  act_negLn2Hi<>+0(SB), Y9, Y10
+	VFMADD231PS  act_negLn2Lo<>+0(SB), Y9, Y10
+	VMOVUPS      act_c5<>+0(SB), Y9
+	VFMADD213PS  act_c4<>+0(SB), Y10, Y9
+	VFMADD213PS  act_c3<>+0(SB), Y10, Y9
+	VFMADD213PS  act_c2<>+0(SB), Y10, Y9
+	VFMADD213PS  act_c1<>+0(SB), Y10, Y9
+	VFMADD213PS  Y15, Y10, Y9
+	VMULPS       Y9, Y8, Y8
+	VCMPPS       $0x01, act_cutoff<>+0(SB), Y7, Y9
+	VANDNPS      Y8, Y9, Y8
+	VXORPS       Y7, Y7, Y7
+	VMAXPS       Y6, Y7, Y7
+	VFNMADD231PS 32(DX), Y6, Y7
+	VMOVUPS      Y15, Y9
+	VADDPS       Y15, Y8, Y10
+	VDIVPS       Y10, Y9, Y9
+	VSUBPS       Y15, Y10, Y11
+	VSUBPS       Y11, Y8, Y11
+	VMULPS       Y9, Y11, Y11
+	VADDPS       Y11, Y7, Y7
+	VMULPS       Y9, Y8, Y8
+	VMOVUPS      Y15, Y11
+	VSUBPS       Y8, Y11, Y11
+	VBLENDVPS    Y6, Y8, Y11, Y8
+	VSUBPS       32(DX), Y8, Y8
+	VMULPS       Y14, Y8, Y8
+	VMOVUPS      Y8, 32(AX)
+	VPSUBD       act_sqrtHalf<>+0(SB), Y10, Y10
+	VPSRAD       $0x17, Y10, Y9
+	VCVTDQ2PS    Y9, Y9
+	VANDPS       act_mant<>+0(SB), Y10, Y10
+	VPADDD       act_sqrtHalf<>+0(SB), Y10, Y10
+	VSUBPS       Y15, Y10, Y10
+	VMULPS       Y10, Y10, Y8
+	VMOVUPS      act_p0<>+0(SB), Y11
+	VFMADD213PS  act_p1<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p2<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p3<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p4<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p5<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p6<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p7<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p8<>+0(SB), Y10, Y11
+	VMULPS       Y10, Y11, Y11
+	VMULPS       Y8, Y11, Y11
+	VFMADD231PS  act_q1<>+0(SB), Y9, Y11
+	VFMADD231PS  act_minusHalf<>+0(SB), Y8, Y11
+	VADDPS       Y11, Y10, Y11
+	VFMADD231PS  act_q2<>+0(SB), Y9, Y11
+	VADDPS       Y11, Y7, Y7
+	VADDPS       Y7, Y13, Y13
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x10, BX
+	CMPQ         BX, $0x10
+	JGE          two
+
+one:
+	TESTQ        BX, BX
+	JE           done
+	VMOVUPS      (CX), Y0
+	VORPS        act_sign<>+0(SB), Y0, Y1
+	VMOVUPS      act_magicBias<>+0(SB), Y3
+	VFMADD231PS  act_log2e<>+0(SB), Y1, Y3
+	VPSLLD       $0x17, Y3, Y2
+	VSUBPS       act_magicBias<>+0(SB), Y3, Y3
+	VMOVAPS      Y1, Y4
+	VFMADD231PS  act_negLn2Hi<>+0(SB), Y3, Y4
+	VFMADD231PS  act_negLn2Lo<>+0(SB), Y3, Y4
+	VMOVUPS      act_c5<>+0(SB), Y3
+	VFMADD213PS  act_c4<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c3<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c2<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c1<>+0(SB), Y4, Y3
+	VFMADD213PS  Y15, Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VCMPPS       $0x01, act_cutoff<>+0(SB), Y1, Y3
+	VANDNPS      Y2, Y3, Y2
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y1
+	VFNMADD231PS (DX), Y0, Y1
+	VMOVUPS      Y15, Y3
+	VADDPS       Y15, Y2, Y4
+	VDIVPS       Y4, Y3, Y3
+	VSUBPS       Y15, Y4, Y5
+	VSUBPS       Y5, Y2, Y5
+	VMULPS       Y3, Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      Y15, Y5
+	VSUBPS       Y2, Y5, Y5
+	VBLENDVPS    Y0, Y2, Y5, Y2
+	VSUBPS       (DX), Y2, Y2
+	VMULPS       Y14, Y2, Y2
+	VMOVUPS      Y2, (AX)
+	VPSUBD       act_sqrtHalf<>+0(SB), Y4, Y4
+	VPSRAD       $0x17, Y4, Y3
+	VCVTDQ2PS    Y3, Y3
+	VANDPS       act_mant<>+0(SB), Y4, Y4
+	VPADDD       act_sqrtHalf<>+0(SB), Y4, Y4
+	VSUBPS       Y15, Y4, Y4
+	VMULPS       Y4, Y4, Y2
+	VMOVUPS      act_p0<>+0(SB), Y5
+	VFMADD213PS  act_p1<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p2<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p3<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p4<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p5<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p6<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p7<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p8<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VFMADD231PS  act_q1<>+0(SB), Y3, Y5
+	VFMADD231PS  act_minusHalf<>+0(SB), Y2, Y5
+	VADDPS       Y5, Y4, Y5
+	VFMADD231PS  act_q2<>+0(SB), Y3, Y5
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y1, Y12, Y12
+
+done:
+	VADDPS       Y13, Y12, Y12
+	VEXTRACTF128 $0x01, Y12, X1
+	VADDPS       X1, X12, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+40(FP)
+	RET
+
+// func bceLossKernel(z *float32, y *float32, n int) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·bceLossKernel(SB), NOSPLIT, $0-28
+	MOVQ    z+0(FP), AX
+	MOVQ    y+8(FP), CX
+	MOVQ    n+16(FP), DX
+	VMOVUPS act_one<>+0(SB), Y15
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	CMPQ    DX, $0x10
+	JL      one
+
+two:
+	VMOVUPS      (AX), Y0
+	VORPS        act_sign<>+0(SB), Y0, Y1
+	VMOVUPS      act_magicBias<>+0(SB), Y3
+	VFMADD231PS  act_log2e<>+0(SB), Y1, Y3
+	VPSLLD       $0x17, Y3, Y2
+	VSUBPS       act_magicBias<>+0(SB), Y3, Y3
+	VMOVAPS      Y1, Y4
+	VFMADD231PS  act_negLn2Hi<>+0(SB), Y3, Y4
+	VFMADD231PS  act_negLn2Lo<>+0(SB), Y3, Y4
+	VMOVUPS      act_c5<>+0(SB), Y3
+	VFMADD213PS  act_c4<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c3<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c2<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c1<>+0(SB), Y4, Y3
+	VFMADD213PS  Y15, Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VCMPPS       $0x01, act_cutoff<>+0(SB), Y1, Y3
+	VANDNPS      Y2, Y3, Y2
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y1
+	VFNMADD231PS (CX), Y0, Y1
+	VMOVUPS      Y15, Y3
+	VADDPS       Y15, Y2, Y4
+	VDIVPS       Y4, Y3, Y3
+	VSUBPS       Y15, Y4, Y5
+	VSUBPS       Y5, Y2, Y5
+	VMULPS       Y3, Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	VPSUBD       act_sqrtHalf<>+0(SB), Y4, Y4
+	VPSRAD       $0x17, Y4, Y3
+	VCVTDQ2PS    Y3, Y3
+	VANDPS       act_mant<>+0(SB), Y4, Y4
+	VPADDD       act_sqrtHalf<>+0(SB), Y4, Y4
+	VSUBPS       Y15, Y4, Y4
+	VMULPS       Y4, Y4, Y2
+	VMOVUPS      act_p0<>+0(SB), Y5
+	VFMADD213PS  act_p1<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p2<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p3<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p4<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p5<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p6<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p7<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p8<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VFMADD231PS  act_q1<>+0(SB), Y3, Y5
+	VFMADD231PS  act_minusHalf<>+0(SB), Y2, Y5
+	VADDPS       Y5, Y4, Y5
+	VFMADD231PS  act_q2<>+0(SB), Y3, Y5
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y1, Y12, Y12
+	VMOVUPS      32(AX), Y6
+	VORPS        act_sign<>+0(SB), Y6, Y7
+	VMOVUPS      act_magicBias<>+0(SB), Y9
+	VFMADD231PS  act_log2e<>+0(SB), Y7, Y9
+	VPSLLD       $0x17, Y9, Y8
+	VSUBPS       act_magicBias<>+0(SB), Y9, Y9
+	VMOVAPS      Y7, Y10
+	VFMADD231PS  act_negLn2Hi<>+0(SB), Y9, Y10
+	VFMADD231PS  act_negLn2Lo<>+0(SB), Y9, Y10
+	VMOVUPS      act_c5<>+0(SB), Y9
+	VFMADD213PS  act_c4<>+0(SB), Y10, Y9
+	VFMADD213PS  act_c3<>+0(SB), Y10, Y9
+	VFMADD213PS  act_c2<>+0(SB), Y10, Y9
+	VFMADD213PS  act_c1<>+0(SB), Y10, Y9
+	VFMADD213PS  Y15, Y10, Y9
+	VMULPS       Y9, Y8, Y8
+	VCMPPS       $0x01, act_cutoff<>+0(SB), Y7, Y9
+	VANDNPS      Y8, Y9, Y8
+	VXORPS       Y7, Y7, Y7
+	VMAXPS       Y6, Y7, Y7
+	VFNMADD231PS 32(CX), Y6, Y7
+	VMOVUPS      Y15, Y9
+	VADDPS       Y15, Y8, Y10
+	VDIVPS       Y10, Y9, Y9
+	VSUBPS       Y15, Y10, Y11
+	VSUBPS       Y11, Y8, Y11
+	VMULPS       Y9, Y11, Y11
+	VADDPS       Y11, Y7, Y7
+	VPSUBD       act_sqrtHalf<>+0(SB), Y10, Y10
+	VPSRAD       $0x17, Y10, Y9
+	VCVTDQ2PS    Y9, Y9
+	VANDPS       act_mant<>+0(SB), Y10, Y10
+	VPADDD       act_sqrtHalf<>+0(SB), Y10, Y10
+	VSUBPS       Y15, Y10, Y10
+	VMULPS       Y10, Y10, Y8
+	VMOVUPS      act_p0<>+0(SB), Y11
+	VFMADD213PS  act_p1<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p2<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p3<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p4<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p5<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p6<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p7<>+0(SB), Y10, Y11
+	VFMADD213PS  act_p8<>+0(SB), Y10, Y11
+	VMULPS       Y10, Y11, Y11
+	VMULPS       Y8, Y11, Y11
+	VFMADD231PS  act_q1<>+0(SB), Y9, Y11
+	VFMADD231PS  act_minusHalf<>+0(SB), Y8, Y11
+	VADDPS       Y11, Y10, Y11
+	VFMADD231PS  act_q2<>+0(SB), Y9, Y11
+	VADDPS       Y11, Y7, Y7
+	VADDPS       Y7, Y13, Y13
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x10, DX
+	CMPQ         DX, $0x10
+	JGE          two
+
+one:
+	TESTQ        DX, DX
+	JE           done
+	VMOVUPS      (AX), Y0
+	VORPS        act_sign<>+0(SB), Y0, Y1
+	VMOVUPS      act_magicBias<>+0(SB), Y3
+	VFMADD231PS  act_log2e<>+0(SB), Y1, Y3
+	VPSLLD       $0x17, Y3, Y2
+	VSUBPS       act_magicBias<>+0(SB), Y3, Y3
+	VMOVAPS      Y1, Y4
+	VFMADD231PS  act_negLn2Hi<>+0(SB), Y3, Y4
+	VFMADD231PS  act_negLn2Lo<>+0(SB), Y3, Y4
+	VMOVUPS      act_c5<>+0(SB), Y3
+	VFMADD213PS  act_c4<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c3<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c2<>+0(SB), Y4, Y3
+	VFMADD213PS  act_c1<>+0(SB), Y4, Y3
+	VFMADD213PS  Y15, Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VCMPPS       $0x01, act_cutoff<>+0(SB), Y1, Y3
+	VANDNPS      Y2, Y3, Y2
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y1
+	VFNMADD231PS (CX), Y0, Y1
+	VMOVUPS      Y15, Y3
+	VADDPS       Y15, Y2, Y4
+	VDIVPS       Y4, Y3, Y3
+	VSUBPS       Y15, Y4, Y5
+	VSUBPS       Y5, Y2, Y5
+	VMULPS       Y3, Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	VPSUBD       act_sqrtHalf<>+0(SB), Y4, Y4
+	VPSRAD       $0x17, Y4, Y3
+	VCVTDQ2PS    Y3, Y3
+	VANDPS       act_mant<>+0(SB), Y4, Y4
+	VPADDD       act_sqrtHalf<>+0(SB), Y4, Y4
+	VSUBPS       Y15, Y4, Y4
+	VMULPS       Y4, Y4, Y2
+	VMOVUPS      act_p0<>+0(SB), Y5
+	VFMADD213PS  act_p1<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p2<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p3<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p4<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p5<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p6<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p7<>+0(SB), Y4, Y5
+	VFMADD213PS  act_p8<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VFMADD231PS  act_q1<>+0(SB), Y3, Y5
+	VFMADD231PS  act_minusHalf<>+0(SB), Y2, Y5
+	VADDPS       Y5, Y4, Y5
+	VFMADD231PS  act_q2<>+0(SB), Y3, Y5
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y1, Y12, Y12
+
+done:
+	VADDPS       Y13, Y12, Y12
+	VEXTRACTF128 $0x01, Y12, X1
+	VADDPS       X1, X12, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+24(FP)
+	RET
+
+// func mseKernel(grad *float32, pred *float32, y *float32, n int, scale float32) float32
+// Requires: AVX, FMA3, SSE
+TEXT ·mseKernel(SB), NOSPLIT, $0-44
+	MOVQ         grad+0(FP), AX
+	MOVQ         pred+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Y8
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	CMPQ         BX, $0x20
+	JL           one
+
+four:
+	VMOVUPS     (CX), Y0
+	VSUBPS      (DX), Y0, Y0
+	VFMADD231PS Y0, Y0, Y4
+	VMULPS      Y8, Y0, Y0
+	VMOVUPS     Y0, (AX)
+	VMOVUPS     32(CX), Y1
+	VSUBPS      32(DX), Y1, Y1
+	VFMADD231PS Y1, Y1, Y5
+	VMULPS      Y8, Y1, Y1
+	VMOVUPS     Y1, 32(AX)
+	VMOVUPS     64(CX), Y2
+	VSUBPS      64(DX), Y2, Y2
+	VFMADD231PS Y2, Y2, Y6
+	VMULPS      Y8, Y2, Y2
+	VMOVUPS     Y2, 64(AX)
+	VMOVUPS     96(CX), Y3
+	VSUBPS      96(DX), Y3, Y3
+	VFMADD231PS Y3, Y3, Y7
+	VMULPS      Y8, Y3, Y3
+	VMOVUPS     Y3, 96(AX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x20, BX
+	CMPQ        BX, $0x20
+	JGE         four
+
+one:
+	TESTQ       BX, BX
+	JE          done
+	VMOVUPS     (CX), Y0
+	VSUBPS      (DX), Y0, Y0
+	VFMADD231PS Y0, Y0, Y4
+	VMULPS      Y8, Y0, Y0
+	VMOVUPS     Y0, (AX)
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, AX
+	SUBQ        $0x08, BX
+	JMP         one
+
+done:
+	VADDPS       Y6, Y4, Y4
+	VADDPS       Y7, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X1
+	VADDPS       X1, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+40(FP)
+	RET
+
+// func mseLossKernel(pred *float32, y *float32, n int) float32
+// Requires: AVX, FMA3, SSE
+TEXT ·mseLossKernel(SB), NOSPLIT, $0-28
+	MOVQ   pred+0(FP), AX
+	MOVQ   y+8(FP), CX
+	MOVQ   n+16(FP), DX
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	CMPQ   DX, $0x20
+	JL     one
+
+four:
+	VMOVUPS     (AX), Y0
+	VSUBPS      (CX), Y0, Y0
+	VFMADD231PS Y0, Y0, Y4
+	VMOVUPS     32(AX), Y1
+	VSUBPS      32(CX), Y1, Y1
+	VFMADD231PS Y1, Y1, Y5
+	VMOVUPS     64(AX), Y2
+	VSUBPS      64(CX), Y2, Y2
+	VFMADD231PS Y2, Y2, Y6
+	VMOVUPS     96(AX), Y3
+	VSUBPS      96(CX), Y3, Y3
+	VFMADD231PS Y3, Y3, Y7
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, CX
+	SUBQ        $0x20, DX
+	CMPQ        DX, $0x20
+	JGE         four
+
+one:
+	TESTQ       DX, DX
+	JE          done
+	VMOVUPS     (AX), Y0
+	VSUBPS      (CX), Y0, Y0
+	VFMADD231PS Y0, Y0, Y4
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x08, DX
+	JMP         one
+
+done:
+	VADDPS       Y6, Y4, Y4
+	VADDPS       Y7, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X1
+	VADDPS       X1, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+24(FP)
+	RET

@@ -30,3 +30,17 @@ func tanhKernelNT(dst *float32, src *float32, n int)
 
 // expShiftSumKernel sets dst[i] = e^(src[i]-m) for i < n, a positive multiple of 8, and returns their sum.
 func expShiftSumKernel(dst *float32, src *float32, n int, m float32) float32
+
+// bceKernel sets grad[i] = scale*(sigmoid(z[i])-y[i]) for i < n, a positive multiple of 8,
+// and returns the sum of max(z[i],0) - z[i]*y[i] + log(1+e^-|z[i]|).
+func bceKernel(grad *float32, z *float32, y *float32, n int, scale float32) float32
+
+// bceLossKernel returns the sum of max(z[i],0) - z[i]*y[i] + log(1+e^-|z[i]|) for i < n, a positive multiple of 8.
+func bceLossKernel(z *float32, y *float32, n int) float32
+
+// mseKernel sets grad[i] = scale*(pred[i]-y[i]) for i < n, a positive multiple of 8,
+// and returns the sum of (pred[i]-y[i])^2.
+func mseKernel(grad *float32, pred *float32, y *float32, n int, scale float32) float32
+
+// mseLossKernel returns the sum of (pred[i]-y[i])^2 for i < n, a positive multiple of 8.
+func mseLossKernel(pred *float32, y *float32, n int) float32
