@@ -942,94 +942,113 @@ TEXT ·sigmoidKernel(SB), NOSPLIT, $0-24
 	MOVQ    dst+0(FP), AX
 	MOVQ    src+8(FP), CX
 	MOVQ    n+16(FP), DX
-	VMOVUPS act_one<>+0(SB), Y10
-	VMOVUPS act_magicBias<>+0(SB), Y11
-	VMOVUPS act_log2e<>+0(SB), Y12
-	VMOVUPS act_c5<>+0(SB), Y13
-	VMOVUPS act_cutoff<>+0(SB), Y14
-	VMOVUPS act_sign<>+0(SB), Y15
-	CMPQ    DX, $0x10
+	VMOVUPS act_one<>+0(SB), Y15
+	CMPQ    DX, $0x18
 	JL      one
 
 many:
 	VMOVUPS     (CX), Y0
 	VMOVUPS     32(CX), Y5
-	VORPS       Y15, Y0, Y1
-	VMOVUPS     Y11, Y3
-	VFMADD231PS Y12, Y1, Y3
+	VMOVUPS     64(CX), Y10
+	VORPS       act_sign<>+0(SB), Y0, Y1
+	VORPS       act_sign<>+0(SB), Y5, Y6
+	VORPS       act_sign<>+0(SB), Y10, Y11
+	VMOVUPS     act_magicBias<>+0(SB), Y3
+	VMOVUPS     act_magicBias<>+0(SB), Y8
+	VMOVUPS     act_magicBias<>+0(SB), Y13
+	VFMADD231PS act_log2e<>+0(SB), Y1, Y3
+	VFMADD231PS act_log2e<>+0(SB), Y6, Y8
+	VFMADD231PS act_log2e<>+0(SB), Y11, Y13
 	VPSLLD      $0x17, Y3, Y2
-	VSUBPS      Y11, Y3, Y3
-	VMOVAPS     Y1, Y4
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y3, Y4
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y3, Y4
-	VMOVUPS     Y13, Y3
-	VFMADD213PS act_c4<>+0(SB), Y4, Y3
-	VFMADD213PS act_c3<>+0(SB), Y4, Y3
-	VFMADD213PS act_c2<>+0(SB), Y4, Y3
-	VFMADD213PS act_c1<>+0(SB), Y4, Y3
-	VFMADD213PS Y10, Y4, Y3
-	VMULPS      Y3, Y2, Y2
-	VCMPPS      $0x01, Y14, Y1, Y3
-	VANDNPS     Y2, Y3, Y2
-	VADDPS      Y10, Y2, Y3
-	VDIVPS      Y3, Y2, Y2
-	VMOVUPS     Y10, Y3
-	VSUBPS      Y2, Y3, Y3
-	VBLENDVPS   Y0, Y2, Y3, Y0
-	VORPS       Y15, Y5, Y6
-	VMOVUPS     Y11, Y8
-	VFMADD231PS Y12, Y6, Y8
 	VPSLLD      $0x17, Y8, Y7
-	VSUBPS      Y11, Y8, Y8
+	VPSLLD      $0x17, Y13, Y12
+	VSUBPS      act_magicBias<>+0(SB), Y3, Y3
+	VSUBPS      act_magicBias<>+0(SB), Y8, Y8
+	VSUBPS      act_magicBias<>+0(SB), Y13, Y13
+	VMOVAPS     Y1, Y4
 	VMOVAPS     Y6, Y9
+	VMOVAPS     Y11, Y14
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y3, Y4
 	VFMADD231PS act_negLn2Hi<>+0(SB), Y8, Y9
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y13, Y14
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y3, Y4
 	VFMADD231PS act_negLn2Lo<>+0(SB), Y8, Y9
-	VMOVUPS     Y13, Y8
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y13, Y14
+	VMOVUPS     act_c5<>+0(SB), Y3
+	VMOVUPS     act_c5<>+0(SB), Y8
+	VMOVUPS     act_c5<>+0(SB), Y13
+	VFMADD213PS act_c4<>+0(SB), Y4, Y3
 	VFMADD213PS act_c4<>+0(SB), Y9, Y8
+	VFMADD213PS act_c4<>+0(SB), Y14, Y13
+	VFMADD213PS act_c3<>+0(SB), Y4, Y3
 	VFMADD213PS act_c3<>+0(SB), Y9, Y8
+	VFMADD213PS act_c3<>+0(SB), Y14, Y13
+	VFMADD213PS act_c2<>+0(SB), Y4, Y3
 	VFMADD213PS act_c2<>+0(SB), Y9, Y8
+	VFMADD213PS act_c2<>+0(SB), Y14, Y13
+	VFMADD213PS act_c1<>+0(SB), Y4, Y3
 	VFMADD213PS act_c1<>+0(SB), Y9, Y8
-	VFMADD213PS Y10, Y9, Y8
+	VFMADD213PS act_c1<>+0(SB), Y14, Y13
+	VFMADD213PS Y15, Y4, Y3
+	VFMADD213PS Y15, Y9, Y8
+	VFMADD213PS Y15, Y14, Y13
+	VMULPS      Y3, Y2, Y2
 	VMULPS      Y8, Y7, Y7
-	VCMPPS      $0x01, Y14, Y6, Y8
+	VMULPS      Y13, Y12, Y12
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y1, Y3
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y6, Y8
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y11, Y13
+	VANDNPS     Y2, Y3, Y2
 	VANDNPS     Y7, Y8, Y7
-	VADDPS      Y10, Y7, Y8
+	VANDNPS     Y12, Y13, Y12
+	VADDPS      Y15, Y2, Y3
+	VADDPS      Y15, Y7, Y8
+	VADDPS      Y15, Y12, Y13
+	VDIVPS      Y3, Y2, Y2
 	VDIVPS      Y8, Y7, Y7
-	VMOVUPS     Y10, Y8
+	VDIVPS      Y13, Y12, Y12
+	VMOVUPS     Y15, Y3
+	VMOVUPS     Y15, Y8
+	VMOVUPS     Y15, Y13
+	VSUBPS      Y2, Y3, Y3
 	VSUBPS      Y7, Y8, Y8
+	VSUBPS      Y12, Y13, Y13
+	VBLENDVPS   Y0, Y2, Y3, Y0
 	VBLENDVPS   Y5, Y7, Y8, Y5
+	VBLENDVPS   Y10, Y12, Y13, Y10
 	VMOVUPS     Y0, (AX)
 	VMOVUPS     Y5, 32(AX)
-	ADDQ        $0x40, CX
-	ADDQ        $0x40, AX
-	SUBQ        $0x10, DX
-	CMPQ        DX, $0x10
+	VMOVUPS     Y10, 64(AX)
+	ADDQ        $0x60, CX
+	ADDQ        $0x60, AX
+	SUBQ        $0x18, DX
+	CMPQ        DX, $0x18
 	JGE         many
 
 one:
 	TESTQ       DX, DX
 	JE          done
 	VMOVUPS     (CX), Y0
-	VORPS       Y15, Y0, Y1
-	VMOVUPS     Y11, Y3
-	VFMADD231PS Y12, Y1, Y3
+	VORPS       act_sign<>+0(SB), Y0, Y1
+	VMOVUPS     act_magicBias<>+0(SB), Y3
+	VFMADD231PS act_log2e<>+0(SB), Y1, Y3
 	VPSLLD      $0x17, Y3, Y2
-	VSUBPS      Y11, Y3, Y3
+	VSUBPS      act_magicBias<>+0(SB), Y3, Y3
 	VMOVAPS     Y1, Y4
 	VFMADD231PS act_negLn2Hi<>+0(SB), Y3, Y4
 	VFMADD231PS act_negLn2Lo<>+0(SB), Y3, Y4
-	VMOVUPS     Y13, Y3
+	VMOVUPS     act_c5<>+0(SB), Y3
 	VFMADD213PS act_c4<>+0(SB), Y4, Y3
 	VFMADD213PS act_c3<>+0(SB), Y4, Y3
 	VFMADD213PS act_c2<>+0(SB), Y4, Y3
 	VFMADD213PS act_c1<>+0(SB), Y4, Y3
-	VFMADD213PS Y10, Y4, Y3
+	VFMADD213PS Y15, Y4, Y3
 	VMULPS      Y3, Y2, Y2
-	VCMPPS      $0x01, Y14, Y1, Y3
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y1, Y3
 	VANDNPS     Y2, Y3, Y2
-	VADDPS      Y10, Y2, Y3
+	VADDPS      Y15, Y2, Y3
 	VDIVPS      Y3, Y2, Y2
-	VMOVUPS     Y10, Y3
+	VMOVUPS     Y15, Y3
 	VSUBPS      Y2, Y3, Y3
 	VBLENDVPS   Y0, Y2, Y3, Y0
 	VMOVUPS     Y0, (AX)
@@ -1048,94 +1067,113 @@ TEXT ·sigmoidKernelNT(SB), NOSPLIT, $0-24
 	MOVQ    dst+0(FP), AX
 	MOVQ    src+8(FP), CX
 	MOVQ    n+16(FP), DX
-	VMOVUPS act_one<>+0(SB), Y10
-	VMOVUPS act_magicBias<>+0(SB), Y11
-	VMOVUPS act_log2e<>+0(SB), Y12
-	VMOVUPS act_c5<>+0(SB), Y13
-	VMOVUPS act_cutoff<>+0(SB), Y14
-	VMOVUPS act_sign<>+0(SB), Y15
-	CMPQ    DX, $0x10
+	VMOVUPS act_one<>+0(SB), Y15
+	CMPQ    DX, $0x18
 	JL      one
 
 many:
 	VMOVUPS     (CX), Y0
 	VMOVUPS     32(CX), Y5
-	VORPS       Y15, Y0, Y1
-	VMOVUPS     Y11, Y3
-	VFMADD231PS Y12, Y1, Y3
+	VMOVUPS     64(CX), Y10
+	VORPS       act_sign<>+0(SB), Y0, Y1
+	VORPS       act_sign<>+0(SB), Y5, Y6
+	VORPS       act_sign<>+0(SB), Y10, Y11
+	VMOVUPS     act_magicBias<>+0(SB), Y3
+	VMOVUPS     act_magicBias<>+0(SB), Y8
+	VMOVUPS     act_magicBias<>+0(SB), Y13
+	VFMADD231PS act_log2e<>+0(SB), Y1, Y3
+	VFMADD231PS act_log2e<>+0(SB), Y6, Y8
+	VFMADD231PS act_log2e<>+0(SB), Y11, Y13
 	VPSLLD      $0x17, Y3, Y2
-	VSUBPS      Y11, Y3, Y3
-	VMOVAPS     Y1, Y4
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y3, Y4
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y3, Y4
-	VMOVUPS     Y13, Y3
-	VFMADD213PS act_c4<>+0(SB), Y4, Y3
-	VFMADD213PS act_c3<>+0(SB), Y4, Y3
-	VFMADD213PS act_c2<>+0(SB), Y4, Y3
-	VFMADD213PS act_c1<>+0(SB), Y4, Y3
-	VFMADD213PS Y10, Y4, Y3
-	VMULPS      Y3, Y2, Y2
-	VCMPPS      $0x01, Y14, Y1, Y3
-	VANDNPS     Y2, Y3, Y2
-	VADDPS      Y10, Y2, Y3
-	VDIVPS      Y3, Y2, Y2
-	VMOVUPS     Y10, Y3
-	VSUBPS      Y2, Y3, Y3
-	VBLENDVPS   Y0, Y2, Y3, Y0
-	VORPS       Y15, Y5, Y6
-	VMOVUPS     Y11, Y8
-	VFMADD231PS Y12, Y6, Y8
 	VPSLLD      $0x17, Y8, Y7
-	VSUBPS      Y11, Y8, Y8
+	VPSLLD      $0x17, Y13, Y12
+	VSUBPS      act_magicBias<>+0(SB), Y3, Y3
+	VSUBPS      act_magicBias<>+0(SB), Y8, Y8
+	VSUBPS      act_magicBias<>+0(SB), Y13, Y13
+	VMOVAPS     Y1, Y4
 	VMOVAPS     Y6, Y9
+	VMOVAPS     Y11, Y14
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y3, Y4
 	VFMADD231PS act_negLn2Hi<>+0(SB), Y8, Y9
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y13, Y14
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y3, Y4
 	VFMADD231PS act_negLn2Lo<>+0(SB), Y8, Y9
-	VMOVUPS     Y13, Y8
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y13, Y14
+	VMOVUPS     act_c5<>+0(SB), Y3
+	VMOVUPS     act_c5<>+0(SB), Y8
+	VMOVUPS     act_c5<>+0(SB), Y13
+	VFMADD213PS act_c4<>+0(SB), Y4, Y3
 	VFMADD213PS act_c4<>+0(SB), Y9, Y8
+	VFMADD213PS act_c4<>+0(SB), Y14, Y13
+	VFMADD213PS act_c3<>+0(SB), Y4, Y3
 	VFMADD213PS act_c3<>+0(SB), Y9, Y8
+	VFMADD213PS act_c3<>+0(SB), Y14, Y13
+	VFMADD213PS act_c2<>+0(SB), Y4, Y3
 	VFMADD213PS act_c2<>+0(SB), Y9, Y8
+	VFMADD213PS act_c2<>+0(SB), Y14, Y13
+	VFMADD213PS act_c1<>+0(SB), Y4, Y3
 	VFMADD213PS act_c1<>+0(SB), Y9, Y8
-	VFMADD213PS Y10, Y9, Y8
+	VFMADD213PS act_c1<>+0(SB), Y14, Y13
+	VFMADD213PS Y15, Y4, Y3
+	VFMADD213PS Y15, Y9, Y8
+	VFMADD213PS Y15, Y14, Y13
+	VMULPS      Y3, Y2, Y2
 	VMULPS      Y8, Y7, Y7
-	VCMPPS      $0x01, Y14, Y6, Y8
+	VMULPS      Y13, Y12, Y12
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y1, Y3
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y6, Y8
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y11, Y13
+	VANDNPS     Y2, Y3, Y2
 	VANDNPS     Y7, Y8, Y7
-	VADDPS      Y10, Y7, Y8
+	VANDNPS     Y12, Y13, Y12
+	VADDPS      Y15, Y2, Y3
+	VADDPS      Y15, Y7, Y8
+	VADDPS      Y15, Y12, Y13
+	VDIVPS      Y3, Y2, Y2
 	VDIVPS      Y8, Y7, Y7
-	VMOVUPS     Y10, Y8
+	VDIVPS      Y13, Y12, Y12
+	VMOVUPS     Y15, Y3
+	VMOVUPS     Y15, Y8
+	VMOVUPS     Y15, Y13
+	VSUBPS      Y2, Y3, Y3
 	VSUBPS      Y7, Y8, Y8
+	VSUBPS      Y12, Y13, Y13
+	VBLENDVPS   Y0, Y2, Y3, Y0
 	VBLENDVPS   Y5, Y7, Y8, Y5
+	VBLENDVPS   Y10, Y12, Y13, Y10
 	VMOVNTPS    Y0, (AX)
 	VMOVNTPS    Y5, 32(AX)
-	ADDQ        $0x40, CX
-	ADDQ        $0x40, AX
-	SUBQ        $0x10, DX
-	CMPQ        DX, $0x10
+	VMOVNTPS    Y10, 64(AX)
+	ADDQ        $0x60, CX
+	ADDQ        $0x60, AX
+	SUBQ        $0x18, DX
+	CMPQ        DX, $0x18
 	JGE         many
 
 one:
 	TESTQ       DX, DX
 	JE          done
 	VMOVUPS     (CX), Y0
-	VORPS       Y15, Y0, Y1
-	VMOVUPS     Y11, Y3
-	VFMADD231PS Y12, Y1, Y3
+	VORPS       act_sign<>+0(SB), Y0, Y1
+	VMOVUPS     act_magicBias<>+0(SB), Y3
+	VFMADD231PS act_log2e<>+0(SB), Y1, Y3
 	VPSLLD      $0x17, Y3, Y2
-	VSUBPS      Y11, Y3, Y3
+	VSUBPS      act_magicBias<>+0(SB), Y3, Y3
 	VMOVAPS     Y1, Y4
 	VFMADD231PS act_negLn2Hi<>+0(SB), Y3, Y4
 	VFMADD231PS act_negLn2Lo<>+0(SB), Y3, Y4
-	VMOVUPS     Y13, Y3
+	VMOVUPS     act_c5<>+0(SB), Y3
 	VFMADD213PS act_c4<>+0(SB), Y4, Y3
 	VFMADD213PS act_c3<>+0(SB), Y4, Y3
 	VFMADD213PS act_c2<>+0(SB), Y4, Y3
 	VFMADD213PS act_c1<>+0(SB), Y4, Y3
-	VFMADD213PS Y10, Y4, Y3
+	VFMADD213PS Y15, Y4, Y3
 	VMULPS      Y3, Y2, Y2
-	VCMPPS      $0x01, Y14, Y1, Y3
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y1, Y3
 	VANDNPS     Y2, Y3, Y2
-	VADDPS      Y10, Y2, Y3
+	VADDPS      Y15, Y2, Y3
 	VDIVPS      Y3, Y2, Y2
-	VMOVUPS     Y10, Y3
+	VMOVUPS     Y15, Y3
 	VSUBPS      Y2, Y3, Y3
 	VBLENDVPS   Y0, Y2, Y3, Y0
 	VMOVNTPS    Y0, (AX)

@@ -133,8 +133,8 @@ func activationFamily() {
 		keep("one", "magic", "log2e", "c5", "cutoff", "hi")
 	}, expBody)
 	unaryKernel("logKernel", "ln src[i]", 7, 2, func() { keep("one", "p0") }, logBody)
-	unaryKernel("sigmoidKernel", "1/(1+e^-src[i])", 5, 2, func() {
-		keep("one", "magicBias", "log2e", "c5", "cutoff", "sign")
+	unaryKernel("sigmoidKernel", "1/(1+e^-src[i])", 5, 3, func() {
+		keep("one")
 	}, sigmoidBody)
 	unaryKernel("tanhKernel", "tanh src[i]", 6, 2, func() {
 		keep("one", "magicBias", "log2e", "c5")
@@ -144,6 +144,13 @@ func activationFamily() {
 	bceKernel(false)
 	mseKernel(true)
 	mseKernel(false)
+}
+
+// groupBodies holds the bodies that interleave the groups of a loop
+// iteration themselves, by kernel name (with and without the NT suffix).
+var groupBodies = map[string]func(gs [][]reg.VecPhysical){
+	"sigmoidKernel":   sigmoidGroups,
+	"sigmoidKernelNT": sigmoidGroups,
 }
 
 // unaryKernel emits name(dst, src *float32, n int), dst[i] = f(src[i]) for
@@ -161,6 +168,7 @@ func unaryKernel(name, what string, regs, groups int, setup func(), body func(r 
 }
 
 func unaryKernelStores(name, what string, regs, groups int, setup func(), body func(r []reg.VecPhysical), nt bool) {
+	bodyGroups := groupBodies[name]
 	TEXT(name, NOSPLIT, "func(dst, src *float32, n int)")
 	if nt {
 		Doc(fmt.Sprintf("%s sets dst[i] = %s for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.", name, what))
@@ -194,8 +202,12 @@ func unaryKernelStores(name, what string, regs, groups int, setup func(), body f
 	for g, r := range gs {
 		VMOVUPS(Mem{Base: src, Disp: 32 * g}, r[0])
 	}
-	for _, r := range gs {
-		body(r)
+	if bodyGroups != nil {
+		bodyGroups(gs)
+	} else {
+		for _, r := range gs {
+			body(r)
+		}
 	}
 	for g, r := range gs {
 		store(r[0], Mem{Base: dst, Disp: 32 * g})
@@ -275,15 +287,40 @@ func expBody(r []reg.VecPhysical) {
 
 // sigmoidBody: r[0] = σ(r[0]) from e = e^−|x|: e/(1+e) for negative x,
 // 1 − e/(1+e) otherwise.
-func sigmoidBody(r []reg.VecPhysical) {
-	x, z, e, t1, t2 := r[0], r[1], r[2], r[3], r[4]
-	VORPS(k("sign"), x, z) // −|x|
-	expNegBody(z, e, t1, t2)
-	VADDPS(k("one"), e, t1)
-	VDIVPS(t1, e, e)
-	VMOVUPS(k("one"), t1)
-	VSUBPS(e, t1, t1)
-	VBLENDVPS(x, e, t1, x) // sign of x set: e/(1+e)
+func sigmoidBody(r []reg.VecPhysical) { sigmoidGroups([][]reg.VecPhysical{r}) }
+
+// sigmoidGroups is sigmoidBody on several groups of registers at once, one
+// instruction for every group in turn: interleaved, the independent chains
+// (about 60 cycles of latency each) overlap within the scheduler's window,
+// where one chain after another did not.
+func sigmoidGroups(gs [][]reg.VecPhysical) {
+	each := func(f func(x, z, e, t1, t2 reg.VecPhysical)) {
+		for _, r := range gs {
+			f(r[0], r[1], r[2], r[3], r[4])
+		}
+	}
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VORPS(k("sign"), x, z) }) // −|x|
+	// e = e^z as expNegBody.
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VMOVUPS(k("magicBias"), t1) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VFMADD231PS(k("log2e"), z, t1) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VPSLLD(U8(23), t1, e) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VSUBPS(k("magicBias"), t1, t1) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VMOVAPS(z, t2) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VFMADD231PS(k("negLn2Hi"), t1, t2) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VFMADD231PS(k("negLn2Lo"), t1, t2) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VMOVUPS(k("c5"), t1) })
+	for _, c := range []string{"c4", "c3", "c2", "c1", "one"} {
+		each(func(x, z, e, t1, t2 reg.VecPhysical) { VFMADD213PS(k(c), t2, t1) })
+	}
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VMULPS(t1, e, e) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VCMPPS(U8(cmpLT), k("cutoff"), z, t1) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VANDNPS(e, t1, e) })
+	// σ from e.
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VADDPS(k("one"), e, t1) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VDIVPS(t1, e, e) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VMOVUPS(k("one"), t1) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VSUBPS(e, t1, t1) })
+	each(func(x, z, e, t1, t2 reg.VecPhysical) { VBLENDVPS(x, e, t1, x) }) // sign of x set: e/(1+e)
 }
 
 // tanhBody: r[0] = tanh r[0]: |tanh x| is Cephes' odd polynomial of |x|
