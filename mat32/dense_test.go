@@ -398,6 +398,28 @@ func TestBLASThroughGonum(t *testing.T) {
 	if !EqualApprox(NewDense(1, 37, y1.Data), NewDense(1, 37, y2.Data), 1e-6) {
 		t.Error("blas32.Axpy/Scal through BLAS{} differ from gonum")
 	}
+	// Sger and the transposed Sgemv, against gonum's.
+	for _, s := range [][2]int{{1, 1}, {7, 33}, {40, 9}} {
+		m, n := s[0], s[1]
+		a := randDense(rng, m, n)
+		xv := blas32.Vector{N: m, Inc: 1, Data: randDense(rng, 1, m).data}
+		yv := blas32.Vector{N: n, Inc: 1, Data: randDense(rng, 1, n).data}
+		want, got := a.Clone(), a.Clone()
+		blas32.Use(gonum.Implementation{})
+		blas32.Ger(0.5, xv, yv, want.RawMatrix())
+		gw := blas32.Vector{N: n, Inc: 1, Data: append([]float32(nil), yv.Data...)}
+		blas32.Gemv(blas.Trans, 1.5, a.RawMatrix(), xv, -0.5, gw)
+		blas32.Use(BLAS{})
+		blas32.Ger(0.5, xv, yv, got.RawMatrix())
+		gg := blas32.Vector{N: n, Inc: 1, Data: append([]float32(nil), yv.Data...)}
+		blas32.Gemv(blas.Trans, 1.5, a.RawMatrix(), xv, -0.5, gg)
+		if !EqualApprox(got, want, 1e-5) {
+			t.Fatalf("blas32.Ger %v: BLAS{} and gonum differ", s)
+		}
+		if !EqualApprox(NewDense(1, n, gg.Data), NewDense(1, n, gw.Data), 1e-5) {
+			t.Fatalf("blas32.Gemv(Trans) %v: BLAS{} and gonum differ", s)
+		}
+	}
 	// Strided vectors fall through to gonum.
 	xs := blas32.Vector{N: 3, Inc: 2, Data: []float32{1, 0, 2, 0, 3}}
 	ys := blas32.Vector{N: 3, Inc: 2, Data: []float32{1, 9, 1, 9, 1}}

@@ -56,8 +56,9 @@ func NewDenseGeneral(g blas32.General) *Dense {
 }
 
 // BLAS implements gonum's blas.Float32 on gofma's kernels: Sgemm runs on
-// kernels.Sgemm, and the unit-stride Saxpy and Sscal on the SIMD kernels;
-// every other routine is gonum's own (the embedded gonum.Implementation).
+// kernels.Sgemm; Saxpy, Sscal, Sger and the transposed Sgemv, with unit
+// strides, on the SIMD kernels (Axpy and Scale); every other routine, and
+// every strided call, is gonum's own (the embedded gonum.Implementation).
 // After blas32.Use(mat32.BLAS{}), gonum's blas32 calls run here.
 type BLAS struct{ gonum.Implementation }
 
@@ -85,6 +86,42 @@ func (impl BLAS) Sscal(n int, alpha float32, x []float32, incX int) {
 		return
 	}
 	kernels.Scale(alpha, x[:n])
+}
+
+// Sger computes A += alpha·x·yᵀ; with unit strides, row by row on
+// kernels.Axpy.
+func (impl BLAS) Sger(m, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
+	if incX != 1 || incY != 1 || m <= 0 || n <= 0 || lda < n || len(x) < m || len(y) < n || len(a) < (m-1)*lda+n {
+		impl.Implementation.Sger(m, n, alpha, x, incX, y, incY, a, lda) // gonum's checks and strides
+		return
+	}
+	for i := 0; i < m; i++ {
+		if f := alpha * x[i]; f != 0 {
+			kernels.Axpy(f, y[:n], a[i*lda:i*lda+n])
+		}
+	}
+}
+
+// Sgemv computes y = alpha·op(A)·x + beta·y. The transposed product with
+// unit strides runs row by row on kernels.Axpy (y += alpha·x[i]·A[i]); the
+// rest is gonum's.
+func (impl BLAS) Sgemv(tA blas.Transpose, m, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
+	if tA == blas.NoTrans || incX != 1 || incY != 1 || m <= 0 || n <= 0 || lda < n ||
+		len(x) < m || len(y) < n || len(a) < (m-1)*lda+n || (tA != blas.Trans && tA != blas.ConjTrans) {
+		impl.Implementation.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+		return
+	}
+	y = y[:n]
+	if beta == 0 {
+		clear(y)
+	} else if beta != 1 {
+		kernels.Scale(beta, y)
+	}
+	for i := 0; i < m; i++ {
+		if f := alpha * x[i]; f != 0 {
+			kernels.Axpy(f, a[i*lda:i*lda+n], y)
+		}
+	}
 }
 
 func trans(t blas.Transpose, name string) bool {
