@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // vecKernels are one implementation's elementwise and reduction kernels
@@ -278,12 +279,59 @@ func colSumsChunk(cols int) int {
 	return c
 }
 
-// colSumsWith runs colSumsPairwise with its scratch.
+// colSumsWith runs colSumsPairwise with its scratch, taken from and given
+// back to sumScratch, so that repeated calls (db in every training step)
+// allocate nothing.
 func colSumsWith(dst, x []float32, rows, cols int, block func(dst, x []float32, rows, cols int)) {
 	chunk := colSumsChunk(cols)
-	var tmp []float32
-	if d := pairwiseDepth(rows, chunk); d > 0 {
-		tmp = make([]float32, d*cols)
+	d := pairwiseDepth(rows, chunk)
+	if d == 0 {
+		colSumsPairwise(dst, x, rows, cols, chunk, nil, block)
+		return
 	}
+	tmp := getScratch(d * cols)
 	colSumsPairwise(dst, x, rows, cols, chunk, tmp, block)
+	putScratch(tmp)
+}
+
+// sumScratch keeps scratch buffers between calls; like the GEMM
+// workspaces, not a sync.Pool, which every GC empties.
+var sumScratch struct {
+	sync.Mutex
+	free [][]float32
+}
+
+// getScratch returns a buffer of n floats, reusing a kept one if it is big
+// enough.
+func getScratch(n int) []float32 {
+	sumScratch.Lock()
+	defer sumScratch.Unlock()
+	for i, b := range sumScratch.free {
+		if cap(b) >= n {
+			last := len(sumScratch.free) - 1
+			sumScratch.free[i] = sumScratch.free[last]
+			sumScratch.free = sumScratch.free[:last]
+			return b[:n]
+		}
+	}
+	return make([]float32, n)
+}
+
+// putScratch keeps b for a later getScratch: up to 8 buffers, the largest.
+func putScratch(b []float32) {
+	sumScratch.Lock()
+	defer sumScratch.Unlock()
+	if len(sumScratch.free) < 8 {
+		sumScratch.free = append(sumScratch.free, b)
+		return
+	}
+	small := 0
+	for i, f := range sumScratch.free {
+		if cap(f) < cap(sumScratch.free[small]) {
+			small = i
+		}
+	}
+	if cap(b) > cap(sumScratch.free[small]) {
+		sumScratch.free[small] = b
+	}
 }

@@ -832,3 +832,15 @@ func FuzzVector(f *testing.F) {
 		}
 	})
 }
+
+// TestColSumsAllocatesNothing checks that repeated column sums of a tall
+// matrix (db of a layer, every training step) reuse their scratch.
+func TestColSumsAllocatesNothing(t *testing.T) {
+	rows, cols := 11272, 196
+	x := make([]float32, rows*cols)
+	dst := make([]float32, cols)
+	ColSums(dst, x, rows, cols) // keeps a scratch buffer
+	if n := testing.AllocsPerRun(20, func() { ColSums(dst, x, rows, cols) }); n != 0 {
+		t.Errorf("ColSums of %d×%d allocates %v times per call, want 0", rows, cols, n)
+	}
+}
