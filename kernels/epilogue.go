@@ -56,8 +56,8 @@ func (im *Impl) SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32,
 	if m == 0 || n == 0 {
 		return
 	}
-	g := gemm{im: im, transA: transA, transB: transB, k: k, alpha: alpha,
-		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, ep: &ep}
+	g := newGemm(im, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, &ep)
+	defer freeGemm(g)
 	if alpha == 0 || k == 0 {
 		scaleMatrix(m, n, beta, c, ldc)
 		g.finish(0, m, 0, n)

@@ -11,29 +11,61 @@ import (
 // job's caller always works on it too and the workers only help, taking
 // indices from a shared counter, so jobs never wait on a busy pool and
 // nested or concurrent calls cannot deadlock.
+//
+// Jobs are recycled, so a parallel call allocates nothing. A job announced
+// on the channel may reach a worker only after its caller has finished it
+// and reused it for another loop; the generation in the job's state word
+// tells such a worker that its announcement is stale.
 var pool struct {
 	mu      sync.Mutex
 	threads int // 0 means GOMAXPROCS
 	workers int // goroutines started
-	jobs    chan *job
+	jobs    chan jobRef
+	free    []*job // finished jobs, for reuse
 }
 
-// job is one parallel loop over indices [0, n).
+// task is the body of a parallel loop.
+type task interface{ do(i int) }
+
+// funcTask runs a function as a task.
+type funcTask func(i int)
+
+func (f funcTask) do(i int) { f(i) }
+
+// job is one parallel loop over indices [0, n). state packs the
+// generation (bits 40–63), n (bits 20–39) and the next index (bits 0–19);
+// an index is taken by a compare-and-swap on the whole word, so a stale
+// worker can never take one of a later loop.
 type job struct {
-	f    func(i int)
-	n    int64
-	next atomic.Int64
-	done sync.WaitGroup
+	t     task
+	state atomic.Uint64
+	done  sync.WaitGroup
 }
 
-func (j *job) help() {
+// jobRef announces generation gen of a job to the workers.
+type jobRef struct {
+	j   *job
+	gen uint64
+}
+
+const (
+	idxBits  = 20
+	idxMask  = 1<<idxBits - 1
+	maxIndex = idxMask // most loop indices per job
+)
+
+// help runs indices of generation gen until none is left.
+func (j *job) help(gen uint64) {
 	for {
-		i := j.next.Add(1) - 1
-		if i >= j.n {
+		s := j.state.Load()
+		next, n := s&idxMask, s>>idxBits&idxMask
+		if s>>(2*idxBits) != gen || next >= n {
 			return
 		}
-		j.f(int(i))
-		j.done.Done()
+		if j.state.CompareAndSwap(s, s+1) {
+			j.t.do(int(next))
+			j.done.Done()
+		}
 	}
 }
 
@@ -60,38 +92,59 @@ func Threads() int {
 
 // parallel runs f(0) … f(n-1) on up to threads threads (the caller's and
 // pool workers) and returns when all have finished.
-func parallel(n, threads int, f func(i int)) {
+func parallel(n, threads int, f func(i int)) { parallelTask(n, threads, funcTask(f)) }
+
+// parallelTask runs t.do(0) … t.do(n-1) on up to threads threads and
+// returns when all have finished; it allocates nothing once the pool has
+// a finished job to reuse.
+func parallelTask(n, threads int, t task) {
 	if n <= 1 {
 		if n == 1 {
-			f(0)
+			t.do(0)
 		}
 		return
 	}
+	if n > maxIndex {
+		panic("kernels: internal error: parallel loop too long")
+	}
 	helpers := min(n, threads) - 1
-	ch := ensureWorkers(helpers)
-	j := &job{f: f, n: int64(n)}
-	j.done.Add(n)
+	ch, j, gen := startJob(helpers, n, t)
 	for w := 0; w < helpers; w++ {
 		select {
-		case ch <- j:
+		case ch <- jobRef{j, gen}:
 		default: // every worker is busy: the caller does the rest
 		}
 	}
-	j.help()
+	j.help(gen)
 	j.done.Wait()
+	pool.mu.Lock()
+	j.t = nil
+	pool.free = append(pool.free, j)
+	pool.mu.Unlock()
 }
 
-// ensureWorkers starts workers until at least n run and returns the job queue.
-func ensureWorkers(n int) chan *job {
+// startJob starts workers until at least helpers run and returns the job
+// queue and a job (new or reused) set up for generation gen of the loop.
+func startJob(helpers, n int, t task) (chan jobRef, *job, uint64) {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	if pool.jobs == nil {
-		pool.jobs = make(chan *job, 256)
+		pool.jobs = make(chan jobRef, 256)
 	}
-	for ; pool.workers < n; pool.workers++ {
+	for ; pool.workers < helpers; pool.workers++ {
 		go worker(pool.jobs)
 	}
-	return pool.jobs
+	var j *job
+	if k := len(pool.free); k > 0 {
+		j, pool.free = pool.free[k-1], pool.free[:k-1]
+	} else {
+		j = new(job)
+	}
+	gen := (j.state.Load()>>(2*idxBits) + 1) & (1<<(64-2*idxBits) - 1)
+	j.t = t
+	j.done.Add(n)
+	j.state.Store(gen<<(2*idxBits) | uint64(n)<<idxBits) // publishes t: workers read it after a CAS
+	return pool.jobs, j, gen
 }
 
 // spinTime is how long a worker polls for the next job before it blocks.
@@ -100,20 +153,20 @@ func ensureWorkers(n int) chan *job {
 // of a training step. Polling costs at most this much CPU after each job.
 const spinTime = time.Millisecond
 
-func worker(ch chan *job) {
+func worker(ch chan jobRef) {
 	for {
-		var j *job
+		var r jobRef
 		select {
-		case j = <-ch:
+		case r = <-ch:
 		default:
-			j = poll(ch)
+			r = poll(ch)
 		}
-		j.help()
+		r.j.help(r.gen)
 	}
 }
 
 // poll waits for a job, spinning for spinTime, then blocking.
-func poll(ch chan *job) *job {
+func poll(ch chan jobRef) jobRef {
 	deadline := time.Now().Add(spinTime)
 	for time.Now().Before(deadline) {
 		select {

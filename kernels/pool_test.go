@@ -194,3 +194,43 @@ func BenchmarkParallelHandoff(b *testing.B) {
 	}
 	b.ReportMetric(float64(wait.Nanoseconds())/float64(b.N)/1e3, "µs-wait/op")
 }
+
+// TestSgemmAllocatesNothing checks that a steady-state Sgemm and
+// SgemmEpilogue, threaded or not, allocate nothing: the pool recycles its
+// jobs and the driver its call state and workspaces.
+func TestSgemmAllocatesNothing(t *testing.T) {
+	m, n, k := 196, 2000, 300
+	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+	prev := SetThreads(1)
+	t.Cleanup(func() { SetThreads(prev) })
+	for _, threads := range []int{1, 2} {
+		SetThreads(threads)
+		gemm := func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) }
+		fused := func() {
+			SgemmEpilogue(false, true, m, n, k, 1, a, k, b, k, 0, c, n, Epilogue{Act: ActSigmoid})
+		}
+		gemm()
+		if got := testing.AllocsPerRun(10, gemm); got != 0 {
+			t.Errorf("threads=%d: Sgemm allocates %v times per call, want 0", threads, got)
+		}
+		if got := testing.AllocsPerRun(10, fused); got != 0 {
+			t.Errorf("threads=%d: SgemmEpilogue allocates %v times per call, want 0", threads, got)
+		}
+	}
+}
+
+// TestParallelStaleAnnouncements runs many short loops back to back, so
+// that workers often receive the announcement of a job its caller already
+// finished and reused: every index of every loop must still run once.
+func TestParallelStaleAnnouncements(t *testing.T) {
+	const loops, n = 2000, 5
+	var counts [loops * n]atomic.Int32
+	for l := 0; l < loops; l++ {
+		parallel(n, 4, func(i int) { counts[l*n+i].Add(1) })
+	}
+	for i := range counts {
+		if c := counts[i].Load(); c != 1 {
+			t.Fatalf("index %d of loop %d ran %d times", i%n, i/n, c)
+		}
+	}
+}

@@ -37,9 +37,9 @@ func (im *Impl) Sgemm(transA, transB bool, m, n, k int, alpha float32,
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
-	g := gemm{im: im, transA: transA, transB: transB, k: k, alpha: alpha,
-		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	g := newGemm(im, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
 	g.run(m, n)
+	freeGemm(g)
 }
 
 // checkSgemm panics unless the slices hold the matrices the sizes describe.
@@ -116,7 +116,8 @@ func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
 // 256): assembly is never preempted, so long calls stall the GC.
 const maxTilesPerCall = 1024
 
-// gemm is one Sgemm call after argument checks.
+// gemm is one Sgemm call after argument checks, and the task its threads
+// share (do). gemms are recycled through gemms, so a call allocates nothing.
 type gemm struct {
 	im             *Impl
 	transA, transB bool
@@ -125,6 +126,45 @@ type gemm struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	ep             *Epilogue // applied to each part of C once complete; nil for none
+	epv            Epilogue  // what ep points to
+
+	// The split of C into chunks (run).
+	m, n, chunks, tiles, unit int
+	splitN                    bool
+}
+
+var gemms struct {
+	sync.Mutex
+	free []*gemm
+}
+
+// newGemm returns a gemm for one call, reused if one is free.
+func newGemm(im *Impl, transA, transB bool, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) *gemm {
+	gemms.Lock()
+	var g *gemm
+	if n := len(gemms.free); n > 0 {
+		g, gemms.free = gemms.free[n-1], gemms.free[:n-1]
+	} else {
+		g = new(gemm)
+	}
+	gemms.Unlock()
+	*g = gemm{im: im, transA: transA, transB: transB, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	if ep != nil {
+		g.epv = *ep
+		g.ep = &g.epv
+	}
+	return g
+}
+
+// freeGemm gives g back for reuse, dropping its references to the caller's
+// slices.
+func freeGemm(g *gemm) {
+	*g = gemm{}
+	gemms.Lock()
+	gemms.free = append(gemms.free, g)
+	gemms.Unlock()
 }
 
 // workspace holds one thread's packing buffers and edge scratch.
@@ -193,15 +233,19 @@ func (g *gemm) run(m, n int) {
 		g.region(0, m, 0, n)
 		return
 	}
-	parallel(chunks, t, func(i int) {
-		lo := tiles * i / chunks * unit
-		hi := tiles * (i + 1) / chunks * unit
-		if splitN {
-			g.region(0, m, lo, min(hi, n))
-		} else {
-			g.region(lo, min(hi, m), 0, n)
-		}
-	})
+	g.m, g.n, g.chunks, g.tiles, g.unit, g.splitN = m, n, chunks, tiles, unit, splitN
+	parallelTask(chunks, t, g)
+}
+
+// do computes chunk i of C, one of the regions run splits it into.
+func (g *gemm) do(i int) {
+	lo := g.tiles * i / g.chunks * g.unit
+	hi := g.tiles * (i + 1) / g.chunks * g.unit
+	if g.splitN {
+		g.region(0, g.m, lo, min(hi, g.n))
+	} else {
+		g.region(lo, min(hi, g.m), 0, g.n)
+	}
 }
 
 // region computes rows [i0,i1) and columns [j0,j1) of C on one thread.
