@@ -100,23 +100,29 @@ func (ep *Epilogue) code(i, h, j, w int) (bias []float32, epi int) {
 // finish applies the epilogue to the h×w part of C at (i, j): for edges,
 // which the macro-kernels compute through scratch, and for alpha = 0.
 func (g *gemm) finish(i, h, j, w int) {
-	ep := g.ep
-	for r := i; r < i+h; r++ {
-		row := g.c[r*g.ldc+j : r*g.ldc+j+w]
-		switch {
-		case ep.Bias == nil:
-		case ep.BiasPerRow:
-			g.im.vec.addCol(row, 1, w, ep.Bias[r:r+1])
-		default:
-			g.im.vec.addRow(row, 1, w, ep.Bias[j:j+w])
-		}
-		switch ep.Act {
-		case ActSigmoid:
-			g.im.act.sigmoid(row, row)
-		case ActTanh:
-			g.im.act.tanh(row, row)
-		case ActReLU:
-			g.im.vec.relu(row, row)
-		}
+	bias, epi := g.ep.code(i, h, j, w)
+	for r := 0; r < h; r++ {
+		epilogueRow(&g.im.vec, &g.im.act, g.c[(i+r)*g.ldc+j:(i+r)*g.ldc+j+w], bias, epi, r, 0)
+	}
+}
+
+// epilogueRow applies the epilogue code epi (see store) to row, which is
+// row r of a part of C, from column j of that part; bias is the part's, as
+// code returns it; vec and act are an implementation's kernels. The Go
+// macro-kernel applies it to each stored row.
+func epilogueRow(vec *vecKernels, act *actKernels, row, bias []float32, epi, r, j int) {
+	switch {
+	case epi&epiRowBias != 0:
+		vec.addCol(row, 1, len(row), bias[r:r+1])
+	case epi&epiColBias != 0:
+		vec.addRow(row, 1, len(row), bias[j:j+len(row)])
+	}
+	switch Activation(epi >> epiActShift) {
+	case ActSigmoid:
+		act.sigmoid(row, row)
+	case ActTanh:
+		act.tanh(row, row)
+	case ActReLU:
+		vec.relu(row, row)
 	}
 }

@@ -43,29 +43,10 @@ func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, st store, cols i
 					}
 				}
 				if st.epi != 0 {
-					epilogueGeneric(row, st, it*mr+r, jt*cols)
+					epilogueRow(&genericVec, &genericAct, row, st.bias, st.epi, it*mr+r, jt*cols)
 				}
 			}
 		}
-	}
-}
-
-// epilogueGeneric applies a store's epilogue to a row of a tile: row r of
-// the macro-kernel's part of C, from column j.
-func epilogueGeneric(row []float32, st store, r, j int) {
-	switch {
-	case st.epi&epiRowBias != 0:
-		genericVec.addCol(row, 1, len(row), st.bias[r:r+1])
-	case st.epi&epiColBias != 0:
-		genericVec.addRow(row, 1, len(row), st.bias[j:j+len(row)])
-	}
-	switch Activation(st.epi >> epiActShift) {
-	case ActSigmoid:
-		genericAct.sigmoid(row, row)
-	case ActTanh:
-		genericAct.tanh(row, row)
-	case ActReLU:
-		genericVec.relu(row, row)
 	}
 }
 
