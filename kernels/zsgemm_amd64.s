@@ -34,16 +34,6 @@ DATA act_negLn2Lo<>+24(SB)/4, $0xb5bfbe8e
 DATA act_negLn2Lo<>+28(SB)/4, $0xb5bfbe8e
 GLOBL act_negLn2Lo<>(SB), RODATA|NOPTR, $32
 
-DATA act_magic<>+0(SB)/4, $0x4b400000
-DATA act_magic<>+4(SB)/4, $0x4b400000
-DATA act_magic<>+8(SB)/4, $0x4b400000
-DATA act_magic<>+12(SB)/4, $0x4b400000
-DATA act_magic<>+16(SB)/4, $0x4b400000
-DATA act_magic<>+20(SB)/4, $0x4b400000
-DATA act_magic<>+24(SB)/4, $0x4b400000
-DATA act_magic<>+28(SB)/4, $0x4b400000
-GLOBL act_magic<>(SB), RODATA|NOPTR, $32
-
 DATA act_magicBias<>+0(SB)/4, $0x4b40007f
 DATA act_magicBias<>+4(SB)/4, $0x4b40007f
 DATA act_magicBias<>+8(SB)/4, $0x4b40007f
@@ -123,16 +113,6 @@ DATA act_cutoff<>+20(SB)/4, $0xc2aeac4f
 DATA act_cutoff<>+24(SB)/4, $0xc2aeac4f
 DATA act_cutoff<>+28(SB)/4, $0xc2aeac4f
 GLOBL act_cutoff<>(SB), RODATA|NOPTR, $32
-
-DATA act_hi<>+0(SB)/4, $0x42b20000
-DATA act_hi<>+4(SB)/4, $0x42b20000
-DATA act_hi<>+8(SB)/4, $0x42b20000
-DATA act_hi<>+12(SB)/4, $0x42b20000
-DATA act_hi<>+16(SB)/4, $0x42b20000
-DATA act_hi<>+20(SB)/4, $0x42b20000
-DATA act_hi<>+24(SB)/4, $0x42b20000
-DATA act_hi<>+28(SB)/4, $0x42b20000
-GLOBL act_hi<>(SB), RODATA|NOPTR, $32
 
 DATA act_minus2<>+0(SB)/4, $0xc0000000
 DATA act_minus2<>+4(SB)/4, $0xc0000000
@@ -214,166 +194,6 @@ DATA act_t5<>+24(SB)/4, $0xbbbaf0ea
 DATA act_t5<>+28(SB)/4, $0xbbbaf0ea
 GLOBL act_t5<>(SB), RODATA|NOPTR, $32
 
-DATA act_p0<>+0(SB)/4, $0x3d9021bb
-DATA act_p0<>+4(SB)/4, $0x3d9021bb
-DATA act_p0<>+8(SB)/4, $0x3d9021bb
-DATA act_p0<>+12(SB)/4, $0x3d9021bb
-DATA act_p0<>+16(SB)/4, $0x3d9021bb
-DATA act_p0<>+20(SB)/4, $0x3d9021bb
-DATA act_p0<>+24(SB)/4, $0x3d9021bb
-DATA act_p0<>+28(SB)/4, $0x3d9021bb
-GLOBL act_p0<>(SB), RODATA|NOPTR, $32
-
-DATA act_p1<>+0(SB)/4, $0xbdebd1b8
-DATA act_p1<>+4(SB)/4, $0xbdebd1b8
-DATA act_p1<>+8(SB)/4, $0xbdebd1b8
-DATA act_p1<>+12(SB)/4, $0xbdebd1b8
-DATA act_p1<>+16(SB)/4, $0xbdebd1b8
-DATA act_p1<>+20(SB)/4, $0xbdebd1b8
-DATA act_p1<>+24(SB)/4, $0xbdebd1b8
-DATA act_p1<>+28(SB)/4, $0xbdebd1b8
-GLOBL act_p1<>(SB), RODATA|NOPTR, $32
-
-DATA act_p2<>+0(SB)/4, $0x3def251a
-DATA act_p2<>+4(SB)/4, $0x3def251a
-DATA act_p2<>+8(SB)/4, $0x3def251a
-DATA act_p2<>+12(SB)/4, $0x3def251a
-DATA act_p2<>+16(SB)/4, $0x3def251a
-DATA act_p2<>+20(SB)/4, $0x3def251a
-DATA act_p2<>+24(SB)/4, $0x3def251a
-DATA act_p2<>+28(SB)/4, $0x3def251a
-GLOBL act_p2<>(SB), RODATA|NOPTR, $32
-
-DATA act_p3<>+0(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+4(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+8(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+12(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+16(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+20(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+24(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+28(SB)/4, $0xbdfe5d4f
-GLOBL act_p3<>(SB), RODATA|NOPTR, $32
-
-DATA act_p4<>+0(SB)/4, $0x3e11e9bf
-DATA act_p4<>+4(SB)/4, $0x3e11e9bf
-DATA act_p4<>+8(SB)/4, $0x3e11e9bf
-DATA act_p4<>+12(SB)/4, $0x3e11e9bf
-DATA act_p4<>+16(SB)/4, $0x3e11e9bf
-DATA act_p4<>+20(SB)/4, $0x3e11e9bf
-DATA act_p4<>+24(SB)/4, $0x3e11e9bf
-DATA act_p4<>+28(SB)/4, $0x3e11e9bf
-GLOBL act_p4<>(SB), RODATA|NOPTR, $32
-
-DATA act_p5<>+0(SB)/4, $0xbe2aae50
-DATA act_p5<>+4(SB)/4, $0xbe2aae50
-DATA act_p5<>+8(SB)/4, $0xbe2aae50
-DATA act_p5<>+12(SB)/4, $0xbe2aae50
-DATA act_p5<>+16(SB)/4, $0xbe2aae50
-DATA act_p5<>+20(SB)/4, $0xbe2aae50
-DATA act_p5<>+24(SB)/4, $0xbe2aae50
-DATA act_p5<>+28(SB)/4, $0xbe2aae50
-GLOBL act_p5<>(SB), RODATA|NOPTR, $32
-
-DATA act_p6<>+0(SB)/4, $0x3e4cceac
-DATA act_p6<>+4(SB)/4, $0x3e4cceac
-DATA act_p6<>+8(SB)/4, $0x3e4cceac
-DATA act_p6<>+12(SB)/4, $0x3e4cceac
-DATA act_p6<>+16(SB)/4, $0x3e4cceac
-DATA act_p6<>+20(SB)/4, $0x3e4cceac
-DATA act_p6<>+24(SB)/4, $0x3e4cceac
-DATA act_p6<>+28(SB)/4, $0x3e4cceac
-GLOBL act_p6<>(SB), RODATA|NOPTR, $32
-
-DATA act_p7<>+0(SB)/4, $0xbe7ffffc
-DATA act_p7<>+4(SB)/4, $0xbe7ffffc
-DATA act_p7<>+8(SB)/4, $0xbe7ffffc
-DATA act_p7<>+12(SB)/4, $0xbe7ffffc
-DATA act_p7<>+16(SB)/4, $0xbe7ffffc
-DATA act_p7<>+20(SB)/4, $0xbe7ffffc
-DATA act_p7<>+24(SB)/4, $0xbe7ffffc
-DATA act_p7<>+28(SB)/4, $0xbe7ffffc
-GLOBL act_p7<>(SB), RODATA|NOPTR, $32
-
-DATA act_p8<>+0(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+4(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+8(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+12(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+16(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+20(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+24(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+28(SB)/4, $0x3eaaaaaa
-GLOBL act_p8<>(SB), RODATA|NOPTR, $32
-
-DATA act_q1<>+0(SB)/4, $0xb95e8083
-DATA act_q1<>+4(SB)/4, $0xb95e8083
-DATA act_q1<>+8(SB)/4, $0xb95e8083
-DATA act_q1<>+12(SB)/4, $0xb95e8083
-DATA act_q1<>+16(SB)/4, $0xb95e8083
-DATA act_q1<>+20(SB)/4, $0xb95e8083
-DATA act_q1<>+24(SB)/4, $0xb95e8083
-DATA act_q1<>+28(SB)/4, $0xb95e8083
-GLOBL act_q1<>(SB), RODATA|NOPTR, $32
-
-DATA act_q2<>+0(SB)/4, $0x3f318000
-DATA act_q2<>+4(SB)/4, $0x3f318000
-DATA act_q2<>+8(SB)/4, $0x3f318000
-DATA act_q2<>+12(SB)/4, $0x3f318000
-DATA act_q2<>+16(SB)/4, $0x3f318000
-DATA act_q2<>+20(SB)/4, $0x3f318000
-DATA act_q2<>+24(SB)/4, $0x3f318000
-DATA act_q2<>+28(SB)/4, $0x3f318000
-GLOBL act_q2<>(SB), RODATA|NOPTR, $32
-
-DATA act_minNormal<>+0(SB)/4, $0x00800000
-DATA act_minNormal<>+4(SB)/4, $0x00800000
-DATA act_minNormal<>+8(SB)/4, $0x00800000
-DATA act_minNormal<>+12(SB)/4, $0x00800000
-DATA act_minNormal<>+16(SB)/4, $0x00800000
-DATA act_minNormal<>+20(SB)/4, $0x00800000
-DATA act_minNormal<>+24(SB)/4, $0x00800000
-DATA act_minNormal<>+28(SB)/4, $0x00800000
-GLOBL act_minNormal<>(SB), RODATA|NOPTR, $32
-
-DATA act_two23<>+0(SB)/4, $0x4b000000
-DATA act_two23<>+4(SB)/4, $0x4b000000
-DATA act_two23<>+8(SB)/4, $0x4b000000
-DATA act_two23<>+12(SB)/4, $0x4b000000
-DATA act_two23<>+16(SB)/4, $0x4b000000
-DATA act_two23<>+20(SB)/4, $0x4b000000
-DATA act_two23<>+24(SB)/4, $0x4b000000
-DATA act_two23<>+28(SB)/4, $0x4b000000
-GLOBL act_two23<>(SB), RODATA|NOPTR, $32
-
-DATA act_f23<>+0(SB)/4, $0x41b80000
-DATA act_f23<>+4(SB)/4, $0x41b80000
-DATA act_f23<>+8(SB)/4, $0x41b80000
-DATA act_f23<>+12(SB)/4, $0x41b80000
-DATA act_f23<>+16(SB)/4, $0x41b80000
-DATA act_f23<>+20(SB)/4, $0x41b80000
-DATA act_f23<>+24(SB)/4, $0x41b80000
-DATA act_f23<>+28(SB)/4, $0x41b80000
-GLOBL act_f23<>(SB), RODATA|NOPTR, $32
-
-DATA act_posInf<>+0(SB)/4, $0x7f800000
-DATA act_posInf<>+4(SB)/4, $0x7f800000
-DATA act_posInf<>+8(SB)/4, $0x7f800000
-DATA act_posInf<>+12(SB)/4, $0x7f800000
-DATA act_posInf<>+16(SB)/4, $0x7f800000
-DATA act_posInf<>+20(SB)/4, $0x7f800000
-DATA act_posInf<>+24(SB)/4, $0x7f800000
-DATA act_posInf<>+28(SB)/4, $0x7f800000
-GLOBL act_posInf<>(SB), RODATA|NOPTR, $32
-
-DATA act_negInf<>+0(SB)/4, $0xff800000
-DATA act_negInf<>+4(SB)/4, $0xff800000
-DATA act_negInf<>+8(SB)/4, $0xff800000
-DATA act_negInf<>+12(SB)/4, $0xff800000
-DATA act_negInf<>+16(SB)/4, $0xff800000
-DATA act_negInf<>+20(SB)/4, $0xff800000
-DATA act_negInf<>+24(SB)/4, $0xff800000
-DATA act_negInf<>+28(SB)/4, $0xff800000
-GLOBL act_negInf<>(SB), RODATA|NOPTR, $32
-
 DATA act_sign<>+0(SB)/4, $0x80000000
 DATA act_sign<>+4(SB)/4, $0x80000000
 DATA act_sign<>+8(SB)/4, $0x80000000
@@ -393,46 +213,6 @@ DATA act_abs<>+20(SB)/4, $0x7fffffff
 DATA act_abs<>+24(SB)/4, $0x7fffffff
 DATA act_abs<>+28(SB)/4, $0x7fffffff
 GLOBL act_abs<>(SB), RODATA|NOPTR, $32
-
-DATA act_nan<>+0(SB)/4, $0x7fc00000
-DATA act_nan<>+4(SB)/4, $0x7fc00000
-DATA act_nan<>+8(SB)/4, $0x7fc00000
-DATA act_nan<>+12(SB)/4, $0x7fc00000
-DATA act_nan<>+16(SB)/4, $0x7fc00000
-DATA act_nan<>+20(SB)/4, $0x7fc00000
-DATA act_nan<>+24(SB)/4, $0x7fc00000
-DATA act_nan<>+28(SB)/4, $0x7fc00000
-GLOBL act_nan<>(SB), RODATA|NOPTR, $32
-
-DATA act_i127<>+0(SB)/4, $0x0000007f
-DATA act_i127<>+4(SB)/4, $0x0000007f
-DATA act_i127<>+8(SB)/4, $0x0000007f
-DATA act_i127<>+12(SB)/4, $0x0000007f
-DATA act_i127<>+16(SB)/4, $0x0000007f
-DATA act_i127<>+20(SB)/4, $0x0000007f
-DATA act_i127<>+24(SB)/4, $0x0000007f
-DATA act_i127<>+28(SB)/4, $0x0000007f
-GLOBL act_i127<>(SB), RODATA|NOPTR, $32
-
-DATA act_mant<>+0(SB)/4, $0x007fffff
-DATA act_mant<>+4(SB)/4, $0x007fffff
-DATA act_mant<>+8(SB)/4, $0x007fffff
-DATA act_mant<>+12(SB)/4, $0x007fffff
-DATA act_mant<>+16(SB)/4, $0x007fffff
-DATA act_mant<>+20(SB)/4, $0x007fffff
-DATA act_mant<>+24(SB)/4, $0x007fffff
-DATA act_mant<>+28(SB)/4, $0x007fffff
-GLOBL act_mant<>(SB), RODATA|NOPTR, $32
-
-DATA act_sqrtHalf<>+0(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+4(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+8(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+12(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+16(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+20(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+24(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+28(SB)/4, $0x3f3504f3
-GLOBL act_sqrtHalf<>(SB), RODATA|NOPTR, $32
 
 // func sgemmKernel6x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 // Requires: AVX, AVX2, FMA3, MMX+

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -100,7 +101,10 @@ func k(name string) Op {
 	return m
 }
 
-func actConstants() {
+// actConstants declares the constant vectors, only those named in only
+// when it names any (a routine asking for another one fails to generate).
+func actConstants(only ...string) {
+	want := func(name string) bool { return len(only) == 0 || slices.Contains(only, name) }
 	for _, c := range []struct {
 		name string
 		v    float32
@@ -115,14 +119,21 @@ func actConstants() {
 		{"minNormal", 0x1p-126}, {"two23", 0x1p23}, {"f23", 23},
 		{"posInf", float32(math.Inf(1))}, {"negInf", float32(math.Inf(-1))},
 	} {
-		constF(c.name, c.v)
+		if want(c.name) {
+			constF(c.name, c.v)
+		}
 	}
-	constBits("sign", 0x80000000)
-	constBits("abs", 0x7fffffff)
-	constBits("nan", 0x7fc00000)
-	constBits("i127", 127)
-	constBits("mant", 0x007fffff)
-	constBits("sqrtHalf", 0x3f3504f3)
+	for _, c := range []struct {
+		name string
+		bits uint32
+	}{
+		{"sign", 0x80000000}, {"abs", 0x7fffffff}, {"nan", 0x7fc00000},
+		{"i127", 127}, {"mant", 0x007fffff}, {"sqrtHalf", 0x3f3504f3},
+	} {
+		if want(c.name) {
+			constBits(c.name, c.bits)
+		}
+	}
 }
 
 // activationFamily emits the transcendental kernels: exp, log, sigmoid,

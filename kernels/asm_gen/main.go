@@ -28,7 +28,10 @@ const (
 // that each stays readable and is regenerated on its own.
 var families = map[string]func(){
 	"sgemm": func() {
-		actConstants() // for the epilogue's activations (gen_activation.go)
+		// The constants of the epilogue's sigmoid and tanh (gen_activation.go).
+		actConstants("sign", "abs", "one", "magicBias", "log2e", "negLn2Hi", "negLn2Lo",
+			"c5", "c4", "c3", "c2", "c1", "cutoff", "minus2", "minusHalf",
+			"tanhSmall", "t1", "t2", "t3", "t4", "t5")
 		sgemmMacroKernel("sgemmKernel6x16", 16)
 		sgemmMacroKernel("sgemmKernel6x8", 8)
 		packKernels()
