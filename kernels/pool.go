@@ -27,11 +27,6 @@ var pool struct {
 // task is the body of a parallel loop.
 type task interface{ do(i int) }
 
-// funcTask runs a function as a task.
-type funcTask func(i int)
-
-func (f funcTask) do(i int) { f(i) }
-
 // job is one parallel loop over indices [0, n). state packs the
 // generation (bits 40–63), n (bits 20–39) and the next index (bits 0–19);
 // an index is taken by a compare-and-swap on the whole word, so a stale
@@ -90,13 +85,9 @@ func Threads() int {
 	return t
 }
 
-// parallel runs f(0) … f(n-1) on up to threads threads (the caller's and
-// pool workers) and returns when all have finished.
-func parallel(n, threads int, f func(i int)) { parallelTask(n, threads, funcTask(f)) }
-
-// parallelTask runs t.do(0) … t.do(n-1) on up to threads threads and
-// returns when all have finished; it allocates nothing once the pool has
-// a finished job to reuse.
+// parallelTask runs t.do(0) … t.do(n-1) on up to threads threads (the
+// caller's and pool workers) and returns when all have finished; it
+// allocates nothing once the pool has a finished job to reuse.
 func parallelTask(n, threads int, t task) {
 	if n <= 1 {
 		if n == 1 {

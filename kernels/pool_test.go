@@ -8,6 +8,14 @@ import (
 	"time"
 )
 
+// funcTask runs a function as a pool task.
+type funcTask func(i int)
+
+func (f funcTask) do(i int) { f(i) }
+
+// parallel runs f(0) … f(n-1) through the pool on up to threads threads.
+func parallel(n, threads int, f func(i int)) { parallelTask(n, threads, funcTask(f)) }
+
 // poolTimeout bounds every pool test that could deadlock.
 const poolTimeout = 30 * time.Second
 
