@@ -24,15 +24,17 @@ var pool struct {
 	free    []*job // finished jobs, for reuse
 }
 
-// task is the body of a parallel loop.
-type task interface{ do(i int) }
+// Task is the body of a parallel loop: Do(i) computes part i of the work.
+// Parts must be independent of each other; Do is called at most once for
+// each i, on any thread.
+type Task interface{ Do(i int) }
 
 // job is one parallel loop over indices [0, n). state packs the
 // generation (bits 40–63), n (bits 20–39) and the next index (bits 0–19);
 // an index is taken by a compare-and-swap on the whole word, so a stale
 // worker can never take one of a later loop.
 type job struct {
-	t     task
+	t     Task
 	state atomic.Uint64
 	done  sync.WaitGroup
 }
@@ -58,7 +60,7 @@ func (j *job) help(gen uint64) {
 			return
 		}
 		if j.state.CompareAndSwap(s, s+1) {
-			j.t.do(int(next))
+			j.t.Do(int(next))
 			j.done.Done()
 		}
 	}
@@ -85,13 +87,26 @@ func Threads() int {
 	return t
 }
 
-// parallelTask runs t.do(0) … t.do(n-1) on up to threads threads (the
+// Parallel runs t.Do(0) … t.Do(n-1) on the shared worker pool, on up to
+// Threads() threads (the caller's among them), and returns when all have
+// finished. It allocates nothing once the pool is warm, so pass a pointer
+// to a long-lived task. Calls may nest and run concurrently. It panics if
+// n exceeds 1<<20 - 1.
+func Parallel(n int, t Task) {
+	if n > 1 {
+		parallelTask(n, Threads(), t)
+	} else if n == 1 {
+		t.Do(0)
+	}
+}
+
+// parallelTask runs t.Do(0) … t.Do(n-1) on up to threads threads (the
 // caller's and pool workers) and returns when all have finished; it
 // allocates nothing once the pool has a finished job to reuse.
-func parallelTask(n, threads int, t task) {
+func parallelTask(n, threads int, t Task) {
 	if n <= 1 {
 		if n == 1 {
-			t.do(0)
+			t.Do(0)
 		}
 		return
 	}
@@ -116,7 +131,7 @@ func parallelTask(n, threads int, t task) {
 
 // startJob starts workers until at least helpers run and returns the job
 // queue and a job (new or reused) set up for generation gen of the loop.
-func startJob(helpers, n int, t task) (chan jobRef, *job, uint64) {
+func startJob(helpers, n int, t Task) (chan jobRef, *job, uint64) {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	if pool.jobs == nil {

@@ -11,7 +11,7 @@ import (
 // funcTask runs a function as a pool task.
 type funcTask func(i int)
 
-func (f funcTask) do(i int) { f(i) }
+func (f funcTask) Do(i int) { f(i) }
 
 // parallel runs f(0) … f(n-1) through the pool on up to threads threads.
 func parallel(n, threads int, f func(i int)) { parallelTask(n, threads, funcTask(f)) }
@@ -53,7 +53,7 @@ func TestParallelRunsEachIndexOnce(t *testing.T) {
 		for _, n := range []int{0, 1, 2, 3, 5, 16, 100, 1000} {
 			counts := make([]atomic.Int32, n)
 			within(t, "parallel", func() {
-				parallel(n, Threads(), func(i int) { counts[i].Add(1) })
+				Parallel(n, funcTask(func(i int) { counts[i].Add(1) }))
 			})
 			checkOnce(t, "parallel", counts)
 		}

@@ -237,8 +237,8 @@ func (g *gemm) run(m, n int) {
 	parallelTask(chunks, t, g)
 }
 
-// do computes chunk i of C, one of the regions run splits it into.
-func (g *gemm) do(i int) {
+// Do computes chunk i of C, one of the regions run splits it into.
+func (g *gemm) Do(i int) {
 	lo := g.tiles * i / g.chunks * g.unit
 	hi := g.tiles * (i + 1) / g.chunks * g.unit
 	if g.splitN {
