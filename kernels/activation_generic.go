@@ -282,7 +282,11 @@ func sxeGeneric(grad, logits, y []float32, rows, cols int, scale float32) float6
 // sxeWith is SoftmaxCrossEntropy with the exponential pass expShiftSum.
 func sxeWith(grad, logits, y []float32, rows, cols int, scale float32, expShiftSum func(dst, src []float32, m float32) float64) float64 {
 	var loss float64
-	var tmp [256]float32
+	var tmp []float32 // where the exponentials go when grad is nil
+	if grad == nil {
+		tmp = getScratch(min(cols, 256))
+		defer putScratch(tmp)
+	}
 	for r := 0; r < rows; r++ {
 		x, t := logits[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
 		m := rowMax(x)

@@ -702,3 +702,19 @@ func sameBits(a, b []float32) bool {
 	}
 	return true
 }
+
+// TestSoftmaxCrossEntropyAllocatesNothing checks that the loss of a
+// softmax head, run every training step, allocates nothing, with and
+// without its gradient.
+func TestSoftmaxCrossEntropyAllocatesNothing(t *testing.T) {
+	rows, cols := 64, 300
+	logits, y, grad := make([]float32, rows*cols), make([]float32, rows*cols), make([]float32, rows*cols)
+	for _, im := range Impls() {
+		for _, g := range [][]float32{grad, nil} {
+			im.act.sxe(g, logits, y, rows, cols, 1) // keeps a scratch buffer
+			if n := testing.AllocsPerRun(20, func() { im.act.sxe(g, logits, y, rows, cols, 1) }); n != 0 {
+				t.Errorf("impl=%s: SoftmaxCrossEntropy (grad nil: %v) allocates %v times per call, want 0", im.Name(), g == nil, n)
+			}
+		}
+	}
+}

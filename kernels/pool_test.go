@@ -45,8 +45,8 @@ func checkOnce(t *testing.T, what string, counts []atomic.Int32) {
 	}
 }
 
-// TestParallelRunsEachIndexOnce checks that parallel(n, threads, f) has run every
-// f(i), i < n, exactly once when it returns, for any thread count.
+// TestParallelRunsEachIndexOnce checks that Parallel(n, t) has run every
+// t.Do(i), i < n, exactly once when it returns, for any thread count.
 func TestParallelRunsEachIndexOnce(t *testing.T) {
 	for _, threads := range []int{1, 2, 3, 8} {
 		setThreads(t, threads)
