@@ -1,0 +1,250 @@
+package mlp
+
+import (
+	"github.com/gofma/gofma/kernels"
+	"gonum.org/v1/gonum/blas"
+)
+
+// The passes of a training step, as tiles on the kernels' worker pool.
+//
+// A step over rows samples (x: rows×inputs, y: rows×outputs) runs:
+//   - forward: each layer out = act(a·Wᵀ + b) as one fused GEMM (the
+//     kernels split it into tiles of C);
+//   - loss: row tiles of the logits each compute their loss sum, the fused
+//     output gradient dz = (a − y)/N, and their partial bias gradient;
+//   - backward, per layer from the last: dW = dzᵀ·a and dA = dz·W as two
+//     concurrent GEMMs (each split into tiles by the kernels), then row
+//     tiles that turn dA into the previous layer's dz through its
+//     activation and sum their part of its bias gradient;
+//   - update: the optimizer over fixed chunks of the parameters.
+//
+// Tile boundaries depend only on the shapes, and partial sums are added in
+// tile order, so results do not depend on the thread count.
+
+const (
+	tileElems   = 1 << 14 // elements per row tile, about 64 KiB
+	maxPartials = 1 << 20 // bias-gradient partial sums per pass, at most
+	updateChunk = 1 << 14 // parameters per update tile
+)
+
+// tileRows returns the rows per tile for a pass over rows×width values.
+func tileRows(rows, width int) int {
+	t := max(16, tileElems/width)
+	// Keep tiles×width partial sums within maxPartials.
+	return max(t, (rows*width+maxPartials-1)/maxPartials)
+}
+
+// workspace holds everything a pass over up to rows samples writes, so a
+// step allocates nothing.
+type workspace struct {
+	rows   int
+	out    [][]float32  // out[l]: outputs of layer l (logits for the last)
+	grad   [2][]float32 // dz and dA of the current layer, alternately
+	part   []float32    // per-tile partial bias gradients
+	loss   []float64    // per-tile loss sums
+	grads  []float32    // gradients, laid out like Network.params (training only)
+	x, y   []float32    // a gathered mini-batch (training only)
+	tiles  tileTask
+	pair   pairTask
+	update updateTask
+}
+
+// newWorkspace returns a workspace for passes over up to rows samples;
+// training adds room for gradients and for gathering mini-batches.
+func (n *Network) newWorkspace(rows int, training bool) *workspace {
+	ws := &workspace{rows: rows}
+	maxWidth, maxTiles := 0, 0
+	for _, l := range n.layers {
+		ws.out = append(ws.out, make([]float32, rows*l.out))
+		maxWidth = max(maxWidth, l.out, l.in)
+		maxTiles = max(maxTiles, (rows+tileRows(rows, l.out)-1)/tileRows(rows, l.out)*l.out)
+	}
+	ws.part = make([]float32, maxTiles)
+	ws.loss = make([]float64, maxTiles)
+	if training {
+		ws.grad[0] = make([]float32, rows*maxWidth)
+		ws.grad[1] = make([]float32, rows*maxWidth)
+		ws.grads = make([]float32, len(n.params))
+		ws.x = make([]float32, rows*n.cfg.Inputs)
+		ws.y = make([]float32, rows*n.cfg.Outputs)
+	}
+	return ws
+}
+
+// input returns the input of layer l and its leading dimension.
+func (n *Network) input(ws *workspace, l int, x []float32, ldx int) ([]float32, int) {
+	if l == 0 {
+		return x, ldx
+	}
+	return ws.out[l-1], n.layers[l-1].out
+}
+
+// forward computes every layer's outputs for rows samples x (leading
+// dimension ldx) into ws.out.
+func (n *Network) forward(ws *workspace, x []float32, ldx, rows int) {
+	for i, l := range n.layers {
+		a, lda := n.input(ws, i, x, ldx)
+		out := ws.out[i][:rows*l.out]
+		if n.gemm == nil {
+			kernels.SgemmEpilogue(false, true, rows, l.out, l.in, 1, a, lda, l.w, l.in, 0, out, l.out,
+				kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
+			continue
+		}
+		n.gemm.Sgemm(blas.NoTrans, blas.Trans, rows, l.out, l.in, 1, a, lda, l.w, l.in, 0, out, l.out)
+		kernels.AddRowVector(out, rows, l.out, l.b)
+		l.act.apply(out)
+	}
+}
+
+// lossGrad returns the loss summed over rows samples against targets y and,
+// when training, sets ws.grad[0] to the output gradient (scaled by 1/scaleN)
+// and ws.part to the last layer's partial bias gradients.
+func (n *Network) lossGrad(ws *workspace, y []float32, rows, scaleN int, training bool) float64 {
+	last := len(n.layers) - 1
+	t := &ws.tiles
+	*t = tileTask{n: n, ws: ws, kind: tileLoss, l: last, rows: rows, y: y, training: training, scale: 1 / float32(scaleN)}
+	tiles := t.start(n.layers[last].out)
+	sum := 0.0
+	for _, s := range ws.loss[:tiles] {
+		sum += s
+	}
+	return sum
+}
+
+// backward computes every gradient into ws.grads from the output gradient
+// in ws.grad[0] and the partial bias gradients of the last layer in
+// ws.part.
+func (n *Network) backward(ws *workspace, x []float32, ldx, rows int) {
+	cur := 0
+	for i := len(n.layers) - 1; i >= 0; i-- {
+		l := n.layers[i]
+		n.sumBias(ws, i, rows)
+		p := &ws.pair
+		*p = pairTask{n: n, ws: ws, l: i, rows: rows, dz: ws.grad[cur][:rows*l.out]}
+		p.a, p.lda = n.input(ws, i, x, ldx)
+		if i == 0 {
+			p.Do(0) // the first layer needs no input gradient
+			break
+		}
+		p.da = ws.grad[1-cur][:rows*l.in]
+		kernels.Parallel(2, p)
+		cur = 1 - cur
+		ws.tiles = tileTask{n: n, ws: ws, kind: tileActivation, l: i - 1, rows: rows, training: true}
+		ws.tiles.grad = ws.grad[cur]
+		ws.tiles.start(l.in)
+	}
+}
+
+// sumBias adds the partial bias gradients of layer i in tile order.
+func (n *Network) sumBias(ws *workspace, i, rows int) {
+	l := n.layers[i]
+	gb := ws.grads[l.off+l.out*l.in : l.off+l.out*l.in+l.out]
+	clear(gb)
+	tr := tileRows(rows, l.out)
+	for t := 0; t*tr < rows; t++ {
+		kernels.Axpy(1, ws.part[t*l.out:(t+1)*l.out], gb)
+	}
+}
+
+// tileKind says what a tileTask computes.
+type tileKind uint8
+
+const (
+	tileLoss       tileKind = iota // loss, output gradient, bias partials
+	tileActivation                 // dz = act′·dA in place, bias partials
+)
+
+// tileTask is a pass over row tiles of one layer's rows×width values.
+type tileTask struct {
+	n        *Network
+	ws       *workspace
+	kind     tileKind
+	l        int // the layer whose outputs the tiles cover
+	rows     int
+	per      int       // rows per tile
+	y        []float32 // targets (tileLoss)
+	grad     []float32 // the layer's dA, turned into dz (tileActivation)
+	scale    float32   // 1/N (tileLoss)
+	training bool      // compute gradients, not only the loss
+}
+
+// start runs the tiles over width-wide rows and returns their number.
+func (t *tileTask) start(width int) int {
+	t.per = tileRows(t.rows, width)
+	tiles := (t.rows + t.per - 1) / t.per
+	kernels.Parallel(tiles, t)
+	return tiles
+}
+
+// Do computes tile i.
+func (t *tileTask) Do(i int) {
+	l := t.n.layers[t.l]
+	w := l.out
+	r0, r1 := i*t.per, min((i+1)*t.per, t.rows)
+	lo, hi := r0*w, r1*w
+	var g []float32
+	switch t.kind {
+	case tileLoss:
+		z := t.ws.out[t.l]
+		if t.training {
+			g = t.ws.grad[0][lo:hi]
+		}
+		t.ws.loss[i] = t.n.cfg.Loss.sum(g, z[lo:hi], t.y[lo:hi], r1-r0, w, t.scale)
+	case tileActivation:
+		g = t.grad[lo:hi]
+		l.act.backward(g, g, t.ws.out[t.l][lo:hi])
+	}
+	if g != nil {
+		kernels.ColSums(t.ws.part[i*w:(i+1)*w], g, r1-r0, w)
+	}
+}
+
+// pairTask computes one layer's weight gradient dW = dzᵀ·a (part 0) and
+// input gradient dA = dz·W (part 1) concurrently.
+type pairTask struct {
+	n      *Network
+	ws     *workspace
+	l      int
+	rows   int
+	dz, da []float32
+	a      []float32
+	lda    int
+}
+
+// Do computes part i.
+func (p *pairTask) Do(i int) {
+	l := p.n.layers[p.l]
+	if i == 0 {
+		gw := p.ws.grads[l.off : l.off+l.out*l.in]
+		if g := p.n.gemm; g != nil {
+			g.Sgemm(blas.Trans, blas.NoTrans, l.out, l.in, p.rows, 1, p.dz, l.out, p.a, p.lda, 0, gw, l.in)
+		} else {
+			kernels.Sgemm(true, false, l.out, l.in, p.rows, 1, p.dz, l.out, p.a, p.lda, 0, gw, l.in)
+		}
+		return
+	}
+	if g := p.n.gemm; g != nil {
+		g.Sgemm(blas.NoTrans, blas.NoTrans, p.rows, l.in, l.out, 1, p.dz, l.out, l.w, l.in, 0, p.da, l.in)
+	} else {
+		kernels.Sgemm(false, false, p.rows, l.in, l.out, 1, p.dz, l.out, l.w, l.in, 0, p.da, l.in)
+	}
+}
+
+// updateTask applies the optimizer to fixed chunks of the parameters.
+type updateTask struct {
+	u     updater
+	w, g  []float32
+	step  int
+	total int
+}
+
+// run takes optimizer step t over all parameters.
+func (u *updateTask) run(up updater, w, g []float32, t int) {
+	*u = updateTask{u: up, w: w, g: g, step: t, total: len(w)}
+	kernels.Parallel((len(w)+updateChunk-1)/updateChunk, u)
+}
+
+// Do updates chunk i.
+func (u *updateTask) Do(i int) {
+	u.u.update(u.w, u.g, i*updateChunk, min((i+1)*updateChunk, u.total), u.step)
+}

@@ -1,0 +1,217 @@
+package mlp
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gofma/gofma/kernels"
+	"github.com/gofma/gofma/mat32"
+)
+
+// evalData returns a network of shape 6-16-outs for loss, with weights
+// scaled up so that outputs spread, and rows samples.
+func evalData(t *testing.T, loss Loss, outs, rows int) (*Network, *mat32.Dense, *mat32.Dense) {
+	t.Helper()
+	n, err := New(Config{Inputs: 6, Hidden: []Layer{{16, Tanh}}, Outputs: outs, Loss: loss, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(uint64(loss), 9))
+	for i := range n.params {
+		n.params[i] *= 2
+	}
+	x := make([]float32, rows*6)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	y := make([]float32, rows*outs)
+	for r := 0; r < rows; r++ {
+		switch loss {
+		case CrossEntropy:
+			y[r*outs+rng.IntN(outs)] = 1
+		case BinaryCrossEntropy:
+			for j := 0; j < outs; j++ {
+				y[r*outs+j] = float32(rng.IntN(2))
+			}
+		default:
+			for j := 0; j < outs; j++ {
+				y[r*outs+j] = float32(rng.NormFloat64())
+			}
+		}
+	}
+	return n, mat32.NewDense(rows, 6, x), mat32.NewDense(rows, outs, y)
+}
+
+// TestPredict checks Predict's outputs against the float64 reference's
+// heads: probabilities for sigmoid, distributions for softmax.
+func TestPredict(t *testing.T) {
+	const rows = 50
+	for _, im := range kernels.Impls() {
+		t.Run("impl="+im.Name(), func(t *testing.T) {
+			useImpl(t, im.Name())
+			for _, c := range []struct {
+				loss Loss
+				outs int
+			}{{BinaryCrossEntropy, 1}, {BinaryCrossEntropy, 3}, {CrossEntropy, 4}, {MeanSquaredError, 2}} {
+				n, X, _ := evalData(t, c.loss, c.outs, rows)
+				p, err := n.Predict(X)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r, cols := p.Dims(); r != rows || cols != c.outs {
+					t.Fatalf("%v: Predict gave %d×%d, want %d×%d", c.loss, r, cols, rows, c.outs)
+				}
+				ref := newRefMLP(n)
+				_, post := ref.forward(ref.params, toF64(X), rows)
+				z := post[len(post)-1]
+				for r := 0; r < rows; r++ {
+					want := ref.head(z[r*c.outs : (r+1)*c.outs])
+					got := p.Row(r)
+					sum := 0.0
+					for j, v := range got {
+						if c.loss != MeanSquaredError && (v < 0 || v > 1) {
+							t.Errorf("%v: output [%d,%d] = %v is not a probability", c.loss, r, j, v)
+						}
+						if math.Abs(float64(v)-want[j]) > 1e-5*math.Max(1, math.Abs(want[j])) {
+							t.Errorf("%v: output [%d,%d] = %v, float64 reference %v", c.loss, r, j, v, want[j])
+						}
+						sum += float64(v)
+					}
+					if c.loss == CrossEntropy && math.Abs(sum-1) > 1e-5 {
+						t.Errorf("softmax row %d sums to %v", r, sum)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestEvaluateChunks evaluates more than evalRows samples, which Predict
+// and Evaluate pass in chunks, and compares with the float64 reference,
+// with predicting in pieces and with a strided view of the same data.
+func TestEvaluateChunks(t *testing.T) {
+	rows := 2*evalRows + 123
+	if testing.Short() {
+		rows = evalRows + 5
+	}
+	for _, c := range []struct {
+		loss Loss
+		outs int
+	}{{BinaryCrossEntropy, 2}, {CrossEntropy, 3}, {MeanSquaredError, 1}} {
+		t.Run("loss="+c.loss.String(), func(t *testing.T) {
+			n, X, Y := evalData(t, c.loss, c.outs, rows)
+			m, err := n.Evaluate(X, Y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := newRefMLP(n)
+			x, y := toF64(X), toF64(Y)
+			want := ref.lossAt(ref.params, x, y, rows)
+			acc := ref.accuracy(x, y, rows)
+			if math.Abs(m.Loss-want) > 1e-5*math.Max(1, want) {
+				t.Errorf("loss %.9g, float64 reference %.9g", m.Loss, want)
+			}
+			if c.loss == MeanSquaredError {
+				if !math.IsNaN(m.Accuracy) {
+					t.Errorf("MSE accuracy %v, want NaN", m.Accuracy)
+				}
+			} else if math.Abs(m.Accuracy-acc) > 2.0/float64(rows) {
+				t.Errorf("accuracy %.6f, float64 reference %.6f", m.Accuracy, acc)
+			}
+			if c.loss != MeanSquaredError && (m.Accuracy < 0.2 || m.Accuracy > 0.8) {
+				t.Logf("accuracy %v: random data should give about chance", m.Accuracy)
+			}
+
+			// Predicting all at once equals predicting in pieces.
+			all, err := n.Predict(X)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cut := range [][2]int{{0, 1000}, {1000, evalRows + 1}, {evalRows + 1, rows}} {
+				part, err := n.Predict(X.Slice(cut[0], cut[1], 0, 6))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for r := cut[0]; r < cut[1]; r++ {
+					for j, v := range part.Row(r - cut[0]) {
+						if math.Float32bits(v) != math.Float32bits(all.At(r, j)) {
+							t.Fatalf("row %d: Predict of rows %v gives %v, of all rows %v", r, cut, v, all.At(r, j))
+						}
+					}
+				}
+			}
+
+			// A strided view of the same data evaluates the same.
+			wide := mat32.NewDense(rows, 9, nil)
+			wideY := mat32.NewDense(rows, c.outs+2, nil)
+			for r := 0; r < rows; r++ {
+				copy(wide.Row(r)[1:], X.Row(r))
+				copy(wideY.Row(r)[2:], Y.Row(r))
+			}
+			Xs, Ys := wide.Slice(0, rows, 1, 7), wideY.Slice(0, rows, 2, 2+c.outs)
+			ms, err := n.Evaluate(Xs, Ys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ms.Loss != m.Loss || !(ms.Accuracy == m.Accuracy || math.IsNaN(m.Accuracy)) {
+				t.Errorf("strided view: %+v, compact: %+v", ms, m)
+			}
+			ps, err := n.Predict(Xs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mat32.Equal(ps, all) {
+				t.Error("strided view: Predict differs from the compact matrix's")
+			}
+		})
+	}
+}
+
+// TestFitStrided checks that Fit on strided views of the data trains
+// exactly as on compact copies, full batch and in mini-batches.
+func TestFitStrided(t *testing.T) {
+	n0, X, Y := evalData(t, CrossEntropy, 3, 40)
+	wide := mat32.NewDense(40, 8, nil)
+	wideY := mat32.NewDense(40, 5, nil)
+	for r := 0; r < 40; r++ {
+		copy(wide.Row(r)[2:], X.Row(r))
+		copy(wideY.Row(r)[1:], Y.Row(r))
+	}
+	Xs, Ys := wide.Slice(0, 40, 2, 8), wideY.Slice(0, 40, 1, 4)
+	for _, cfg := range []FitConfig{
+		{Optimizer: GD{}, Iterations: 3},
+		{Optimizer: Adam{}, Epochs: 2, BatchSize: 7, Seed: 3},
+	} {
+		a, b := *n0, *n0
+		a.params, b.params = append([]float32(nil), n0.params...), append([]float32(nil), n0.params...)
+		a.layers, b.layers = n0.relayer(a.params), n0.relayer(b.params)
+		ra, err := a.Fit(t.Context(), X, Y, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, err := b.Fit(t.Context(), Xs, Ys, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ra.Loss != rb.Loss {
+			t.Errorf("%v: last loss %v on compact data, %v on strided views", cfg.Optimizer, ra.Loss, rb.Loss)
+		}
+		for i := range a.params {
+			if math.Float32bits(a.params[i]) != math.Float32bits(b.params[i]) {
+				t.Fatalf("%v: param %d is %v on compact data, %v on strided views", cfg.Optimizer, i, a.params[i], b.params[i])
+			}
+		}
+	}
+}
+
+// relayer returns n's layers pointing into params, a copy of n.params.
+func (n *Network) relayer(params []float32) []layer {
+	ls := append([]layer(nil), n.layers...)
+	for i := range ls {
+		l := &ls[i]
+		l.w = params[l.off : l.off+l.out*l.in]
+		l.b = params[l.off+l.out*l.in : l.off+l.out*l.in+l.out]
+	}
+	return ls
+}

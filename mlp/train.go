@@ -1,0 +1,247 @@
+package mlp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gofma/gofma/mat32"
+)
+
+// FitConfig says how Fit trains.
+type FitConfig struct {
+	// Optimizer is the update rule, for example GD{LR: 0.1}; required.
+	Optimizer Optimizer
+	// Iterations is the number of steps to take; 0 means no limit.
+	Iterations int
+	// Epochs is the number of passes over the data; 0 means no limit.
+	// Fit stops at whichever of Iterations and Epochs comes first, and
+	// needs at least one of them.
+	Epochs int
+	// BatchSize is the number of samples per step; 0, or at least the
+	// number of samples, means the full batch. Mini-batches are drawn from
+	// a permutation of the samples made anew each epoch, and the last one
+	// of an epoch may be smaller.
+	BatchSize int
+	// Seed seeds the shuffling of mini-batches.
+	Seed uint64
+	// OnStep, when set, is called after every step; an error it returns
+	// stops Fit, which returns it.
+	OnStep func(Progress) error
+	// OnEpoch, when set, is called after every epoch, likewise.
+	OnEpoch func(Progress) error
+}
+
+// Progress is what Fit's callbacks learn.
+type Progress struct {
+	Step    int           // steps taken so far
+	Epoch   int           // the current epoch, from 1; in OnEpoch the epochs finished
+	Loss    float64       // the step's batch loss before its update; in OnEpoch the epoch's mean
+	Elapsed time.Duration // since Fit began
+}
+
+// Result sums up a Fit.
+type Result struct {
+	Steps    int           // steps taken
+	Epochs   float64       // passes over the data, fractional when a pass was cut short
+	Samples  int           // samples processed
+	Loss     float64       // the last step's batch loss
+	Elapsed  time.Duration // whole Fit, callbacks included
+	Forward  time.Duration // forward passes and losses
+	Backward time.Duration // gradients
+	Update   time.Duration // optimizer steps
+}
+
+// Fit trains the network on the samples X (N×inputs) and targets Y
+// (N×outputs) as cfg says, and returns what it did. It stops early, with
+// the context's error, when ctx is done. Bad data or settings give an
+// error before any step.
+func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Result, error) {
+	var res Result
+	if err := n.checkData(X, Y); err != nil {
+		return res, err
+	}
+	if cfg.Optimizer == nil {
+		return res, errors.New("mlp: FitConfig.Optimizer is nil: set one, for example mlp.GD{LR: 0.1}")
+	}
+	if cfg.Iterations < 0 || cfg.Epochs < 0 || cfg.BatchSize < 0 {
+		return res, fmt.Errorf("mlp: negative Iterations (%d), Epochs (%d) or BatchSize (%d)", cfg.Iterations, cfg.Epochs, cfg.BatchSize)
+	}
+	if cfg.Iterations == 0 && cfg.Epochs == 0 {
+		return res, errors.New("mlp: set FitConfig.Iterations or Epochs: with neither, Fit would never stop")
+	}
+	xs, ys := X.RawMatrix(), Y.RawMatrix()
+	N := xs.Rows
+	batch := cfg.BatchSize
+	if batch == 0 || batch > N {
+		batch = N
+	}
+	if isGD(cfg.Optimizer) && batch < N {
+		return res, fmt.Errorf("mlp: GD is full-batch gradient descent, but BatchSize is %d of %d samples: use SGD for mini-batches", batch, N)
+	}
+	up, err := cfg.Optimizer.start(len(n.params))
+	if err != nil {
+		return res, err
+	}
+	if n.train == nil || n.train.rows != batch {
+		n.train = nil // let the old workspace go before the new one is made
+		n.train = n.newWorkspace(batch, true)
+	}
+	ws := n.train
+
+	// Full batch: the data is used in place (Y copied once if strided).
+	full := batch == N
+	if full && ys.Stride != ys.Cols {
+		copyRows(ws.y, ys.Data, ys.Stride, ys.Cols, N)
+	}
+	var perm []int
+	var rng *rand.Rand
+	if !full {
+		perm = make([]int, N)
+		for i := range perm {
+			perm[i] = i
+		}
+		rng = rand.New(rand.NewPCG(cfg.Seed, 0x2545f4914f6cdd1d))
+	}
+
+	start := time.Now()
+	stepsPerEpoch := (N + batch - 1) / batch
+	epochLoss := 0.0
+	for step := 1; cfg.Iterations == 0 || step <= cfg.Iterations; step++ {
+		if err := ctx.Err(); err != nil {
+			return n.finish(res, start), err
+		}
+		epoch, k := (step-1)/stepsPerEpoch+1, (step-1)%stepsPerEpoch
+		if cfg.Epochs > 0 && epoch > cfg.Epochs {
+			break
+		}
+		if k == 0 {
+			epochLoss = 0
+			if !full {
+				rng.Shuffle(N, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+			}
+		}
+		x, ldx, y := xs.Data, xs.Stride, ys.Data
+		rows := batch
+		if full {
+			if ys.Stride != ys.Cols {
+				y = ws.y
+			}
+		} else {
+			idx := perm[k*batch : min((k+1)*batch, N)]
+			rows = len(idx)
+			gather(ws.x, xs.Data, xs.Stride, xs.Cols, idx)
+			gather(ws.y, ys.Data, ys.Stride, ys.Cols, idx)
+			x, ldx, y = ws.x, xs.Cols, ws.y
+		}
+
+		t0 := time.Now()
+		n.forward(ws, x, ldx, rows)
+		loss := n.lossGrad(ws, y, rows, rows, true) / float64(rows)
+		t1 := time.Now()
+		n.backward(ws, x, ldx, rows)
+		t2 := time.Now()
+		ws.update.run(up, n.params, ws.grads, step)
+		t3 := time.Now()
+		res.Forward += t1.Sub(t0)
+		res.Backward += t2.Sub(t1)
+		res.Update += t3.Sub(t2)
+		res.Steps, res.Samples, res.Loss = step, res.Samples+rows, loss
+		res.Epochs = float64(epoch-1) + float64(min((k+1)*batch, N))/float64(N)
+		epochLoss += loss * float64(rows)
+
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return n.finish(res, start), fmt.Errorf("mlp: the loss became %v at step %d: lower the learning rate", loss, step)
+		}
+		if cfg.OnStep != nil {
+			if err := cfg.OnStep(Progress{Step: step, Epoch: epoch, Loss: loss, Elapsed: time.Since(start)}); err != nil {
+				return n.finish(res, start), err
+			}
+		}
+		if k == stepsPerEpoch-1 && cfg.OnEpoch != nil {
+			if err := cfg.OnEpoch(Progress{Step: step, Epoch: epoch, Loss: epochLoss / float64(N), Elapsed: time.Since(start)}); err != nil {
+				return n.finish(res, start), err
+			}
+		}
+	}
+	return n.finish(res, start), nil
+}
+
+// isGD reports whether o is full-batch gradient descent.
+func isGD(o Optimizer) bool {
+	switch o.(type) {
+	case GD, *GD:
+		return true
+	}
+	return false
+}
+
+// finish sets the elapsed time of a Fit's result.
+func (n *Network) finish(res Result, start time.Time) Result {
+	res.Elapsed = time.Since(start)
+	return res
+}
+
+// gather copies rows idx of the row-major src (leading dimension ld,
+// cols columns) into consecutive rows of dst.
+func gather(dst, src []float32, ld, cols int, idx []int) {
+	for i, r := range idx {
+		copy(dst[i*cols:(i+1)*cols], src[r*ld:r*ld+cols])
+	}
+}
+
+// copyRows copies rows rows of src (leading dimension ld) into the compact
+// dst.
+func copyRows(dst, src []float32, ld, cols, rows int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*cols:(r+1)*cols], src[r*ld:r*ld+cols])
+	}
+}
+
+// checkData returns an error unless X and Y suit the network: matching
+// shapes, at least one sample, finite inputs, targets the loss accepts.
+func (n *Network) checkData(X, Y *mat32.Dense) error {
+	if X == nil || Y == nil || X.IsEmpty() {
+		return errors.New("mlp: no data: X and Y need at least one sample")
+	}
+	if err := n.checkInputs(X); err != nil {
+		return err
+	}
+	xr, _ := X.Dims()
+	yr, yc := Y.Dims()
+	if yr != xr {
+		return fmt.Errorf("mlp: X has %d samples (rows) but Y has %d", xr, yr)
+	}
+	if yc != n.cfg.Outputs {
+		return fmt.Errorf("mlp: Y has %d columns, the network has %d outputs", yc, n.cfg.Outputs)
+	}
+	for r := 0; r < yr; r++ {
+		if err := n.cfg.Loss.checkTargets(Y.Row(r), r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkInputs returns an error unless X has the network's input width, at
+// least one row and only finite values.
+func (n *Network) checkInputs(X *mat32.Dense) error {
+	if X == nil || X.IsEmpty() {
+		return errors.New("mlp: no data: X needs at least one sample")
+	}
+	xr, xc := X.Dims()
+	if xc != n.cfg.Inputs {
+		return fmt.Errorf("mlp: X has %d columns, the network has %d inputs", xc, n.cfg.Inputs)
+	}
+	for r := 0; r < xr; r++ {
+		for j, v := range X.Row(r) {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("mlp: X[%d,%d] is %v: inputs must be finite", r, j, v)
+			}
+		}
+	}
+	return nil
+}
