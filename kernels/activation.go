@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -135,7 +136,7 @@ func checkRows(an string, a []float32, bn string, b, grad []float32, rows, cols 
 	if cols < 0 {
 		panic(fmt.Sprintf("kernels: cols = %d, need cols >= 0", cols))
 	}
-	if cols > 0 && rows > (1<<62)/cols {
+	if cols > 0 && rows > math.MaxInt/cols {
 		panic(fmt.Sprintf("kernels: rows*cols = %d*%d overflows", rows, cols))
 	}
 	n := rows * cols

@@ -231,7 +231,7 @@ func TestActivationTails(t *testing.T) {
 		for _, c := range unaryCases {
 			for k, n := range lengths {
 				// Every other length with the non-temporal stores.
-				actNTBytes = [2]int{1 << 40, 0}[k%2]
+				actNTBytes = [2]int{math.MaxInt, 0}[k%2]
 				offset := 1 + k%3 // dst starts 4, 8 or 12 bytes past an allocation
 				src := randActInput(rng, n)
 				if c.positive {

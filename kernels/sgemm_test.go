@@ -317,7 +317,7 @@ func TestSgemmHugeLeadingDimension(t *testing.T) {
 		b := make([]float32, 4*nr)
 		msg, ok := panicMessage(func() {
 			// (13-1)*ldc + nr wraps to a negative "need".
-			im.Sgemm(false, false, 13, nr, 4, 1, a, 4, b, nr, 0, c, 1<<62-16)
+			im.Sgemm(false, false, 13, nr, 4, 1, a, 4, b, nr, 0, c, math.MaxInt/4-16)
 		})
 		if !ok || !strings.Contains(msg, "ldc") && !strings.Contains(msg, "len(c)") {
 			t.Errorf("panic %q (panicked: %t), want a message naming ldc or len(c)", msg, ok)
