@@ -21,6 +21,7 @@ bench:
 	   echo $$? > bench/out/.status; } | tee bench/out/bench.txt
 	@exit $$(cat bench/out/.status)
 	$(BENCHSTAT) -filter '.name:Sgemm .unit:GFLOP/s' -table .config,/threads -row /shape -col /impl bench/out/bench.txt
+	$(BENCHSTAT) -filter '.name:TrainStep .unit:ms/step' -row /threads -col /impl bench/out/bench.txt
 	$(BENCHSTAT) -filter '.name:Peak' -row /threads bench/out/bench.txt
 
 # check-generated fails when the avo output is not what `make generate` writes.

@@ -13,7 +13,10 @@
 //	go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench.txt
 //
 // Benchmarks are named BenchmarkSgemm/shape=NAME/impl=IMPL/threads=N and
-// report GFLOP/s (2·m·n·k per operation); BenchmarkPeak/threads=N reports the
+// report GFLOP/s (2·m·n·k per operation); BenchmarkTrainStep/impl=IMPL/threads=N
+// times full-batch training steps of the reference workload with mlp, each
+// implementation's Sgemm under gofma's elementwise kernels (gofma's own with
+// fused epilogues), in ms/step; BenchmarkPeak/threads=N reports the
 // machine's FMA peak from kernels.MeasurePeak, to judge a kernel against. The
 // machines are shared and noisy: compare implementations within one run, as
 // ratios, and quote medians (benchstat does both).

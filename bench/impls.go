@@ -82,3 +82,10 @@ func gonumTrans(t bool) blas.Transpose {
 	}
 	return blas.NoTrans
 }
+
+// Sgemm gives f the signature of gonum's blas.Float32 Sgemm, which is
+// mlp.GEMM, so that a network can train on any implementation's product.
+func (f SgemmFunc) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32,
+	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	f(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gofma/gofma/mat32"
+	"github.com/gofma/gofma/mlp"
+	"github.com/gofma/gofma/mnist"
+)
+
+// dataset is one split as the network takes it.
+type dataset struct {
+	X, Y *mat32.Dense
+	n    int
+}
+
+// data is what a run trains and tests on.
+type data struct {
+	train, test dataset
+	source      string // where it came from
+	classes     int
+	loss        mlp.Loss
+}
+
+// loadData returns the training and test sets for o: real MNIST filtered
+// to o.digits, or random data of the same shape with -synthetic.
+func loadData(o *options) (*data, error) {
+	d := &data{classes: len(o.digits), loss: mlp.CrossEntropy}
+	if d.classes == 2 {
+		d.loss = mlp.BinaryCrossEntropy
+	}
+	if o.synthetic {
+		nTrain, nTest := 60000, 10000
+		if d.classes < 10 {
+			nTrain, nTest = 11272*d.classes/2, 1866*d.classes/2
+		}
+		rng := rand.New(rand.NewPCG(o.seed, 99))
+		var err error
+		if d.train, err = d.split(synthetic(rng, nTrain, d.classes)); err != nil {
+			return nil, err
+		}
+		d.test, err = d.split(synthetic(rng, nTest, d.classes))
+		d.source = "synthetic: random pixels and labels of MNIST's shape"
+		return d, err
+	}
+	dir, err := mnist.Find(o.data)
+	if err != nil {
+		return nil, err
+	}
+	train, test, err := mnist.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if train, err = train.Filter(o.digits); err != nil {
+		return nil, err
+	}
+	if test, err = test.Filter(o.digits); err != nil {
+		return nil, err
+	}
+	if d.train, err = d.split(train); err != nil {
+		return nil, err
+	}
+	d.test, err = d.split(test)
+	d.source = "MNIST from " + dir
+	return d, err
+}
+
+// synthetic returns n random images with random labels of classes classes.
+func synthetic(rng *rand.Rand, n, classes int) *mnist.Set {
+	s := &mnist.Set{Images: make([]float32, n*784), Labels: make([]int, n), N: n, Rows: 28, Cols: 28}
+	for i := range s.Images {
+		s.Images[i] = rng.Float32()
+	}
+	for i := range s.Labels {
+		s.Labels[i] = rng.IntN(classes)
+	}
+	for c := 0; c < classes; c++ {
+		s.Digits = append(s.Digits, c)
+	}
+	return s
+}
+
+// split turns a set into the network's X and Y: 0/1 targets for two
+// classes, one-hot rows for more.
+func (d *data) split(s *mnist.Set) (dataset, error) {
+	if s.N == 0 {
+		return dataset{}, fmt.Errorf("no images of digits %v", s.Digits)
+	}
+	X := mat32.NewDense(s.N, s.Pixels(), s.Images)
+	if d.loss == mlp.BinaryCrossEntropy {
+		y := make([]float32, s.N)
+		for i, c := range s.Labels {
+			y[i] = float32(c)
+		}
+		return dataset{X, mat32.NewDense(s.N, 1, y), s.N}, nil
+	}
+	Y, err := mlp.OneHot(s.Labels, d.classes)
+	return dataset{X, Y, s.N}, err
+}
+
+// outputs returns the network's output count for the data.
+func (d *data) outputs() int {
+	if d.loss == mlp.BinaryCrossEntropy {
+		return 1
+	}
+	return d.classes
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// plotCurves draws the loss per step, and the test accuracy where it was
+// measured, into the PNG file path.
+func plotCurves(path string, r *report) error {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s, %s, %s", r.Network, r.Loss, r.Optimizer)
+	p.X.Label.Text = "step"
+	p.Y.Label.Text = "loss / accuracy"
+	p.Add(plotter.NewGrid())
+
+	loss := make(plotter.XYs, len(r.Losses))
+	for i, l := range r.Losses {
+		loss[i] = plotter.XY{X: float64(i + 1), Y: l}
+	}
+	ll, err := plotter.NewLine(loss)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	ll.Color = plotter.DefaultLineStyle.Color
+	p.Add(ll)
+	p.Legend.Add("training loss (batch)", ll)
+
+	if len(r.TestCurve) > 0 {
+		acc := make(plotter.XYs, len(r.TestCurve))
+		for i, c := range r.TestCurve {
+			acc[i] = plotter.XY{X: float64(c.Step), Y: c.Accuracy}
+		}
+		al, err := plotter.NewLine(acc)
+		if err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		al.Color = plotColor
+		al.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		p.Add(al)
+		p.Legend.Add("test accuracy", al)
+	}
+	p.Y.Min = 0
+	p.Y.Max = max(1, p.Y.Max) // loss and accuracy share the axis
+	p.Legend.Left = true      // the curves leave the lower left empty
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), vg.Points(8)
+	if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	return nil
+}
+
+// plotColor draws the test accuracy.
+var plotColor = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
