@@ -26,9 +26,25 @@ func plotCurves(path string, r *report) error {
 	if err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	ll.Color = plotter.DefaultLineStyle.Color
 	p.Add(ll)
-	p.Legend.Add("training loss (batch)", ll)
+	if len(r.EpochCurve) > 1 && r.Batch < r.Train {
+		// Mini-batch losses are noisy: draw them faint, and the epochs' means.
+		ll.Color = color.Gray{Y: 0xb0}
+		p.Legend.Add("training loss (batch)", ll)
+		epochs := make(plotter.XYs, len(r.EpochCurve))
+		for i, c := range r.EpochCurve {
+			epochs[i] = plotter.XY{X: float64(c.Step), Y: c.Loss}
+		}
+		el, err := plotter.NewLine(epochs)
+		if err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		el.Width = vg.Points(1.5)
+		p.Add(el)
+		p.Legend.Add("training loss (epoch mean)", el)
+	} else {
+		p.Legend.Add("training loss", ll)
+	}
 
 	if len(r.TestCurve) > 0 {
 		acc := make(plotter.XYs, len(r.TestCurve))
@@ -45,9 +61,9 @@ func plotCurves(path string, r *report) error {
 		p.Legend.Add("test accuracy", al)
 	}
 	p.Y.Min = 0
-	p.Y.Max = max(1, p.Y.Max) // loss and accuracy share the axis
-	p.Legend.Left = true      // the curves leave the lower left empty
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), vg.Points(8)
+	p.Y.Max = max(1.15, p.Y.Max*1.05) // loss and accuracy share the axis; room above 1 for the legend
+	p.Legend.Top = true
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), -vg.Points(4)
 	if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}

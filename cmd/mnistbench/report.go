@@ -46,21 +46,28 @@ type report struct {
 	TestLoss      float64 `json:"test_loss"`
 	TestAccuracy  float64 `json:"test_accuracy"`
 
-	TargetAccuracy float64   `json:"target_accuracy,omitempty"`
-	TargetStep     int       `json:"target_step,omitempty"` // 0: not reached
-	TargetSeconds  float64   `json:"target_s,omitempty"`    // training time to reach it
-	Compare        []row     `json:"compare,omitempty"`     // -compare
-	Plot           string    `json:"plot,omitempty"`        // -plot file
-	LoadSeconds    float64   `json:"load_s"`                // reading the data
-	TotalSeconds   float64   `json:"total_s"`               // the whole run
-	Losses         []float64 `json:"-"`                     // per step, for -plot
-	TestCurve      []point   `json:"test_curve,omitempty"`  // test accuracy during training
+	TargetAccuracy float64     `json:"target_accuracy,omitempty"`
+	TargetStep     int         `json:"target_step,omitempty"` // 0: not reached
+	TargetSeconds  float64     `json:"target_s,omitempty"`    // training time to reach it
+	Compare        []row       `json:"compare,omitempty"`     // -compare
+	Plot           string      `json:"plot,omitempty"`        // -plot file
+	LoadSeconds    float64     `json:"load_s"`                // reading the data
+	TotalSeconds   float64     `json:"total_s"`               // the whole run
+	Losses         []float64   `json:"-"`                     // per step, for -plot
+	TestCurve      []point     `json:"test_curve,omitempty"`  // test accuracy during training
+	EpochCurve     []epochLoss `json:"-"`                     // mean loss of each epoch, for -plot
 }
 
 // point is a test accuracy measured during training.
 type point struct {
 	Step     int     `json:"step"`
 	Accuracy float64 `json:"accuracy"`
+}
+
+// epochLoss is an epoch's mean loss and the step that ended the epoch.
+type epochLoss struct {
+	Step int
+	Loss float64
 }
 
 // newReport fills in what is known before training.

@@ -83,6 +83,10 @@ func run(o *options, out, errOut io.Writer) error {
 			return nil
 		},
 	}
+	cfg.OnEpoch = func(p mlp.Progress) error {
+		r.EpochCurve = append(r.EpochCurve, epochLoss{p.Step, p.Loss})
+		return nil
+	}
 	res, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg)
 	bar.done()
 	if err != nil && !errors.Is(err, errTarget) {
