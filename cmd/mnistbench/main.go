@@ -69,6 +69,7 @@ type options struct {
 	evalEvery            int
 	compare              bool
 	compareSteps         int
+	cpuProfile           string
 }
 
 // parseFlags parses and checks the command line; usage and flag errors go
@@ -96,6 +97,7 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	fs.IntVar(&o.evalEvery, "eval-every", 0, "steps between test evaluations for -plot and -target-acc (0: 10 for full batch, else each epoch)")
 	fs.BoolVar(&o.compare, "compare", false, "also time the same steps with the pure-Go kernels and with gonum's Sgemm")
 	fs.IntVar(&o.compareSteps, "compare-steps", 3, "timed steps per implementation for -compare")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the training to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

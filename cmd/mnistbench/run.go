@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/gofma/gofma/kernels"
@@ -87,8 +89,15 @@ func run(o *options, out, errOut io.Writer) error {
 		r.EpochCurve = append(r.EpochCurve, epochLoss{p.Step, p.Loss})
 		return nil
 	}
+	stopProfile, err := startProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
 	res, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg)
 	bar.done()
+	if perr := stopProfile(); perr != nil {
+		return perr
+	}
 	if err != nil && !errors.Is(err, errTarget) {
 		return err
 	}
@@ -135,4 +144,24 @@ func newNet(o *options, d *data) (*mlp.Network, error) {
 		return nil, fmt.Errorf("network: %w", err)
 	}
 	return n, nil
+}
+
+// startProfile starts a CPU profile into path, unless path is empty, and
+// returns the function that ends it.
+func startProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
