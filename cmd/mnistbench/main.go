@@ -77,7 +77,7 @@ type options struct {
 func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("mnistbench", flag.ContinueOnError)
-	fs.SetOutput(errOut)
+	fs.SetOutput(io.Discard) // errors come back as one line; -h prints the usage below
 	fs.IntVar(&o.iters, "iters", 1000, "training steps (0: run -epochs)")
 	fs.IntVar(&o.epochs, "epochs", 0, "passes over the training data (0: run -iters); with -epochs alone, -iters is 0")
 	fs.IntVar(&o.batch, "batch", 0, "samples per step (0: the full batch)")
@@ -99,6 +99,11 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	fs.IntVar(&o.compareSteps, "compare-steps", 3, "timed steps per implementation for -compare")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the training to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(errOut)
+			fmt.Fprintln(errOut, "Usage: mnistbench [flags]\n\nTrains an MLP on MNIST and reports throughput (with no flags: 5 vs 8, 784-196-1, GD, 1,000 steps).\n\nFlags:")
+			fs.PrintDefaults()
+		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -31,10 +33,24 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-nosuchflag"}, "not defined"},
 	} {
-		_, err := parseFlags(c.args, io.Discard)
+		var errOut bytes.Buffer
+		_, err := parseFlags(c.args, &errOut)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("parseFlags(%q) = %v, want an error containing %q", c.args, err, c.want)
 		}
+		if errOut.Len() > 0 || err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("parseFlags(%q): the error is not one line: %q, and wrote %q", c.args, err, errOut.String())
+		}
+	}
+}
+
+func TestParseFlagsHelp(t *testing.T) {
+	var errOut bytes.Buffer
+	if _, err := parseFlags([]string{"-h"}, &errOut); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v, want flag.ErrHelp", err)
+	}
+	if !strings.Contains(errOut.String(), "-target-acc") {
+		t.Errorf("-h printed no flags: %q", errOut.String())
 	}
 }
 
