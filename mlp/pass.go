@@ -47,6 +47,7 @@ type workspace struct {
 	tiles  tileTask
 	pair   pairTask
 	update updateTask
+	gather gatherTask
 }
 
 // newWorkspace returns a workspace for passes over up to rows samples;

@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gofma/gofma/kernels"
 	"github.com/gofma/gofma/mat32"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // FitConfig says how Fit trains.
@@ -133,8 +135,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		} else {
 			idx := perm[k*batch : min((k+1)*batch, N)]
 			rows = len(idx)
-			gather(ws.x, xs.Data, xs.Stride, xs.Cols, idx)
-			gather(ws.y, ys.Data, ys.Stride, ys.Cols, idx)
+			ws.gather.run(ws, xs, ys, idx)
 			x, ldx, y = ws.x, xs.Cols, ws.y
 		}
 
@@ -185,11 +186,30 @@ func (n *Network) finish(res Result, start time.Time) Result {
 	return res
 }
 
-// gather copies rows idx of the row-major src (leading dimension ld,
-// cols columns) into consecutive rows of dst.
-func gather(dst, src []float32, ld, cols int, idx []int) {
-	for i, r := range idx {
-		copy(dst[i*cols:(i+1)*cols], src[r*ld:r*ld+cols])
+// gatherTask copies the samples of a mini-batch into the workspace, in
+// tiles of gatherRows rows on the pool: the rows are scattered over the
+// data, so the copy waits on memory, and threads overlap those waits.
+type gatherTask struct {
+	ws     *workspace
+	xs, ys blas32.General
+	idx    []int
+}
+
+const gatherRows = 32
+
+// run gathers rows idx of xs and ys into ws.x and ws.y.
+func (g *gatherTask) run(ws *workspace, xs, ys blas32.General, idx []int) {
+	*g = gatherTask{ws: ws, xs: xs, ys: ys, idx: idx}
+	kernels.Parallel((len(idx)+gatherRows-1)/gatherRows, g)
+}
+
+// Do copies tile i.
+func (g *gatherTask) Do(i int) {
+	lo := i * gatherRows
+	for k, r := range g.idx[lo:min(lo+gatherRows, len(g.idx))] {
+		k += lo
+		copy(g.ws.x[k*g.xs.Cols:(k+1)*g.xs.Cols], g.xs.Data[r*g.xs.Stride:r*g.xs.Stride+g.xs.Cols])
+		copy(g.ws.y[k*g.ys.Cols:(k+1)*g.ys.Cols], g.ys.Data[r*g.ys.Stride:r*g.ys.Stride+g.ys.Cols])
 	}
 }
 
