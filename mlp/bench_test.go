@@ -64,10 +64,7 @@ func (s *stepper) run() {
 	n, ws := s.n, s.n.train
 	xs, ys := s.X.RawMatrix(), s.Y.RawMatrix()
 	s.step++
-	n.forward(ws, xs.Data, xs.Stride, xs.Rows)
-	n.lossGrad(ws, ys.Data, xs.Rows, xs.Rows, true)
-	n.backward(ws, xs.Data, xs.Stride, xs.Rows)
-	ws.update.run(s.up, n.params, ws.grads, s.step)
+	n.step(ws, xs.Data, xs.Stride, ys.Data, xs.Rows, s.up, s.step)
 }
 
 // gemms runs the step's matrix products alone, as plain Sgemm calls.

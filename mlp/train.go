@@ -139,17 +139,10 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 			x, ldx, y = ws.x, xs.Cols, ws.y
 		}
 
-		t0 := time.Now()
-		n.forward(ws, x, ldx, rows)
-		loss := n.lossGrad(ws, y, rows, rows, true) / float64(rows)
-		t1 := time.Now()
-		n.backward(ws, x, ldx, rows)
-		t2 := time.Now()
-		ws.update.run(up, n.params, ws.grads, step)
-		t3 := time.Now()
-		res.Forward += t1.Sub(t0)
-		res.Backward += t2.Sub(t1)
-		res.Update += t3.Sub(t2)
+		loss, phases := n.step(ws, x, ldx, y, rows, up, step)
+		res.Forward += phases[0]
+		res.Backward += phases[1]
+		res.Update += phases[2]
 		res.Steps, res.Samples, res.Loss = step, res.Samples+rows, loss
 		res.Epochs = float64(epoch-1) + float64(min((k+1)*batch, N))/float64(N)
 		epochLoss += loss * float64(rows)
@@ -169,6 +162,20 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		}
 	}
 	return n.finish(res, start), nil
+}
+
+// step takes optimizer step t on rows samples x (leading dimension ldx)
+// with targets y, and returns the batch's loss before the update and the
+// time of the forward pass and loss, the backward pass and the update.
+func (n *Network) step(ws *workspace, x []float32, ldx int, y []float32, rows int, up updater, t int) (float64, [3]time.Duration) {
+	t0 := time.Now()
+	n.forward(ws, x, ldx, rows)
+	loss := n.lossGrad(ws, y, rows, rows, true) / float64(rows)
+	t1 := time.Now()
+	n.backward(ws, x, ldx, rows)
+	t2 := time.Now()
+	ws.update.run(up, n.params, ws.grads, t)
+	return loss, [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
 }
 
 // isGD reports whether o is full-batch gradient descent.
