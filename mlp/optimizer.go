@@ -67,30 +67,60 @@ type Adam struct {
 	Eps   float32 // added to √v̂; default 1e-8
 }
 
-// String implements Optimizer.
-func (o GD) String() string { return fmt.Sprintf("GD(lr=%g)", def(o.LR, 0.1)) }
+// The defaults live in one place: filled returns the optimizer with every
+// zero hyperparameter replaced by its default.
+
+func (o GD) filled() GD   { o.LR = def(o.LR, 0.1); return o }
+func (o SGD) filled() SGD { o.LR = def(o.LR, 0.01); return o }
+
+func (o Momentum) filled() Momentum {
+	o.LR, o.Mu = def(o.LR, 0.01), def(o.Mu, 0.9)
+	return o
+}
+
+func (o AdaGrad) filled() AdaGrad {
+	o.LR, o.Eps = def(o.LR, 0.01), def(o.Eps, 1e-8)
+	return o
+}
+
+func (o RMSProp) filled() RMSProp {
+	o.LR, o.Rho, o.Eps = def(o.LR, 0.001), def(o.Rho, 0.9), def(o.Eps, 1e-8)
+	return o
+}
+
+func (o Adam) filled() Adam {
+	o.LR, o.Beta1, o.Beta2, o.Eps = def(o.LR, 0.001), def(o.Beta1, 0.9), def(o.Beta2, 0.999), def(o.Eps, 1e-8)
+	return o
+}
 
 // String implements Optimizer.
-func (o SGD) String() string { return fmt.Sprintf("SGD(lr=%g)", def(o.LR, 0.01)) }
+func (o GD) String() string { return fmt.Sprintf("GD(lr=%g)", o.filled().LR) }
+
+// String implements Optimizer.
+func (o SGD) String() string { return fmt.Sprintf("SGD(lr=%g)", o.filled().LR) }
 
 // String implements Optimizer.
 func (o Momentum) String() string {
-	return fmt.Sprintf("Momentum(lr=%g, mu=%g)", def(o.LR, 0.01), def(o.Mu, 0.9))
+	o = o.filled()
+	return fmt.Sprintf("Momentum(lr=%g, mu=%g)", o.LR, o.Mu)
 }
 
 // String implements Optimizer.
 func (o AdaGrad) String() string {
-	return fmt.Sprintf("AdaGrad(lr=%g, eps=%g)", def(o.LR, 0.01), def(o.Eps, 1e-8))
+	o = o.filled()
+	return fmt.Sprintf("AdaGrad(lr=%g, eps=%g)", o.LR, o.Eps)
 }
 
 // String implements Optimizer.
 func (o RMSProp) String() string {
-	return fmt.Sprintf("RMSProp(lr=%g, rho=%g, eps=%g)", def(o.LR, 0.001), def(o.Rho, 0.9), def(o.Eps, 1e-8))
+	o = o.filled()
+	return fmt.Sprintf("RMSProp(lr=%g, rho=%g, eps=%g)", o.LR, o.Rho, o.Eps)
 }
 
 // String implements Optimizer.
 func (o Adam) String() string {
-	return fmt.Sprintf("Adam(lr=%g, beta1=%g, beta2=%g, eps=%g)", def(o.LR, 0.001), def(o.Beta1, 0.9), def(o.Beta2, 0.999), def(o.Eps, 1e-8))
+	o = o.filled()
+	return fmt.Sprintf("Adam(lr=%g, beta1=%g, beta2=%g, eps=%g)", o.LR, o.Beta1, o.Beta2, o.Eps)
 }
 
 // def returns v, or d when v is zero.
@@ -132,85 +162,81 @@ type sgdState struct{ lr float32 }
 func (s *sgdState) update(w, g []float32, lo, hi, _ int) { kernels.SGDUpdate(w[lo:hi], g[lo:hi], s.lr) }
 
 func (o GD) start(int) (updater, error) {
-	lr := def(o.LR, 0.1)
-	return &sgdState{lr}, positive("GD", "LR", lr)
+	o = o.filled()
+	return &sgdState{o.LR}, positive("GD", "LR", o.LR)
 }
 
 func (o SGD) start(int) (updater, error) {
-	lr := def(o.LR, 0.01)
-	return &sgdState{lr}, positive("SGD", "LR", lr)
+	o = o.filled()
+	return &sgdState{o.LR}, positive("SGD", "LR", o.LR)
 }
 
 type momentumState struct {
-	lr, mu float32
-	v      []float32
+	Momentum
+	v []float32
 }
 
 func (s *momentumState) update(w, g []float32, lo, hi, _ int) {
-	kernels.MomentumUpdate(w[lo:hi], g[lo:hi], s.v[lo:hi], s.lr, s.mu)
+	kernels.MomentumUpdate(w[lo:hi], g[lo:hi], s.v[lo:hi], s.LR, s.Mu)
 }
 
 func (o Momentum) start(p int) (updater, error) {
-	s := &momentumState{lr: def(o.LR, 0.01), mu: def(o.Mu, 0.9)}
-	if err := firstError(positive("Momentum", "LR", s.lr), unit("Momentum", "Mu", s.mu)); err != nil {
+	o = o.filled()
+	if err := firstError(positive("Momentum", "LR", o.LR), unit("Momentum", "Mu", o.Mu)); err != nil {
 		return nil, err
 	}
-	s.v = make([]float32, p)
-	return s, nil
+	return &momentumState{o, make([]float32, p)}, nil
 }
 
 type adaGradState struct {
-	lr, eps float32
-	h       []float32
+	AdaGrad
+	h []float32
 }
 
 func (s *adaGradState) update(w, g []float32, lo, hi, _ int) {
-	kernels.AdaGradUpdate(w[lo:hi], g[lo:hi], s.h[lo:hi], s.lr, s.eps)
+	kernels.AdaGradUpdate(w[lo:hi], g[lo:hi], s.h[lo:hi], s.LR, s.Eps)
 }
 
 func (o AdaGrad) start(p int) (updater, error) {
-	s := &adaGradState{lr: def(o.LR, 0.01), eps: def(o.Eps, 1e-8)}
-	if err := firstError(positive("AdaGrad", "LR", s.lr), positive("AdaGrad", "Eps", s.eps)); err != nil {
+	o = o.filled()
+	if err := firstError(positive("AdaGrad", "LR", o.LR), positive("AdaGrad", "Eps", o.Eps)); err != nil {
 		return nil, err
 	}
-	s.h = make([]float32, p)
-	return s, nil
+	return &adaGradState{o, make([]float32, p)}, nil
 }
 
 type rmsPropState struct {
-	lr, rho, eps float32
-	h            []float32
+	RMSProp
+	h []float32
 }
 
 func (s *rmsPropState) update(w, g []float32, lo, hi, _ int) {
-	kernels.RMSPropUpdate(w[lo:hi], g[lo:hi], s.h[lo:hi], s.lr, s.rho, s.eps)
+	kernels.RMSPropUpdate(w[lo:hi], g[lo:hi], s.h[lo:hi], s.LR, s.Rho, s.Eps)
 }
 
 func (o RMSProp) start(p int) (updater, error) {
-	s := &rmsPropState{lr: def(o.LR, 0.001), rho: def(o.Rho, 0.9), eps: def(o.Eps, 1e-8)}
-	if err := firstError(positive("RMSProp", "LR", s.lr), unit("RMSProp", "Rho", s.rho), positive("RMSProp", "Eps", s.eps)); err != nil {
+	o = o.filled()
+	if err := firstError(positive("RMSProp", "LR", o.LR), unit("RMSProp", "Rho", o.Rho), positive("RMSProp", "Eps", o.Eps)); err != nil {
 		return nil, err
 	}
-	s.h = make([]float32, p)
-	return s, nil
+	return &rmsPropState{o, make([]float32, p)}, nil
 }
 
 type adamState struct {
-	lr, beta1, beta2, eps float32
-	m, v                  []float32
+	Adam
+	m, v []float32
 }
 
 func (s *adamState) update(w, g []float32, lo, hi, t int) {
-	kernels.AdamUpdate(w[lo:hi], g[lo:hi], s.m[lo:hi], s.v[lo:hi], s.lr, s.beta1, s.beta2, s.eps, t)
+	kernels.AdamUpdate(w[lo:hi], g[lo:hi], s.m[lo:hi], s.v[lo:hi], s.LR, s.Beta1, s.Beta2, s.Eps, t)
 }
 
 func (o Adam) start(p int) (updater, error) {
-	s := &adamState{lr: def(o.LR, 0.001), beta1: def(o.Beta1, 0.9), beta2: def(o.Beta2, 0.999), eps: def(o.Eps, 1e-8)}
-	if err := firstError(positive("Adam", "LR", s.lr), unit("Adam", "Beta1", s.beta1), unit("Adam", "Beta2", s.beta2), positive("Adam", "Eps", s.eps)); err != nil {
+	o = o.filled()
+	if err := firstError(positive("Adam", "LR", o.LR), unit("Adam", "Beta1", o.Beta1), unit("Adam", "Beta2", o.Beta2), positive("Adam", "Eps", o.Eps)); err != nil {
 		return nil, err
 	}
-	s.m, s.v = make([]float32, p), make([]float32, p)
-	return s, nil
+	return &adamState{o, make([]float32, p), make([]float32, p)}, nil
 }
 
 // ParseOptimizer returns the optimizer named s (gd, sgd, momentum, adagrad,
