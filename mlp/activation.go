@@ -20,17 +20,10 @@ const (
 
 // String returns the activation's name as ParseActivation accepts it.
 func (a Activation) String() string {
-	switch a {
-	case Identity:
-		return "identity"
-	case Sigmoid:
-		return "sigmoid"
-	case Tanh:
-		return "tanh"
-	case ReLU:
-		return "relu"
+	if !a.valid() {
+		return fmt.Sprintf("Activation(%d)", uint8(a))
 	}
-	return fmt.Sprintf("Activation(%d)", uint8(a))
+	return a.kernel().String()
 }
 
 // ParseActivation returns the activation named s (identity, sigmoid, tanh, relu).

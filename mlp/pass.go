@@ -233,19 +233,18 @@ func (p *pairTask) Do(i int) {
 
 // updateTask applies the optimizer to fixed chunks of the parameters.
 type updateTask struct {
-	u     updater
-	w, g  []float32
-	step  int
-	total int
+	u    updater
+	w, g []float32
+	step int
 }
 
 // run takes optimizer step t over all parameters.
 func (u *updateTask) run(up updater, w, g []float32, t int) {
-	*u = updateTask{u: up, w: w, g: g, step: t, total: len(w)}
+	*u = updateTask{u: up, w: w, g: g, step: t}
 	kernels.Parallel((len(w)+updateChunk-1)/updateChunk, u)
 }
 
 // Do updates chunk i.
 func (u *updateTask) Do(i int) {
-	u.u.update(u.w, u.g, i*updateChunk, min((i+1)*updateChunk, u.total), u.step)
+	u.u.update(u.w, u.g, i*updateChunk, min((i+1)*updateChunk, len(u.w)), u.step)
 }

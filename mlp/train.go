@@ -114,7 +114,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	epochLoss := 0.0
 	for step := 1; cfg.Iterations == 0 || step <= cfg.Iterations; step++ {
 		if err := ctx.Err(); err != nil {
-			return n.finish(res, start), err
+			return finish(res, start), err
 		}
 		epoch, k := (step-1)/stepsPerEpoch+1, (step-1)%stepsPerEpoch
 		if cfg.Epochs > 0 && epoch > cfg.Epochs {
@@ -148,20 +148,20 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		epochLoss += loss * float64(rows)
 
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return n.finish(res, start), fmt.Errorf("mlp: the loss became %v at step %d: lower the learning rate", loss, step)
+			return finish(res, start), fmt.Errorf("mlp: the loss became %v at step %d: lower the learning rate", loss, step)
 		}
 		if cfg.OnStep != nil {
 			if err := cfg.OnStep(Progress{Step: step, Epoch: epoch, Loss: loss, Elapsed: time.Since(start)}); err != nil {
-				return n.finish(res, start), err
+				return finish(res, start), err
 			}
 		}
 		if k == stepsPerEpoch-1 && cfg.OnEpoch != nil {
 			if err := cfg.OnEpoch(Progress{Step: step, Epoch: epoch, Loss: epochLoss / float64(N), Elapsed: time.Since(start)}); err != nil {
-				return n.finish(res, start), err
+				return finish(res, start), err
 			}
 		}
 	}
-	return n.finish(res, start), nil
+	return finish(res, start), nil
 }
 
 // step takes optimizer step t on rows samples x (leading dimension ldx)
@@ -188,7 +188,7 @@ func isGD(o Optimizer) bool {
 }
 
 // finish sets the elapsed time of a Fit's result.
-func (n *Network) finish(res Result, start time.Time) Result {
+func finish(res Result, start time.Time) Result {
 	res.Elapsed = time.Since(start)
 	return res
 }
