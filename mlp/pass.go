@@ -43,7 +43,7 @@ type workspace struct {
 	part   []float32    // per-tile partial bias gradients
 	loss   []float64    // per-tile loss sums
 	grads  []float32    // gradients, laid out like Network.params (training only)
-	x, y   []float32    // a gathered mini-batch (training only)
+	x, y   []float32    // a gathered batch, compact targets: made when needed
 	tiles  tileTask
 	pair   pairTask
 	update updateTask
@@ -51,7 +51,7 @@ type workspace struct {
 }
 
 // newWorkspace returns a workspace for passes over up to rows samples;
-// training adds room for gradients and for gathering mini-batches.
+// training adds room for gradients.
 func (n *Network) newWorkspace(rows int, training bool) *workspace {
 	ws := &workspace{rows: rows}
 	maxWidth, maxTiles := 0, 0
@@ -66,8 +66,6 @@ func (n *Network) newWorkspace(rows int, training bool) *workspace {
 		ws.grad[0] = make([]float32, rows*maxWidth)
 		ws.grad[1] = make([]float32, rows*maxWidth)
 		ws.grads = make([]float32, len(n.params))
-		ws.x = make([]float32, rows*n.cfg.Inputs)
-		ws.y = make([]float32, rows*n.cfg.Outputs)
 	}
 	return ws
 }

@@ -94,9 +94,15 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	}
 	ws := n.train
 
-	// Full batch: the data is used in place (Y copied once if strided).
+	// Full batch: the data is used in place (Y copied once if strided);
+	// mini-batches are gathered into the workspace.
 	full := batch == N
-	if full && ys.Stride != ys.Cols {
+	if !full || ys.Stride != ys.Cols {
+		ws.y = grow(ws.y, batch*ys.Cols)
+	}
+	if !full {
+		ws.x = grow(ws.x, batch*xs.Cols)
+	} else if ys.Stride != ys.Cols {
 		copyRows(ws.y, ys.Data, ys.Stride, ys.Cols, N)
 	}
 	var perm []int
@@ -218,6 +224,14 @@ func (g *gatherTask) Do(i int) {
 		copy(g.ws.x[k*g.xs.Cols:(k+1)*g.xs.Cols], g.xs.Data[r*g.xs.Stride:r*g.xs.Stride+g.xs.Cols])
 		copy(g.ws.y[k*g.ys.Cols:(k+1)*g.ys.Cols], g.ys.Data[r*g.ys.Stride:r*g.ys.Stride+g.ys.Cols])
 	}
+}
+
+// grow returns b if it holds n floats, else a new slice of n.
+func grow(b []float32, n int) []float32 {
+	if len(b) >= n {
+		return b[:n]
+	}
+	return make([]float32, n)
 }
 
 // copyRows copies rows rows of src (leading dimension ld) into the compact
