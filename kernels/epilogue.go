@@ -56,6 +56,10 @@ func (im *Impl) SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32,
 	if m == 0 || n == 0 {
 		return
 	}
+	if im.ext != nil {
+		im.extSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, &ep)
+		return
+	}
 	g := newGemm(im, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, &ep)
 	defer freeGemm(g)
 	if alpha == 0 || k == 0 {

@@ -36,6 +36,10 @@ type Impl struct {
 
 	act actKernels // activation.go
 	vec vecKernels // vector.go
+
+	// ext, when set, computes every product instead of the packed GEMM
+	// (external.go).
+	ext SgemmFunc
 }
 
 // Name returns the implementation's name: "avx2" or "generic".

@@ -33,6 +33,10 @@ func (im *Impl) Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	if m == 0 || n == 0 {
 		return
 	}
+	if im.ext != nil {
+		im.extSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+		return
+	}
 	if alpha == 0 || k == 0 {
 		scaleMatrix(m, n, beta, c, ldc)
 		return
