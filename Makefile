@@ -2,11 +2,12 @@
 GO ?= go
 BENCH_COUNT ?= 10
 BENCH_RUN ?= .
-BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@latest
+# benchstat at a fixed version, so that tables can be reproduced.
+BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 # The OpenBLAS baseline needs cgo and libopenblas (Debian: apt-get install libopenblas-dev).
 BENCH_TAGS ?= $(shell pkg-config --exists openblas 2>/dev/null && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo openblas)
 
-.PHONY: generate test bench check check-generated check-asm
+.PHONY: generate test bench check check-generated check-asm check-binaries
 
 generate:
 	$(GO) generate ./kernels
@@ -35,7 +36,12 @@ check-asm:
 	@if grep -nE '\b([XY](1[6-9]|2[0-9]|3[01])|Z([0-9]|[12][0-9]|3[01])|K[0-7])\b' kernels/*.s; then \
 		echo "AVX-512-only registers in kernels/*.s"; exit 1; fi
 
-check: check-generated check-asm
+# check-binaries fails when git tracks an executable binary (build outputs
+# belong in .gitignore).
+check-binaries:
+	@bash .ci/no-binaries
+
+check: check-binaries check-generated check-asm
 	test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
 	$(GO) vet ./...
 	$(GO) vet -tags purego ./...
