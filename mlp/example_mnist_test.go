@@ -6,6 +6,8 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
+	"testing"
 
 	"github.com/gofma/gofma/mat32"
 	"github.com/gofma/gofma/mlp"
@@ -94,4 +96,49 @@ func fiveVsEight(s *mnist.Set) (X, Y *mat32.Dense) {
 		y[i] = float32(c)
 	}
 	return mat32.NewDense(s.N, s.Pixels(), s.Images), mat32.NewDense(s.N, 1, y)
+}
+
+// TestReadmeShowsExampleMnist checks that README's embedding snippet is
+// Example_mnist's body and fiveVsEight, as they stand here, so that the
+// snippet compiles and runs as shown.
+func TestReadmeShowsExampleMnist(t *testing.T) {
+	src, err := os.ReadFile("example_mnist_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	start := strings.Index(s, "func Example_mnist() {\n")
+	end := strings.Index(s, "\t// Output:")
+	helper := strings.Index(s, "// fiveVsEight keeps")
+	helperEnd := strings.Index(s, "\n}\n") // fiveVsEight is the first function closed at column 0 after the example
+	if start < 0 || end < start || helper < end {
+		t.Fatal("example_mnist_test.go: Example_mnist or fiveVsEight not found")
+	}
+	for helperEnd >= 0 && helperEnd < helper {
+		next := strings.Index(s[helperEnd+1:], "\n}\n")
+		if next < 0 {
+			helperEnd = -1
+			break
+		}
+		helperEnd += next + 1
+	}
+	if helperEnd < 0 {
+		t.Fatal("example_mnist_test.go: the end of fiveVsEight not found")
+	}
+	var body []string
+	for _, line := range strings.Split(strings.TrimRight(s[start+len("func Example_mnist() {\n"):end], "\n"), "\n") {
+		body = append(body, strings.TrimPrefix(line, "\t"))
+	}
+	for name, want := range map[string]string{
+		"Example_mnist's body": "```go\n" + strings.Join(body, "\n") + "\n```",
+		"fiveVsEight":          "```go\n" + s[helper:helperEnd+2] + "\n```",
+	} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not show %s as it is in example_mnist_test.go: copy it there", name)
+		}
+	}
 }
