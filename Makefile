@@ -1,13 +1,15 @@
 # gofma: make generate · test · bench · check (check is what CI runs).
 GO ?= go
 BENCH_COUNT ?= 10
+BENCH_TIME ?= 1s
 BENCH_RUN ?= .
+comma := ,
 # benchstat at a fixed version, so that tables can be reproduced.
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 # The OpenBLAS baseline needs cgo and libopenblas (Debian: apt-get install libopenblas-dev).
 BENCH_TAGS ?= $(shell pkg-config --exists openblas 2>/dev/null && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo openblas)
 
-.PHONY: generate test bench check check-generated check-asm check-binaries
+.PHONY: generate test bench bench-sgemm bench-kernels bench-parts check check-generated check-asm check-binaries
 
 generate:
 	$(GO) generate ./kernels
@@ -15,15 +17,40 @@ generate:
 test:
 	$(GO) test -count=1 ./...
 
-bench:
+# bench runs every benchmark README quotes and prints its benchstat tables;
+# bench-sgemm, bench-kernels and bench-parts run one part each. Raw results
+# go to bench/out/*.txt. BENCH_RUN narrows bench-sgemm's benchmarks.
+bench: bench-sgemm bench-kernels bench-parts
+
+# runbench runs `go test -bench` with the arguments $(2) into bench/out/$(1),
+# keeping go test's exit status through the pipe.
+define runbench
 	@mkdir -p bench/out
-	@echo "$(GO) test -tags '$(BENCH_TAGS)' -bench '$(BENCH_RUN)' -count $(BENCH_COUNT) ./bench > bench/out/bench.txt"
-	@{ $(GO) test -tags '$(BENCH_TAGS)' -run '^$$' -bench '$(BENCH_RUN)' -count $(BENCH_COUNT) -timeout 0 ./bench; \
-	   echo $$? > bench/out/.status; } | tee bench/out/bench.txt
+	@echo "$(GO) test -run '^$$' -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) $(2) > bench/out/$(1)"
+	@{ $(GO) test -run '^$$' -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 0 $(2); echo $$? > bench/out/.status; } | tee bench/out/$(1)
 	@exit $$(cat bench/out/.status)
-	$(BENCHSTAT) -filter '.name:Sgemm .unit:GFLOP/s' -table .config,/threads -row /shape -col /impl bench/out/bench.txt
-	$(BENCHSTAT) -filter '.name:TrainStep .unit:ms/step' -row /threads -col /impl bench/out/bench.txt
-	$(BENCHSTAT) -filter '.name:Peak' -row /threads bench/out/bench.txt
+endef
+
+# SGEMM and the training step against gonum, pure Go and OpenBLAS; the FMA peak.
+bench-sgemm:
+	$(call runbench,sgemm.txt,-tags '$(BENCH_TAGS)' -bench '$(BENCH_RUN)' ./bench)
+	$(BENCHSTAT) -filter '.name:Sgemm .unit:GFLOP/s' -table .config,/threads -row /shape -col /impl bench/out/sgemm.txt
+	$(BENCHSTAT) -filter '.name:TrainStep .unit:ms/step' -row /threads -col /impl bench/out/sgemm.txt
+	$(BENCHSTAT) -filter '.name:Peak' -row /threads bench/out/sgemm.txt
+
+# Elementwise kernels (bytes read and written per second, in L2 and out of
+# cache, against copy) and the fused forward layer against the bare GEMM.
+bench-kernels:
+	$(call runbench,kernels.txt,-short -bench '^Benchmark(Copy|Sigmoid|Tanh|SigmoidBackward|TanhBackward|Adam|SgemmEpilogue)$$/^(size=(L2|mem)|shape=)' ./kernels)
+	$(BENCHSTAT) -filter '.unit:B/s' -row .name,/size -col /impl bench/out/kernels.txt
+	$(BENCHSTAT) -filter '.name:SgemmEpilogue .unit:sec/op' -row /impl -col /epilogue bench/out/kernels.txt
+
+# mat32 products against gonum's, and a training step against its GEMMs alone.
+bench-parts:
+	$(call runbench,mat32.txt,-bench Product ./mat32)
+	$(call runbench,mlp.txt,-bench StepOverhead -cpu 1$(comma)2 ./mlp)
+	$(BENCHSTAT) -filter '.unit:GFLOP/s' -row /shape -col /impl bench/out/mat32.txt
+	$(BENCHSTAT) -filter '.name:StepOverhead' bench/out/mlp.txt
 
 # check-generated fails when the avo output is not what `make generate` writes.
 check-generated:
