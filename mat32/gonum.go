@@ -124,6 +124,24 @@ func (impl BLAS) Sgemv(tA blas.Transpose, m, n int, alpha float32, a []float32, 
 	}
 }
 
+// SgemmOf returns impl's Sgemm as a kernels.SgemmFunc (transpose flags
+// true → blas.Trans), for kernels' WithSgemm, for example
+// kernels.Default().WithSgemm("gonum", SgemmOf(gonum.Implementation{})).
+// Not BLAS{}: its Sgemm calls kernels.Sgemm, which would call it again.
+func SgemmOf(impl blas.Float32) kernels.SgemmFunc {
+	return func(transA, transB bool, m, n, k int, alpha float32,
+		a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		impl.Sgemm(blasTrans(transA), blasTrans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+}
+
+func blasTrans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
 func trans(t blas.Transpose, name string) bool {
 	switch t {
 	case blas.NoTrans:
