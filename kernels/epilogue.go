@@ -57,7 +57,10 @@ func (im *Impl) SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32,
 		return
 	}
 	if im.ext != nil {
-		im.extSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, &ep)
+		// A copy of its own: its address escapes to the pool, and taking
+		// ep's would move ep to the heap on the packed path too.
+		ext := ep
+		im.extSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, &ext)
 		return
 	}
 	g := newGemm(im, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, &ep)
