@@ -33,7 +33,15 @@ type FitConfig struct {
 	// OnStep, when set, is called after every step; an error it returns
 	// stops Fit, which returns it.
 	OnStep func(Progress) error
-	// OnEpoch, when set, is called after every epoch, likewise.
+	// OnEpoch, when set, is called after the last step of every epoch
+	// whose steps all ran (after that step's OnStep), even when that
+	// OnStep stopped Fit or ctx was cancelled during the step; it is not
+	// called for an epoch cut short by Iterations or by a stop. An error
+	// it returns stops Fit, which returns it; when that step's OnStep
+	// failed too, Fit returns OnStep's error joined with it (errors.Join).
+	//
+	// Neither callback sees a step whose loss became NaN or infinite:
+	// Fit stops with an error first.
 	OnEpoch func(Progress) error
 }
 
@@ -58,9 +66,11 @@ type Result struct {
 }
 
 // Fit trains the network on the samples X (N×inputs) and targets Y
-// (N×outputs) as cfg says, and returns what it did. It stops early, with
-// the context's error, when ctx is done. Bad data or settings give an
-// error before any step.
+// (N×outputs) as cfg says, and returns what it did. It checks ctx before
+// each step and stops early, with the context's error, when ctx is done:
+// a step under way finishes, with its callbacks, and a Fit whose last
+// step has run returns no error. Bad data or settings give an error
+// before any step.
 func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Result, error) {
 	var res Result
 	if err := n.checkData(X, Y); err != nil {
@@ -118,13 +128,13 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	start := time.Now()
 	stepsPerEpoch := (N + batch - 1) / batch
 	epochLoss := 0.0
-	for step := 1; cfg.Iterations == 0 || step <= cfg.Iterations; step++ {
+	for step := 1; ; step++ {
+		epoch, k := (step-1)/stepsPerEpoch+1, (step-1)%stepsPerEpoch
+		if cfg.Iterations > 0 && step > cfg.Iterations || cfg.Epochs > 0 && epoch > cfg.Epochs {
+			break // done: whichever limit comes first, before ctx is asked
+		}
 		if err := ctx.Err(); err != nil {
 			return finish(res, start), err
-		}
-		epoch, k := (step-1)/stepsPerEpoch+1, (step-1)%stepsPerEpoch
-		if cfg.Epochs > 0 && epoch > cfg.Epochs {
-			break
 		}
 		if k == 0 {
 			epochLoss = 0
@@ -156,15 +166,21 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return finish(res, start), fmt.Errorf("mlp: the loss became %v at step %d: lower the learning rate", loss, step)
 		}
+		var stop error
 		if cfg.OnStep != nil {
-			if err := cfg.OnStep(Progress{Step: step, Epoch: epoch, Loss: loss, Elapsed: time.Since(start)}); err != nil {
-				return finish(res, start), err
+			stop = cfg.OnStep(Progress{Step: step, Epoch: epoch, Loss: loss, Elapsed: time.Since(start)})
+		}
+		if k == stepsPerEpoch-1 && cfg.OnEpoch != nil { // the epoch ran to its end, even if OnStep stops Fit
+			if err := cfg.OnEpoch(Progress{Step: step, Epoch: epoch, Loss: epochLoss / float64(N), Elapsed: time.Since(start)}); err != nil {
+				if stop == nil {
+					stop = err
+				} else {
+					stop = errors.Join(stop, err)
+				}
 			}
 		}
-		if k == stepsPerEpoch-1 && cfg.OnEpoch != nil {
-			if err := cfg.OnEpoch(Progress{Step: step, Epoch: epoch, Loss: epochLoss / float64(N), Elapsed: time.Since(start)}); err != nil {
-				return finish(res, start), err
-			}
+		if stop != nil {
+			return finish(res, start), stop
 		}
 	}
 	return finish(res, start), nil
