@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -11,93 +9,18 @@ import (
 // vectorFamily emits the elementwise and reduction kernels: ReLU, the
 // activation backward forms, bias adds, sums, axpy, scale, product and the
 // optimizer updates.
-//
-// The elementwise routines take a count n that is a multiple of 8 (the Go
-// wrappers in vector_amd64.go finish tails with the Go twins) and perform
-// exactly the float32 operations of their twins in vector_generic.go, in the
-// same order and without fusing, so the two agree bit for bit.
 func vectorFamily() {
-	for _, k := range elementwiseKernels {
-		emitElementwise(k, false)
-		if k.nt {
-			emitElementwise(k, true)
-		}
-	}
+	emitElementwiseKernels(activationKernels)
+	emitElementwiseKernels(vectorKernels)
+	emitElementwiseKernels(updateKernels)
 	addRowVec()
 	addColVec()
 	colSumsAsm()
 	rowSumsAsm()
 }
 
-// lanes gives the body of an elementwise kernel its registers and
-// addresses for one 8-wide lane group of the unrolled loop.
-type lanes struct {
-	t     func(i int) reg.VecPhysical         // temporaries of this lane group
-	c     func(i int) reg.VecPhysical         // broadcast constants (shared)
-	addr  func(stream int) Mem                // this group's 32 bytes of a stream
-	store func(v reg.VecPhysical, stream int) // v to this group's 32 bytes of a stream
-}
-
-// ewKernel describes an elementwise routine over pointer streams.
-type ewKernel struct {
-	name, doc string
-	ptrs      []string // pointer parameters, one stream each
-	scalars   []string // float32 parameters broadcast into constants, in order
-	one       bool     // also broadcast 1.0 (after the scalars)
-	zero      bool     // also a zero constant (after one)
-	temps     int      // temporaries per lane group
-	unroll    int      // lane groups per iteration
-	// nt: also emit the non-temporal form, for kernels whose output is not
-	// also an input (an update in place reads its lines anyway, and a
-	// non-temporal store to a cached line is slow).
-	nt   bool
-	body func(l lanes)
-}
-
-var elementwiseKernels = []ewKernel{
-	{
-		name: "reluAVX2", doc: "dst[i] = max(src[i], 0) with NaN kept; see reluGeneric.",
-		ptrs: []string{"dst", "src"}, zero: true, nt: true, temps: 1, unroll: 4,
-		body: func(l lanes) {
-			// VMAXPS returns its second source operand (here the memory
-			// operand) when either is NaN: 0 > x ? 0 : x.
-			VMAXPS(l.addr(1), l.c(0), l.t(0))
-			l.store(l.t(0), 0)
-		},
-	},
-	{
-		name: "sigmoidBackwardAVX2", doc: "dz[i] = da[i] * (a[i] * (1 - a[i])).",
-		ptrs: []string{"dz", "da", "a"}, one: true, nt: true, temps: 2, unroll: 4,
-		body: func(l lanes) {
-			VMOVUPS(l.addr(2), l.t(0))
-			VSUBPS(l.t(0), l.c(0), l.t(1))
-			VMULPS(l.t(1), l.t(0), l.t(0))
-			VMULPS(l.addr(1), l.t(0), l.t(0))
-			l.store(l.t(0), 0)
-		},
-	},
-	{
-		name: "tanhBackwardAVX2", doc: "dz[i] = da[i] * ((1 - a[i]) * (1 + a[i])).",
-		ptrs: []string{"dz", "da", "a"}, one: true, nt: true, temps: 2, unroll: 4,
-		body: func(l lanes) {
-			VMOVUPS(l.addr(2), l.t(0))
-			VSUBPS(l.t(0), l.c(0), l.t(1))
-			VADDPS(l.c(0), l.t(0), l.t(0))
-			VMULPS(l.t(0), l.t(1), l.t(1))
-			VMULPS(l.addr(1), l.t(1), l.t(1))
-			l.store(l.t(1), 0)
-		},
-	},
-	{
-		name: "reluBackwardAVX2", doc: "dz[i] = da[i] where a[i] > 0, else 0.",
-		ptrs: []string{"dz", "da", "a"}, zero: true, nt: true, temps: 1, unroll: 4,
-		body: func(l lanes) {
-			VMOVUPS(l.addr(2), l.t(0))
-			VCMPPS(U8(0x1e), l.c(0), l.t(0), l.t(0)) // a > 0, ordered: NaN gives 0
-			VANDPS(l.addr(1), l.t(0), l.t(0))
-			l.store(l.t(0), 0)
-		},
-	},
+// vectorKernels are the elementwise kernels of vector.go.
+var vectorKernels = []ewKernel{
 	{
 		name: "axpyAVX2", doc: "y[i] += alpha * x[i].",
 		ptrs: []string{"x", "y"}, scalars: []string{"alpha"}, temps: 1, unroll: 4,
@@ -124,214 +47,6 @@ var elementwiseKernels = []ewKernel{
 			l.store(l.t(0), 0)
 		},
 	},
-	{
-		name: "sgdAVX2", doc: "w[i] -= lr * g[i].",
-		ptrs: []string{"w", "grad"}, scalars: []string{"lr"}, temps: 2, unroll: 4,
-		body: func(l lanes) {
-			VMULPS(l.addr(1), l.c(0), l.t(0))
-			VMOVUPS(l.addr(0), l.t(1))
-			VSUBPS(l.t(0), l.t(1), l.t(1))
-			l.store(l.t(1), 0)
-		},
-	},
-	{
-		name: "momentumAVX2", doc: "v[i] = mu*v[i] - lr*g[i]; w[i] += v[i].",
-		ptrs: []string{"w", "grad", "v"}, scalars: []string{"lr", "mu"}, temps: 2, unroll: 4,
-		body: func(l lanes) {
-			VMULPS(l.addr(2), l.c(1), l.t(0))
-			VMULPS(l.addr(1), l.c(0), l.t(1))
-			VSUBPS(l.t(1), l.t(0), l.t(0))
-			l.store(l.t(0), 2)
-			VADDPS(l.addr(0), l.t(0), l.t(0))
-			l.store(l.t(0), 0)
-		},
-	},
-	{
-		name: "adagradAVX2", doc: "h[i] += g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).",
-		ptrs: []string{"w", "grad", "h"}, scalars: []string{"lr", "eps"}, temps: 3, unroll: 3,
-		body: func(l lanes) {
-			VMOVUPS(l.addr(1), l.t(0))
-			VMULPS(l.t(0), l.t(0), l.t(1))
-			VADDPS(l.addr(2), l.t(1), l.t(1))
-			l.store(l.t(1), 2)
-			VSQRTPS(l.t(1), l.t(1))
-			VADDPS(l.c(1), l.t(1), l.t(1))
-			VMULPS(l.c(0), l.t(0), l.t(0))
-			VDIVPS(l.t(1), l.t(0), l.t(0))
-			VMOVUPS(l.addr(0), l.t(2))
-			VSUBPS(l.t(0), l.t(2), l.t(2))
-			l.store(l.t(2), 0)
-		},
-	},
-	{
-		name: "rmspropAVX2", doc: "h[i] = rho*h[i] + omr*g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).",
-		ptrs: []string{"w", "grad", "h"}, scalars: []string{"lr", "rho", "omr", "eps"}, temps: 3, unroll: 3,
-		body: func(l lanes) {
-			VMOVUPS(l.addr(1), l.t(0))
-			VMULPS(l.c(2), l.t(0), l.t(1)) // omr*g
-			VMULPS(l.t(0), l.t(1), l.t(1)) // (omr*g)*g
-			VMULPS(l.addr(2), l.c(1), l.t(2))
-			VADDPS(l.t(1), l.t(2), l.t(1)) // rho*h + omr*g*g
-			l.store(l.t(1), 2)
-			VSQRTPS(l.t(1), l.t(1))
-			VADDPS(l.c(3), l.t(1), l.t(1))
-			VMULPS(l.c(0), l.t(0), l.t(0))
-			VDIVPS(l.t(1), l.t(0), l.t(0))
-			VMOVUPS(l.addr(0), l.t(2))
-			VSUBPS(l.t(0), l.t(2), l.t(2))
-			l.store(l.t(2), 0)
-		},
-	},
-	{
-		name: "adamAVX2",
-		doc:  "m[i] = b1*m[i] + omb1*g[i]; v[i] = b2*v[i] + omb2*g[i]*g[i]; w[i] -= lrc*m[i] / (sqrt(v[i]*c2) + eps).",
-		ptrs: []string{"w", "grad", "m", "v"}, scalars: []string{"b1", "omb1", "b2", "omb2", "lrc", "c2", "eps"},
-		temps: 3, unroll: 3,
-		body: func(l lanes) {
-			VMOVUPS(l.addr(1), l.t(0))        // g
-			VMULPS(l.addr(2), l.c(0), l.t(1)) // b1*m
-			VMULPS(l.t(0), l.c(1), l.t(2))    // omb1*g
-			VADDPS(l.t(2), l.t(1), l.t(1))    // m'
-			l.store(l.t(1), 2)                //
-			VMULPS(l.t(0), l.c(3), l.t(2))    // omb2*g
-			VMULPS(l.t(0), l.t(2), l.t(2))    // (omb2*g)*g
-			VMULPS(l.addr(3), l.c(2), l.t(0)) // b2*v
-			VADDPS(l.t(2), l.t(0), l.t(0))    // v'
-			l.store(l.t(0), 3)                //
-			VMULPS(l.c(5), l.t(0), l.t(0))    // v'*c2
-			VSQRTPS(l.t(0), l.t(0))           //
-			VADDPS(l.c(6), l.t(0), l.t(0))    // + eps
-			VMULPS(l.c(4), l.t(1), l.t(1))    // lrc*m'
-			VDIVPS(l.t(0), l.t(1), l.t(1))    //
-			VMOVUPS(l.addr(0), l.t(2))        //
-			VSUBPS(l.t(1), l.t(2), l.t(2))    //
-			l.store(l.t(2), 0)                //
-		},
-	},
-}
-
-// signature is the Go signature of an elementwise routine: the pointers,
-// the count n, then the float32 scalars.
-func (k ewKernel) signature() string {
-	s := "func("
-	for i, p := range k.ptrs {
-		if i > 0 {
-			s += ", "
-		}
-		s += p
-	}
-	s += " *float32, n int"
-	if len(k.scalars) > 0 {
-		s += ", "
-		for i, p := range k.scalars {
-			if i > 0 {
-				s += ", "
-			}
-			s += p
-		}
-		s += " float32"
-	}
-	return s + ")"
-}
-
-// emitElementwise emits one elementwise routine: a loop over unroll groups
-// of 8 elements, then single groups. Temporaries are Y0.., constants follow.
-// The nt form (name + "NT") stores with non-temporal VMOVNTPS, which needs
-// every output 32-byte aligned, and ends with SFENCE; it is for working
-// sets larger than the last-level cache, where ordinary stores would first
-// read every output line (and evict the cache for nothing).
-func emitElementwise(k ewKernel, nt bool) {
-	name := k.name
-	doc := fmt.Sprintf("%s sets, for i < n (a multiple of 8): %s", name, k.doc)
-	if nt {
-		name += "NT"
-		doc = fmt.Sprintf("%s is %s with non-temporal stores; outputs must be 32-byte aligned.", name, k.name)
-	}
-	TEXT(name, NOSPLIT, k.signature())
-	Doc(doc)
-	ptrs := make([]reg.GPVirtual, len(k.ptrs))
-	for i, p := range k.ptrs {
-		ptrs[i] = Load(Param(p), GP64()).(reg.GPVirtual)
-	}
-	n := Load(Param("n"), GP64())
-	base := k.temps * k.unroll
-	nc := len(k.scalars)
-	if k.one {
-		nc++
-	}
-	if k.zero {
-		nc++
-	}
-	if base+nc > 16 {
-		panic(k.name + ": more than 16 vector registers")
-	}
-	c := func(i int) reg.VecPhysical {
-		if i >= nc {
-			panic(fmt.Sprintf("%s: constant %d of %d", k.name, i, nc))
-		}
-		return ymm(base + i)
-	}
-	for i, s := range k.scalars {
-		VBROADCASTSS(paramAddr(s), c(i))
-	}
-	ci := len(k.scalars)
-	if k.one {
-		one := GP32()
-		MOVL(U32(0x3f800000), one)
-		VMOVD(one, ymm(base+ci).AsX())
-		VBROADCASTSS(ymm(base+ci).AsX(), c(ci))
-		ci++
-	}
-	if k.zero {
-		VXORPS(c(ci), c(ci), c(ci))
-	}
-	group := func(g int) lanes {
-		return lanes{
-			t: func(i int) reg.VecPhysical {
-				if i >= k.temps {
-					panic(k.name + ": too many temporaries")
-				}
-				return ymm(g*k.temps + i)
-			},
-			c:    c,
-			addr: func(s int) Mem { return Mem{Base: ptrs[s], Disp: 32 * g} },
-			store: func(v reg.VecPhysical, s int) {
-				if nt {
-					VMOVNTPS(v, Mem{Base: ptrs[s], Disp: 32 * g})
-				} else {
-					VMOVUPS(v, Mem{Base: ptrs[s], Disp: 32 * g})
-				}
-			},
-		}
-	}
-	u := k.unroll
-	CMPQ(n, U8(8*u))
-	JL(LabelRef(name + "_one"))
-	Label(name + "_loop")
-	for g := 0; g < u; g++ {
-		k.body(group(g))
-	}
-	for _, p := range ptrs {
-		ADDQ(U8(32*u), p)
-	}
-	SUBQ(U8(8*u), n)
-	CMPQ(n, U8(8*u))
-	JGE(LabelRef(name + "_loop"))
-	Label(name + "_one")
-	TESTQ(n, n)
-	JE(LabelRef(name + "_done"))
-	k.body(group(0))
-	for _, p := range ptrs {
-		ADDQ(U8(32), p)
-	}
-	SUBQ(U8(8), n)
-	JMP(LabelRef(name + "_one"))
-	Label(name + "_done")
-	if nt {
-		SFENCE()
-	}
-	VZEROUPPER()
-	RET()
 }
 
 // addRowVec emits addRowVecAVX2: x[i*cols+j] += v[j] for i < rows and

@@ -1,0 +1,53 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// ymm returns the vector register Yi, i < 16: the registers are assigned
+// by hand, since avo's allocator may hand out Y16–Y31 (AVX-512 only).
+func ymm(i int) reg.VecPhysical {
+	return []reg.VecPhysical{
+		reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
+		reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15,
+	}[i]
+}
+
+// paramAddr is the stack address of a scalar parameter.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// Comparison predicates of VCMPPS.
+const (
+	cmpEQ  = 0x00 // EQ_OQ
+	cmpLT  = 0x01 // LT_OS
+	cmpNLT = 0x05 // NLT_US: true for NaN
+	cmpGT  = 0x1e // GT_OQ: false for NaN
+)
+
+// reduceSum sets X0 to the sum of the 8 lanes of the accumulators (which
+// it overwrites) and returns it as the routine's float32 result, after
+// VZEROUPPER.
+func reduceSum(accs ...reg.VecPhysical) {
+	for len(accs) > 1 {
+		for i := 0; i < len(accs)/2; i++ {
+			VADDPS(accs[len(accs)/2+i], accs[i], accs[i])
+		}
+		accs = accs[:len(accs)/2]
+	}
+	acc := accs[0]
+	VEXTRACTF128(U8(1), acc, reg.X1)
+	VADDPS(reg.X1, acc.AsX(), reg.X0)
+	VHADDPS(reg.X0, reg.X0, reg.X0)
+	VHADDPS(reg.X0, reg.X0, reg.X0)
+	VZEROUPPER()
+	Store(reg.X0, ReturnIndex(0))
+	RET()
+}

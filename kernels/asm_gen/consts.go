@@ -1,0 +1,137 @@
+package main
+
+import (
+	"math"
+	"slices"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// Micro-tile shape of the AVX2 SGEMM kernel: mr rows by nr columns of C, held
+// in 12 YMM accumulators (two per row).
+const (
+	mr = 6
+	nr = 16
+)
+
+// Epilogue codes of the macro-kernels' epi argument (store in sgemm.go):
+// bit 0 adds a bias per row of C, bit 1 a bias per column, and the bits
+// from 2 up select the activation (1 sigmoid, 2 tanh, 3 ReLU).
+const (
+	epiRowBias  = 1
+	epiColBias  = 2
+	epiActShift = 2
+)
+
+// Constants of the transcendental kernels; they must equal those in
+// activation_generic.go.
+const (
+	log2e        = 0x1.715476p+0
+	ln2Hi        = 0x1.62E400p-1
+	ln2Lo        = 0x1.7F7D1Cp-20
+	expMagic     = 0x1.8p23
+	expMagicBias = 0x1.8000FEp23
+	expC5        = 0x1.0F9F9Cp-7
+	expC4        = 0x1.573A1Ap-5
+	expC3        = 0x1.555A80p-3
+	expC2        = 0x1.FFFDC6p-2
+	expC1        = 0x1.FFFFF6p-1
+	expCutoff    = -0x1.5D589Ep+6
+	expHi        = 89
+	tanhSmall    = 0.625
+	tanhC1       = -3.33332819422e-1
+	tanhC2       = 1.33314422036e-1
+	tanhC3       = -5.37397155531e-2
+	tanhC4       = 2.06390887954e-2
+	tanhC5       = -5.70498872745e-3
+	logP0        = 7.0376836292e-2
+	logP1        = -1.1514610310e-1
+	logP2        = 1.1676998740e-1
+	logP3        = -1.2420140846e-1
+	logP4        = 1.4249322787e-1
+	logP5        = -1.6668057665e-1
+	logP6        = 2.0000714765e-1
+	logP7        = -2.4999993993e-1
+	logP8        = 3.3333331174e-1
+	logQ1        = -2.12194440e-4
+	logQ2        = 0.693359375
+)
+
+// The constant pool: each constant is a 32-byte read-only vector (8 equal
+// lanes) named act_NAME in the generated file, used as a memory operand or
+// loaded into a register by keep. A family declares the ones its routines
+// use before the first routine (actConstants).
+var pool = map[string]Mem{}
+
+func constF(name string, v float32) { constBits(name, math.Float32bits(v)) }
+
+func constBits(name string, bits uint32) {
+	m := GLOBL("act_"+name, RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(bits))
+	}
+	pool[name] = m
+}
+
+// inReg holds the constants the current routine keeps in registers.
+var inReg = map[string]reg.VecPhysical{}
+
+// keep loads the named constants into the registers from Y(16−len(names))
+// up, for the routine being emitted; k then returns them.
+func keep(names ...string) {
+	clear(inReg)
+	for i, name := range names {
+		r := ymm(16 - len(names) + i)
+		VMOVUPS(k(name), r)
+		inReg[name] = r
+	}
+}
+
+// k returns the named constant: its register, or its memory.
+func k(name string) Op {
+	if r, ok := inReg[name]; ok {
+		return r
+	}
+	m, ok := pool[name]
+	if !ok {
+		panic("no constant " + name)
+	}
+	return m
+}
+
+// actConstants declares the constant vectors, only those named in only
+// when it names any (a routine asking for another one fails to generate).
+func actConstants(only ...string) {
+	want := func(name string) bool { return len(only) == 0 || slices.Contains(only, name) }
+	for _, c := range []struct {
+		name string
+		v    float32
+	}{
+		{"log2e", log2e}, {"negLn2Hi", -ln2Hi}, {"negLn2Lo", -ln2Lo},
+		{"magic", expMagic}, {"magicBias", expMagicBias},
+		{"c5", expC5}, {"c4", expC4}, {"c3", expC3}, {"c2", expC2}, {"c1", expC1},
+		{"one", 1}, {"cutoff", expCutoff}, {"hi", expHi}, {"minus2", -2}, {"minusHalf", -0.5},
+		{"tanhSmall", tanhSmall}, {"t1", tanhC1}, {"t2", tanhC2}, {"t3", tanhC3}, {"t4", tanhC4}, {"t5", tanhC5},
+		{"p0", logP0}, {"p1", logP1}, {"p2", logP2}, {"p3", logP3}, {"p4", logP4}, {"p5", logP5},
+		{"p6", logP6}, {"p7", logP7}, {"p8", logP8}, {"q1", logQ1}, {"q2", logQ2},
+		{"minNormal", 0x1p-126}, {"two23", 0x1p23}, {"f23", 23},
+		{"posInf", float32(math.Inf(1))}, {"negInf", float32(math.Inf(-1))},
+	} {
+		if want(c.name) {
+			constF(c.name, c.v)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		bits uint32
+	}{
+		{"sign", 0x80000000}, {"abs", 0x7fffffff}, {"nan", 0x7fc00000},
+		{"i127", 127}, {"mant", 0x007fffff}, {"sqrtHalf", 0x3f3504f3},
+	} {
+		if want(c.name) {
+			constBits(c.name, c.bits)
+		}
+	}
+}
