@@ -17,35 +17,41 @@ import (
 )
 
 func init() {
-	openblas = &Impl{Name: "openblas", Sgemm: OpenBLAS, SetThreads: OpenBLASSetThreads,
-		Threads: []int{1, 2}, About: OpenBLASConfig()}
+	openblas = &impl{name: "openblas", kernels: kernels.Impls()[0].WithSgemm("openblas", openBLAS),
+		setThreads: openBLASSetThreads, threads: []int{1, 2}, about: openBLASConfig()}
 }
 
-// OpenBLAS runs cblas_sgemm(CblasRowMajor, ...) from the system's OpenBLAS.
-// It checks the arguments as kernels.Sgemm does first, and panics on bad
-// ones: OpenBLAS itself does not know the slices' lengths.
-func OpenBLAS(transA, transB bool, m, n, k int, alpha float32,
+// openBLAS runs cblas_sgemm(CblasRowMajor, ...) from the system's OpenBLAS.
+// It runs only as the product of a kernels.Impl (WithSgemm), which checks
+// that the slices hold the matrices before calling it (OpenBLAS does not
+// know their lengths); it checks that the sizes fit OpenBLAS's 32-bit
+// integers, and panics if not.
+func openBLAS(transA, transB bool, m, n, k int, alpha float32,
 	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"m", m}, {"n", n}, {"k", k}, {"lda", lda}, {"ldb", ldb}, {"ldc", ldc}} {
+		if d.v > math.MaxInt32 {
+			panic(fmt.Sprintf("bench: %s = %d, more than OpenBLAS's %d", d.name, d.v, math.MaxInt32))
+		}
 	}
 	C.cblas_sgemm(C.CblasRowMajor, cblasTrans(transA), cblasTrans(transB),
 		C.blasint(m), C.blasint(n), C.blasint(k), C.float(alpha),
 		ptr(a), C.blasint(lda), ptr(b), C.blasint(ldb), C.float(beta), ptr(c), C.blasint(ldc))
 }
 
-// OpenBLASSetThreads sets the threads OpenBLAS uses (openblas_set_num_threads)
+// openBLASSetThreads sets the threads OpenBLAS uses (openblas_set_num_threads)
 // and returns the previous setting.
-func OpenBLASSetThreads(n int) int {
+func openBLASSetThreads(n int) int {
 	prev := int(C.openblas_get_num_threads())
 	C.openblas_set_num_threads(C.int(max(n, 1)))
 	return prev
 }
 
-// OpenBLASConfig describes the OpenBLAS library: its build configuration
+// openBLASConfig describes the OpenBLAS library: its build configuration
 // and the core it tuned for at run time.
-func OpenBLASConfig() string {
+func openBLASConfig() string {
 	return fmt.Sprintf("%s core=%s", C.GoString(C.openblas_get_config()), C.GoString(C.openblas_get_corename()))
 }
 
@@ -62,20 +68,4 @@ func ptr(x []float32) *C.float {
 		return nil
 	}
 	return (*C.float)(unsafe.Pointer(&x[0]))
-}
-
-// checkSgemm panics unless the sizes fit OpenBLAS's 32-bit integers and the
-// slices hold the matrices they describe. kernels.Sgemm makes the second
-// check, with the same messages; with alpha = 0 and beta = 1 it changes
-// nothing else.
-func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	for _, d := range []struct {
-		name string
-		v    int
-	}{{"m", m}, {"n", n}, {"k", k}, {"lda", lda}, {"ldb", ldb}, {"ldc", ldc}} {
-		if d.v > math.MaxInt32 {
-			panic(fmt.Sprintf("bench: %s = %d, more than OpenBLAS's %d", d.name, d.v, math.MaxInt32))
-		}
-	}
-	kernels.Sgemm(transA, transB, m, n, k, 0, a, lda, b, ldb, 1, c, ldc)
 }

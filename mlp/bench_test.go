@@ -87,27 +87,6 @@ func (s *stepper) gemms() {
 	}
 }
 
-// BenchmarkTrainStep times one full-batch GD step of the reference
-// workload (11272 × 784-196-1, sigmoid, BCE) per kernel implementation.
-func BenchmarkTrainStep(b *testing.B) {
-	X, Y := refData(refSamples)
-	for _, im := range kernels.Impls() {
-		b.Run("impl="+im.Name(), func(b *testing.B) {
-			useImpl(b, im.Name())
-			s := newStepper(b, refNet(b), X, Y)
-			s.run()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				s.run()
-			}
-			perStep := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(perStep*1e3, "ms/step")
-			b.ReportMetric(s.n.FLOPs(refSamples)/perStep/1e9, "GFLOPS")
-		})
-	}
-}
-
 // BenchmarkStepOverhead alternates a training step and its GEMMs alone on
 // the same shapes, and reports their time ratio: what everything besides
 // GEMM costs.

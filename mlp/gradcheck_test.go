@@ -86,12 +86,14 @@ func analyticGrads(n *Network, x, y []float32, rows int) (float64, []float32) {
 	return loss, append([]float32(nil), ws.grads...)
 }
 
-// gemms are the matrix products a network can run on: the kernels' fused
-// Sgemm (nil) and, through SetGEMM, gonum's and mat32's.
-var gemms = []struct {
-	name string
-	g    GEMM
-}{{"fused", nil}, {"gonum", gonum.Implementation{}}, {"mat32", mat32.BLAS{}}}
+// useSgemm makes the default implementation's products run through f, for
+// the rest of the test; nil leaves it alone.
+func useSgemm(tb testing.TB, name string, f kernels.SgemmFunc) {
+	if f != nil {
+		prev := kernels.Swap(kernels.Default().WithSgemm(name, f))
+		tb.Cleanup(func() { kernels.Swap(prev) })
+	}
+}
 
 // TestGradients compares the gradients of one training step with central
 // finite differences of the float64 reference loss, and with the
@@ -112,6 +114,12 @@ func TestGradients(t *testing.T) {
 	for _, im := range kernels.Impls() {
 		t.Run("impl="+im.Name(), func(t *testing.T) {
 			useImpl(t, im.Name())
+			// The products: im's fused Sgemm (nil), and through WithSgemm,
+			// with the epilogue in a second pass, gonum's Sgemm and im's own.
+			gemms := []struct {
+				name string
+				f    kernels.SgemmFunc
+			}{{"fused", nil}, {"gonum", mat32.SgemmOf(gonum.Implementation{})}, {"unfused", im.Sgemm}}
 			for _, gm := range gemms {
 				for _, act := range acts {
 					for _, loss := range losses {
@@ -119,7 +127,7 @@ func TestGradients(t *testing.T) {
 							name := fmt.Sprintf("gemm=%s/act=%v/loss=%v/shape=%v", gm.name, act, loss, shape)
 							t.Run(name, func(t *testing.T) {
 								n, x, y := gradNet(t, shape, act, loss, rows, uint64(10*si+int(act)+100*int(loss)), true)
-								n.SetGEMM(gm.g)
+								useSgemm(t, gm.name, gm.f)
 								got, g := analyticGrads(n, x, y, rows)
 								ref := newRefMLP(n)
 								x64 := toF64(mat32.NewDense(rows, shape[0], x))

@@ -29,7 +29,7 @@ var modelCRCTable = crc32.MakeTable(crc32.Castagnoli)
 // Save writes the network to w as a model file, which Load reads back into
 // a network that predicts bitwise like this one. It writes through a
 // buffer, which it flushes before returning. Training state (optimizer
-// moments, workspaces) and the GEMM set by SetGEMM are not saved.
+// moments, workspaces) is not saved.
 //
 // The format, version 1, is little-endian throughout; offsets in bytes:
 //

@@ -25,7 +25,6 @@ import (
 	"slices"
 
 	"github.com/gofma/gofma/mat32"
-	"gonum.org/v1/gonum/blas"
 )
 
 // Layer is one fully connected layer: Units outputs, each Act(W·a + b).
@@ -58,7 +57,6 @@ type Network struct {
 	cfg    Config
 	layers []layer
 	params []float32
-	gemm   GEMM
 	train  *workspace // for Fit
 	eval   *workspace // for Predict and Evaluate
 }
@@ -69,13 +67,6 @@ type layer struct {
 	act     Activation // Identity for the last layer: it computes logits
 	off     int        // offset of w in params; b follows w
 	w, b    []float32
-}
-
-// GEMM is a row-major float32 matrix product with the signature and
-// semantics of gonum's blas.Float32 Sgemm; gonum's gonum.Implementation and
-// mat32.BLAS satisfy it. Network.SetGEMM makes a network use one.
-type GEMM interface {
-	Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
 
 // New returns a network shaped by cfg with weights drawn as cfg.Init says
@@ -166,11 +157,6 @@ func (n *Network) Weights(l int) *mat32.Dense {
 
 // Bias returns layer l's bias vector, which shares the network's memory.
 func (n *Network) Bias(l int) []float32 { return n.layers[l].b }
-
-// SetGEMM makes the network multiply matrices with g, without fused
-// epilogues; nil (the default) restores the kernels' fused Sgemm. It is
-// for comparing GEMM implementations on the same training.
-func (n *Network) SetGEMM(g GEMM) { n.gemm = g }
 
 // FLOPs returns the floating-point operations of the matrix products of
 // one training step over rows samples: forward, weight gradients and input

@@ -1,9 +1,6 @@
 package mlp
 
-import (
-	"github.com/gofma/gofma/kernels"
-	"gonum.org/v1/gonum/blas"
-)
+import "github.com/gofma/gofma/kernels"
 
 // The passes of a training step, as tiles on the kernels' worker pool.
 //
@@ -83,15 +80,8 @@ func (n *Network) input(ws *workspace, l int, x []float32, ldx int) ([]float32, 
 func (n *Network) forward(ws *workspace, x []float32, ldx, rows int) {
 	for i, l := range n.layers {
 		a, lda := n.input(ws, i, x, ldx)
-		out := ws.out[i][:rows*l.out]
-		if n.gemm == nil {
-			kernels.SgemmEpilogue(false, true, rows, l.out, l.in, 1, a, lda, l.w, l.in, 0, out, l.out,
-				kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
-			continue
-		}
-		n.gemm.Sgemm(blas.NoTrans, blas.Trans, rows, l.out, l.in, 1, a, lda, l.w, l.in, 0, out, l.out)
-		kernels.AddRowVector(out, rows, l.out, l.b)
-		l.act.apply(out)
+		kernels.SgemmEpilogue(false, true, rows, l.out, l.in, 1, a, lda, l.w, l.in, 0, ws.out[i][:rows*l.out], l.out,
+			kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
 	}
 }
 
@@ -215,18 +205,10 @@ func (p *pairTask) Do(i int) {
 	l := p.n.layers[p.l]
 	if i == 0 {
 		gw := p.ws.grads[l.off : l.off+l.out*l.in]
-		if g := p.n.gemm; g != nil {
-			g.Sgemm(blas.Trans, blas.NoTrans, l.out, l.in, p.rows, 1, p.dz, l.out, p.a, p.lda, 0, gw, l.in)
-		} else {
-			kernels.Sgemm(true, false, l.out, l.in, p.rows, 1, p.dz, l.out, p.a, p.lda, 0, gw, l.in)
-		}
+		kernels.Sgemm(true, false, l.out, l.in, p.rows, 1, p.dz, l.out, p.a, p.lda, 0, gw, l.in)
 		return
 	}
-	if g := p.n.gemm; g != nil {
-		g.Sgemm(blas.NoTrans, blas.NoTrans, p.rows, l.in, l.out, 1, p.dz, l.out, l.w, l.in, 0, p.da, l.in)
-	} else {
-		kernels.Sgemm(false, false, p.rows, l.in, l.out, 1, p.dz, l.out, l.w, l.in, 0, p.da, l.in)
-	}
+	kernels.Sgemm(false, false, p.rows, l.in, l.out, 1, p.dz, l.out, l.w, l.in, 0, p.da, l.in)
 }
 
 // updateTask applies the optimizer to fixed chunks of the parameters.

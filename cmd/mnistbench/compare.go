@@ -6,9 +6,11 @@ import (
 	"io"
 	"time"
 
-	"github.com/gofma/gofma/kernels"
-	"github.com/gofma/gofma/mlp"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/gofma/gofma/kernels"
+	"github.com/gofma/gofma/mat32"
+	"github.com/gofma/gofma/mlp"
 )
 
 // row is one implementation's timing in -compare.
@@ -25,7 +27,7 @@ type row struct {
 // gonum's Sgemm in place of gofma's. flops is the work of one step.
 func compare(o *options, d *data, flops float64) ([]row, error) {
 	impl := kernels.Default().Name()
-	defer kernels.Use(impl)
+	defer kernels.Swap(kernels.Default())
 	type run struct {
 		name, kernels string
 		gonum         bool
@@ -40,12 +42,12 @@ func compare(o *options, d *data, flops float64) ([]row, error) {
 		if err := kernels.Use(rn.kernels); err != nil {
 			return nil, err
 		}
+		if rn.gonum {
+			kernels.Swap(kernels.Default().WithSgemm("gonum", mat32.SgemmOf(gonum.Implementation{})))
+		}
 		net, err := newNet(o, d)
 		if err != nil {
 			return nil, err
-		}
-		if rn.gonum {
-			net.SetGEMM(gonum.Implementation{})
 		}
 		opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr))
 		cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed}
