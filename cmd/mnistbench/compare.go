@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
+	"runtime"
 
 	"gonum.org/v1/gonum/blas/gonum"
 
@@ -13,65 +13,103 @@ import (
 	"github.com/gofma/gofma/mlp"
 )
 
-// row is one implementation's timing in -compare.
+// row is one implementation's timing in -compare. Times and GFLOP/s count
+// the whole of Fit's steps, as the main report's training time does.
 type row struct {
 	Name      string  `json:"name"`
+	Threads   int     `json:"threads"` // threads its products and elementwise kernels ran on
+	Steps     int     `json:"steps"`   // timed steps
 	MsPerStep float64 `json:"ms_per_step"`
 	GFLOPS    float64 `json:"gflops"`
-	Speedup   float64 `json:"gofma_speedup"` // the first row's speed over this one's
-	Loss      float64 `json:"loss"`          // the last step's batch loss
+	// TimeVsGofma is MsPerStep ÷ the first row's (gofma's kernels as
+	// selected): 16 means this row took 16 times as long per step.
+	TimeVsGofma float64 `json:"time_vs_gofma"`
+	Loss        float64 `json:"loss"` // the last step's batch loss
 }
 
 // compare times the same training steps, from the same initial weights,
-// with gofma's kernels as selected, with the pure-Go kernels, and with
-// gonum's Sgemm in place of gofma's. flops is the work of one step.
-func compare(o *options, d *data, flops float64) ([]row, error) {
-	impl := kernels.Default().Name()
-	defer kernels.Swap(kernels.Default())
+// on kernels.Threads() threads: with gofma's kernels as selected, with the
+// pure-Go kernels, and with gonum's Sgemm in place of gofma's (epilogues in
+// a second pass; GOMAXPROCS set to the thread count, since gonum splits
+// products over GOMAXPROCS goroutines). The third argument is unused: each
+// row counts its FLOPs as the main report does.
+func compare(o *options, d *data, _ float64) ([]row, error) {
+	base := kernels.Default()
+	defer kernels.Swap(base)
+	threads := kernels.Threads()
 	type run struct {
-		name, kernels string
-		gonum         bool
+		name     string
+		impl     *kernels.Impl
+		setProcs bool
 	}
-	runs := []run{{"gofma " + impl + " (fused epilogues)", impl, false}, {"gofma generic (pure Go)", "generic", false}}
-	if impl == "generic" { // already the pure-Go path
-		runs = runs[1:]
+	gofma := func(im *kernels.Impl) run {
+		if im.Name() == "generic" {
+			return run{"gofma generic (pure Go)", im, false}
+		}
+		return run{"gofma " + im.Name() + " (fused epilogues)", im, false}
 	}
-	runs = append(runs, run{"gonum Sgemm, gofma " + impl + " elementwise", impl, true})
+	runs := []run{gofma(base)}
+	for _, im := range kernels.Impls() {
+		if im.Name() == "generic" && base.Name() != "generic" {
+			runs = append(runs, gofma(im))
+		}
+	}
+	runs = append(runs, run{"gonum Sgemm, gofma " + base.Name() + " elementwise",
+		base.WithSgemm("gonum", mat32.SgemmOf(gonum.Implementation{})), true})
 	var rows []row
 	for _, rn := range runs {
-		if err := kernels.Use(rn.kernels); err != nil {
-			return nil, err
-		}
-		if rn.gonum {
-			kernels.Swap(kernels.Default().WithSgemm("gonum", mat32.SgemmOf(gonum.Implementation{})))
-		}
-		net, err := newNet(o, d)
+		r, err := timeSteps(o, d, rn.impl, rn.setProcs, threads)
 		if err != nil {
 			return nil, err
 		}
-		opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr))
-		cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed}
-		if _, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg); err != nil { // warm-up
-			return nil, err
-		}
-		cfg.Iterations = o.compareSteps
-		res, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg)
-		if err != nil {
-			return nil, err
-		}
-		step := (res.Forward + res.Backward + res.Update) / time.Duration(res.Steps)
-		rows = append(rows, row{Name: rn.name, MsPerStep: float64(step) / 1e6, GFLOPS: flops / step.Seconds() / 1e9, Loss: res.Loss})
+		r.Name = rn.name
+		rows = append(rows, r)
 	}
 	for i := range rows {
-		rows[i].Speedup = rows[i].MsPerStep / rows[0].MsPerStep
+		rows[i].TimeVsGofma = rows[i].MsPerStep / rows[0].MsPerStep
 	}
 	return rows, nil
 }
 
+// timeSteps times o.compareSteps steps of a new network on im, after one
+// untimed step, with GOMAXPROCS set to threads while it runs when setProcs
+// is set.
+func timeSteps(o *options, d *data, im *kernels.Impl, setProcs bool, threads int) (row, error) {
+	kernels.Swap(im)
+	if setProcs {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+	}
+	net, err := newNet(o, d)
+	if err != nil {
+		return row{}, err
+	}
+	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
+	cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed}
+	if _, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg); err != nil { // makes the workspace
+		return row{}, err
+	}
+	cfg.Iterations = o.compareSteps
+	res, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg) // no callbacks: Elapsed is the steps
+	if err != nil {
+		return row{}, err
+	}
+	ran := threads
+	if setProcs {
+		ran = runtime.GOMAXPROCS(0)
+	}
+	s := res.Elapsed.Seconds()
+	return row{Threads: ran, Steps: res.Steps, MsPerStep: 1e3 * s / float64(res.Steps),
+		GFLOPS: net.FLOPs(1) * float64(res.Samples) / s / 1e9, Loss: res.Loss}, nil
+}
+
 // writeCompare prints the -compare table.
 func writeCompare(w io.Writer, rows []row) {
-	fmt.Fprintf(w, "%-44s %10s %9s %9s %9s\n", "compare: same steps, same start", "ms/step", "GFLOP/s", "speed-up", "loss")
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "compare: the same %d steps from the same start (whole steps, as the throughput above)\n", rows[0].Steps)
+	fmt.Fprintf(w, "%-40s %7s %10s %9s %15s %9s\n", "implementation", "threads", "ms/step", "GFLOP/s", "× gofma's time", "loss")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-44s %10.2f %9.1f %8.1f× %9.5f\n", r.Name, r.MsPerStep, r.GFLOPS, r.Speedup, r.Loss)
+		fmt.Fprintf(w, "%-40s %7d %10.2f %9.1f %15.2f %9.5f\n", r.Name, r.Threads, r.MsPerStep, r.GFLOPS, r.TimeVsGofma, r.Loss)
 	}
 }
