@@ -34,16 +34,6 @@ DATA act_negLn2Lo<>+24(SB)/4, $0xb5bfbe8e
 DATA act_negLn2Lo<>+28(SB)/4, $0xb5bfbe8e
 GLOBL act_negLn2Lo<>(SB), RODATA|NOPTR, $32
 
-DATA act_magic<>+0(SB)/4, $0x4b400000
-DATA act_magic<>+4(SB)/4, $0x4b400000
-DATA act_magic<>+8(SB)/4, $0x4b400000
-DATA act_magic<>+12(SB)/4, $0x4b400000
-DATA act_magic<>+16(SB)/4, $0x4b400000
-DATA act_magic<>+20(SB)/4, $0x4b400000
-DATA act_magic<>+24(SB)/4, $0x4b400000
-DATA act_magic<>+28(SB)/4, $0x4b400000
-GLOBL act_magic<>(SB), RODATA|NOPTR, $32
-
 DATA act_magicBias<>+0(SB)/4, $0x4b40007f
 DATA act_magicBias<>+4(SB)/4, $0x4b40007f
 DATA act_magicBias<>+8(SB)/4, $0x4b40007f
@@ -123,16 +113,6 @@ DATA act_cutoff<>+20(SB)/4, $0xc2aeac4f
 DATA act_cutoff<>+24(SB)/4, $0xc2aeac4f
 DATA act_cutoff<>+28(SB)/4, $0xc2aeac4f
 GLOBL act_cutoff<>(SB), RODATA|NOPTR, $32
-
-DATA act_hi<>+0(SB)/4, $0x42b20000
-DATA act_hi<>+4(SB)/4, $0x42b20000
-DATA act_hi<>+8(SB)/4, $0x42b20000
-DATA act_hi<>+12(SB)/4, $0x42b20000
-DATA act_hi<>+16(SB)/4, $0x42b20000
-DATA act_hi<>+20(SB)/4, $0x42b20000
-DATA act_hi<>+24(SB)/4, $0x42b20000
-DATA act_hi<>+28(SB)/4, $0x42b20000
-GLOBL act_hi<>(SB), RODATA|NOPTR, $32
 
 DATA act_minus2<>+0(SB)/4, $0xc0000000
 DATA act_minus2<>+4(SB)/4, $0xc0000000
@@ -214,166 +194,6 @@ DATA act_t5<>+24(SB)/4, $0xbbbaf0ea
 DATA act_t5<>+28(SB)/4, $0xbbbaf0ea
 GLOBL act_t5<>(SB), RODATA|NOPTR, $32
 
-DATA act_p0<>+0(SB)/4, $0x3d9021bb
-DATA act_p0<>+4(SB)/4, $0x3d9021bb
-DATA act_p0<>+8(SB)/4, $0x3d9021bb
-DATA act_p0<>+12(SB)/4, $0x3d9021bb
-DATA act_p0<>+16(SB)/4, $0x3d9021bb
-DATA act_p0<>+20(SB)/4, $0x3d9021bb
-DATA act_p0<>+24(SB)/4, $0x3d9021bb
-DATA act_p0<>+28(SB)/4, $0x3d9021bb
-GLOBL act_p0<>(SB), RODATA|NOPTR, $32
-
-DATA act_p1<>+0(SB)/4, $0xbdebd1b8
-DATA act_p1<>+4(SB)/4, $0xbdebd1b8
-DATA act_p1<>+8(SB)/4, $0xbdebd1b8
-DATA act_p1<>+12(SB)/4, $0xbdebd1b8
-DATA act_p1<>+16(SB)/4, $0xbdebd1b8
-DATA act_p1<>+20(SB)/4, $0xbdebd1b8
-DATA act_p1<>+24(SB)/4, $0xbdebd1b8
-DATA act_p1<>+28(SB)/4, $0xbdebd1b8
-GLOBL act_p1<>(SB), RODATA|NOPTR, $32
-
-DATA act_p2<>+0(SB)/4, $0x3def251a
-DATA act_p2<>+4(SB)/4, $0x3def251a
-DATA act_p2<>+8(SB)/4, $0x3def251a
-DATA act_p2<>+12(SB)/4, $0x3def251a
-DATA act_p2<>+16(SB)/4, $0x3def251a
-DATA act_p2<>+20(SB)/4, $0x3def251a
-DATA act_p2<>+24(SB)/4, $0x3def251a
-DATA act_p2<>+28(SB)/4, $0x3def251a
-GLOBL act_p2<>(SB), RODATA|NOPTR, $32
-
-DATA act_p3<>+0(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+4(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+8(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+12(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+16(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+20(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+24(SB)/4, $0xbdfe5d4f
-DATA act_p3<>+28(SB)/4, $0xbdfe5d4f
-GLOBL act_p3<>(SB), RODATA|NOPTR, $32
-
-DATA act_p4<>+0(SB)/4, $0x3e11e9bf
-DATA act_p4<>+4(SB)/4, $0x3e11e9bf
-DATA act_p4<>+8(SB)/4, $0x3e11e9bf
-DATA act_p4<>+12(SB)/4, $0x3e11e9bf
-DATA act_p4<>+16(SB)/4, $0x3e11e9bf
-DATA act_p4<>+20(SB)/4, $0x3e11e9bf
-DATA act_p4<>+24(SB)/4, $0x3e11e9bf
-DATA act_p4<>+28(SB)/4, $0x3e11e9bf
-GLOBL act_p4<>(SB), RODATA|NOPTR, $32
-
-DATA act_p5<>+0(SB)/4, $0xbe2aae50
-DATA act_p5<>+4(SB)/4, $0xbe2aae50
-DATA act_p5<>+8(SB)/4, $0xbe2aae50
-DATA act_p5<>+12(SB)/4, $0xbe2aae50
-DATA act_p5<>+16(SB)/4, $0xbe2aae50
-DATA act_p5<>+20(SB)/4, $0xbe2aae50
-DATA act_p5<>+24(SB)/4, $0xbe2aae50
-DATA act_p5<>+28(SB)/4, $0xbe2aae50
-GLOBL act_p5<>(SB), RODATA|NOPTR, $32
-
-DATA act_p6<>+0(SB)/4, $0x3e4cceac
-DATA act_p6<>+4(SB)/4, $0x3e4cceac
-DATA act_p6<>+8(SB)/4, $0x3e4cceac
-DATA act_p6<>+12(SB)/4, $0x3e4cceac
-DATA act_p6<>+16(SB)/4, $0x3e4cceac
-DATA act_p6<>+20(SB)/4, $0x3e4cceac
-DATA act_p6<>+24(SB)/4, $0x3e4cceac
-DATA act_p6<>+28(SB)/4, $0x3e4cceac
-GLOBL act_p6<>(SB), RODATA|NOPTR, $32
-
-DATA act_p7<>+0(SB)/4, $0xbe7ffffc
-DATA act_p7<>+4(SB)/4, $0xbe7ffffc
-DATA act_p7<>+8(SB)/4, $0xbe7ffffc
-DATA act_p7<>+12(SB)/4, $0xbe7ffffc
-DATA act_p7<>+16(SB)/4, $0xbe7ffffc
-DATA act_p7<>+20(SB)/4, $0xbe7ffffc
-DATA act_p7<>+24(SB)/4, $0xbe7ffffc
-DATA act_p7<>+28(SB)/4, $0xbe7ffffc
-GLOBL act_p7<>(SB), RODATA|NOPTR, $32
-
-DATA act_p8<>+0(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+4(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+8(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+12(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+16(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+20(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+24(SB)/4, $0x3eaaaaaa
-DATA act_p8<>+28(SB)/4, $0x3eaaaaaa
-GLOBL act_p8<>(SB), RODATA|NOPTR, $32
-
-DATA act_q1<>+0(SB)/4, $0xb95e8083
-DATA act_q1<>+4(SB)/4, $0xb95e8083
-DATA act_q1<>+8(SB)/4, $0xb95e8083
-DATA act_q1<>+12(SB)/4, $0xb95e8083
-DATA act_q1<>+16(SB)/4, $0xb95e8083
-DATA act_q1<>+20(SB)/4, $0xb95e8083
-DATA act_q1<>+24(SB)/4, $0xb95e8083
-DATA act_q1<>+28(SB)/4, $0xb95e8083
-GLOBL act_q1<>(SB), RODATA|NOPTR, $32
-
-DATA act_q2<>+0(SB)/4, $0x3f318000
-DATA act_q2<>+4(SB)/4, $0x3f318000
-DATA act_q2<>+8(SB)/4, $0x3f318000
-DATA act_q2<>+12(SB)/4, $0x3f318000
-DATA act_q2<>+16(SB)/4, $0x3f318000
-DATA act_q2<>+20(SB)/4, $0x3f318000
-DATA act_q2<>+24(SB)/4, $0x3f318000
-DATA act_q2<>+28(SB)/4, $0x3f318000
-GLOBL act_q2<>(SB), RODATA|NOPTR, $32
-
-DATA act_minNormal<>+0(SB)/4, $0x00800000
-DATA act_minNormal<>+4(SB)/4, $0x00800000
-DATA act_minNormal<>+8(SB)/4, $0x00800000
-DATA act_minNormal<>+12(SB)/4, $0x00800000
-DATA act_minNormal<>+16(SB)/4, $0x00800000
-DATA act_minNormal<>+20(SB)/4, $0x00800000
-DATA act_minNormal<>+24(SB)/4, $0x00800000
-DATA act_minNormal<>+28(SB)/4, $0x00800000
-GLOBL act_minNormal<>(SB), RODATA|NOPTR, $32
-
-DATA act_two23<>+0(SB)/4, $0x4b000000
-DATA act_two23<>+4(SB)/4, $0x4b000000
-DATA act_two23<>+8(SB)/4, $0x4b000000
-DATA act_two23<>+12(SB)/4, $0x4b000000
-DATA act_two23<>+16(SB)/4, $0x4b000000
-DATA act_two23<>+20(SB)/4, $0x4b000000
-DATA act_two23<>+24(SB)/4, $0x4b000000
-DATA act_two23<>+28(SB)/4, $0x4b000000
-GLOBL act_two23<>(SB), RODATA|NOPTR, $32
-
-DATA act_f23<>+0(SB)/4, $0x41b80000
-DATA act_f23<>+4(SB)/4, $0x41b80000
-DATA act_f23<>+8(SB)/4, $0x41b80000
-DATA act_f23<>+12(SB)/4, $0x41b80000
-DATA act_f23<>+16(SB)/4, $0x41b80000
-DATA act_f23<>+20(SB)/4, $0x41b80000
-DATA act_f23<>+24(SB)/4, $0x41b80000
-DATA act_f23<>+28(SB)/4, $0x41b80000
-GLOBL act_f23<>(SB), RODATA|NOPTR, $32
-
-DATA act_posInf<>+0(SB)/4, $0x7f800000
-DATA act_posInf<>+4(SB)/4, $0x7f800000
-DATA act_posInf<>+8(SB)/4, $0x7f800000
-DATA act_posInf<>+12(SB)/4, $0x7f800000
-DATA act_posInf<>+16(SB)/4, $0x7f800000
-DATA act_posInf<>+20(SB)/4, $0x7f800000
-DATA act_posInf<>+24(SB)/4, $0x7f800000
-DATA act_posInf<>+28(SB)/4, $0x7f800000
-GLOBL act_posInf<>(SB), RODATA|NOPTR, $32
-
-DATA act_negInf<>+0(SB)/4, $0xff800000
-DATA act_negInf<>+4(SB)/4, $0xff800000
-DATA act_negInf<>+8(SB)/4, $0xff800000
-DATA act_negInf<>+12(SB)/4, $0xff800000
-DATA act_negInf<>+16(SB)/4, $0xff800000
-DATA act_negInf<>+20(SB)/4, $0xff800000
-DATA act_negInf<>+24(SB)/4, $0xff800000
-DATA act_negInf<>+28(SB)/4, $0xff800000
-GLOBL act_negInf<>(SB), RODATA|NOPTR, $32
-
 DATA act_sign<>+0(SB)/4, $0x80000000
 DATA act_sign<>+4(SB)/4, $0x80000000
 DATA act_sign<>+8(SB)/4, $0x80000000
@@ -393,548 +213,6 @@ DATA act_abs<>+20(SB)/4, $0x7fffffff
 DATA act_abs<>+24(SB)/4, $0x7fffffff
 DATA act_abs<>+28(SB)/4, $0x7fffffff
 GLOBL act_abs<>(SB), RODATA|NOPTR, $32
-
-DATA act_nan<>+0(SB)/4, $0x7fc00000
-DATA act_nan<>+4(SB)/4, $0x7fc00000
-DATA act_nan<>+8(SB)/4, $0x7fc00000
-DATA act_nan<>+12(SB)/4, $0x7fc00000
-DATA act_nan<>+16(SB)/4, $0x7fc00000
-DATA act_nan<>+20(SB)/4, $0x7fc00000
-DATA act_nan<>+24(SB)/4, $0x7fc00000
-DATA act_nan<>+28(SB)/4, $0x7fc00000
-GLOBL act_nan<>(SB), RODATA|NOPTR, $32
-
-DATA act_i127<>+0(SB)/4, $0x0000007f
-DATA act_i127<>+4(SB)/4, $0x0000007f
-DATA act_i127<>+8(SB)/4, $0x0000007f
-DATA act_i127<>+12(SB)/4, $0x0000007f
-DATA act_i127<>+16(SB)/4, $0x0000007f
-DATA act_i127<>+20(SB)/4, $0x0000007f
-DATA act_i127<>+24(SB)/4, $0x0000007f
-DATA act_i127<>+28(SB)/4, $0x0000007f
-GLOBL act_i127<>(SB), RODATA|NOPTR, $32
-
-DATA act_mant<>+0(SB)/4, $0x007fffff
-DATA act_mant<>+4(SB)/4, $0x007fffff
-DATA act_mant<>+8(SB)/4, $0x007fffff
-DATA act_mant<>+12(SB)/4, $0x007fffff
-DATA act_mant<>+16(SB)/4, $0x007fffff
-DATA act_mant<>+20(SB)/4, $0x007fffff
-DATA act_mant<>+24(SB)/4, $0x007fffff
-DATA act_mant<>+28(SB)/4, $0x007fffff
-GLOBL act_mant<>(SB), RODATA|NOPTR, $32
-
-DATA act_sqrtHalf<>+0(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+4(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+8(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+12(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+16(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+20(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+24(SB)/4, $0x3f3504f3
-DATA act_sqrtHalf<>+28(SB)/4, $0x3f3504f3
-GLOBL act_sqrtHalf<>(SB), RODATA|NOPTR, $32
-
-// func expKernel(dst *float32, src *float32, n int)
-// Requires: AVX, AVX2, FMA3
-TEXT ·expKernel(SB), NOSPLIT, $0-24
-	MOVQ    dst+0(FP), AX
-	MOVQ    src+8(FP), CX
-	MOVQ    n+16(FP), DX
-	VMOVUPS act_one<>+0(SB), Y10
-	VMOVUPS act_magic<>+0(SB), Y11
-	VMOVUPS act_log2e<>+0(SB), Y12
-	VMOVUPS act_c5<>+0(SB), Y13
-	VMOVUPS act_cutoff<>+0(SB), Y14
-	VMOVUPS act_hi<>+0(SB), Y15
-	CMPQ    DX, $0x10
-	JL      one
-
-many:
-	VMOVUPS     (CX), Y0
-	VMOVUPS     32(CX), Y5
-	VMAXPS      Y0, Y14, Y1
-	VMINPS      Y1, Y15, Y1
-	VMOVUPS     Y11, Y2
-	VFMADD231PS Y12, Y1, Y2
-	VPSUBD      Y11, Y2, Y3
-	VSUBPS      Y11, Y2, Y2
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y2, Y1
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y2, Y1
-	VMOVUPS     Y13, Y2
-	VFMADD213PS act_c4<>+0(SB), Y1, Y2
-	VFMADD213PS act_c3<>+0(SB), Y1, Y2
-	VFMADD213PS act_c2<>+0(SB), Y1, Y2
-	VFMADD213PS act_c1<>+0(SB), Y1, Y2
-	VFMADD213PS Y10, Y1, Y2
-	VPSRAD      $0x01, Y3, Y4
-	VPSUBD      Y4, Y3, Y3
-	VPADDD      act_i127<>+0(SB), Y4, Y4
-	VPSLLD      $0x17, Y4, Y4
-	VPADDD      act_i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y4, Y2, Y2
-	VMULPS      Y3, Y2, Y2
-	VCMPPS      $0x01, Y14, Y0, Y4
-	VANDNPS     Y2, Y4, Y0
-	VMAXPS      Y5, Y14, Y6
-	VMINPS      Y6, Y15, Y6
-	VMOVUPS     Y11, Y7
-	VFMADD231PS Y12, Y6, Y7
-	VPSUBD      Y11, Y7, Y8
-	VSUBPS      Y11, Y7, Y7
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y7, Y6
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y7, Y6
-	VMOVUPS     Y13, Y7
-	VFMADD213PS act_c4<>+0(SB), Y6, Y7
-	VFMADD213PS act_c3<>+0(SB), Y6, Y7
-	VFMADD213PS act_c2<>+0(SB), Y6, Y7
-	VFMADD213PS act_c1<>+0(SB), Y6, Y7
-	VFMADD213PS Y10, Y6, Y7
-	VPSRAD      $0x01, Y8, Y9
-	VPSUBD      Y9, Y8, Y8
-	VPADDD      act_i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      act_i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y9, Y7, Y7
-	VMULPS      Y8, Y7, Y7
-	VCMPPS      $0x01, Y14, Y5, Y9
-	VANDNPS     Y7, Y9, Y5
-	VMOVUPS     Y0, (AX)
-	VMOVUPS     Y5, 32(AX)
-	ADDQ        $0x40, CX
-	ADDQ        $0x40, AX
-	SUBQ        $0x10, DX
-	CMPQ        DX, $0x10
-	JGE         many
-
-one:
-	TESTQ       DX, DX
-	JE          done
-	VMOVUPS     (CX), Y0
-	VMAXPS      Y0, Y14, Y1
-	VMINPS      Y1, Y15, Y1
-	VMOVUPS     Y11, Y2
-	VFMADD231PS Y12, Y1, Y2
-	VPSUBD      Y11, Y2, Y3
-	VSUBPS      Y11, Y2, Y2
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y2, Y1
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y2, Y1
-	VMOVUPS     Y13, Y2
-	VFMADD213PS act_c4<>+0(SB), Y1, Y2
-	VFMADD213PS act_c3<>+0(SB), Y1, Y2
-	VFMADD213PS act_c2<>+0(SB), Y1, Y2
-	VFMADD213PS act_c1<>+0(SB), Y1, Y2
-	VFMADD213PS Y10, Y1, Y2
-	VPSRAD      $0x01, Y3, Y4
-	VPSUBD      Y4, Y3, Y3
-	VPADDD      act_i127<>+0(SB), Y4, Y4
-	VPSLLD      $0x17, Y4, Y4
-	VPADDD      act_i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y4, Y2, Y2
-	VMULPS      Y3, Y2, Y2
-	VCMPPS      $0x01, Y14, Y0, Y4
-	VANDNPS     Y2, Y4, Y0
-	VMOVUPS     Y0, (AX)
-	ADDQ        $0x20, CX
-	ADDQ        $0x20, AX
-	SUBQ        $0x08, DX
-	JMP         one
-
-done:
-	VZEROUPPER
-	RET
-
-// func expKernelNT(dst *float32, src *float32, n int)
-// Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·expKernelNT(SB), NOSPLIT, $0-24
-	MOVQ    dst+0(FP), AX
-	MOVQ    src+8(FP), CX
-	MOVQ    n+16(FP), DX
-	VMOVUPS act_one<>+0(SB), Y10
-	VMOVUPS act_magic<>+0(SB), Y11
-	VMOVUPS act_log2e<>+0(SB), Y12
-	VMOVUPS act_c5<>+0(SB), Y13
-	VMOVUPS act_cutoff<>+0(SB), Y14
-	VMOVUPS act_hi<>+0(SB), Y15
-	CMPQ    DX, $0x10
-	JL      one
-
-many:
-	VMOVUPS     (CX), Y0
-	VMOVUPS     32(CX), Y5
-	VMAXPS      Y0, Y14, Y1
-	VMINPS      Y1, Y15, Y1
-	VMOVUPS     Y11, Y2
-	VFMADD231PS Y12, Y1, Y2
-	VPSUBD      Y11, Y2, Y3
-	VSUBPS      Y11, Y2, Y2
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y2, Y1
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y2, Y1
-	VMOVUPS     Y13, Y2
-	VFMADD213PS act_c4<>+0(SB), Y1, Y2
-	VFMADD213PS act_c3<>+0(SB), Y1, Y2
-	VFMADD213PS act_c2<>+0(SB), Y1, Y2
-	VFMADD213PS act_c1<>+0(SB), Y1, Y2
-	VFMADD213PS Y10, Y1, Y2
-	VPSRAD      $0x01, Y3, Y4
-	VPSUBD      Y4, Y3, Y3
-	VPADDD      act_i127<>+0(SB), Y4, Y4
-	VPSLLD      $0x17, Y4, Y4
-	VPADDD      act_i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y4, Y2, Y2
-	VMULPS      Y3, Y2, Y2
-	VCMPPS      $0x01, Y14, Y0, Y4
-	VANDNPS     Y2, Y4, Y0
-	VMAXPS      Y5, Y14, Y6
-	VMINPS      Y6, Y15, Y6
-	VMOVUPS     Y11, Y7
-	VFMADD231PS Y12, Y6, Y7
-	VPSUBD      Y11, Y7, Y8
-	VSUBPS      Y11, Y7, Y7
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y7, Y6
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y7, Y6
-	VMOVUPS     Y13, Y7
-	VFMADD213PS act_c4<>+0(SB), Y6, Y7
-	VFMADD213PS act_c3<>+0(SB), Y6, Y7
-	VFMADD213PS act_c2<>+0(SB), Y6, Y7
-	VFMADD213PS act_c1<>+0(SB), Y6, Y7
-	VFMADD213PS Y10, Y6, Y7
-	VPSRAD      $0x01, Y8, Y9
-	VPSUBD      Y9, Y8, Y8
-	VPADDD      act_i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      act_i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y9, Y7, Y7
-	VMULPS      Y8, Y7, Y7
-	VCMPPS      $0x01, Y14, Y5, Y9
-	VANDNPS     Y7, Y9, Y5
-	VMOVNTPS    Y0, (AX)
-	VMOVNTPS    Y5, 32(AX)
-	ADDQ        $0x40, CX
-	ADDQ        $0x40, AX
-	SUBQ        $0x10, DX
-	CMPQ        DX, $0x10
-	JGE         many
-
-one:
-	TESTQ       DX, DX
-	JE          done
-	VMOVUPS     (CX), Y0
-	VMAXPS      Y0, Y14, Y1
-	VMINPS      Y1, Y15, Y1
-	VMOVUPS     Y11, Y2
-	VFMADD231PS Y12, Y1, Y2
-	VPSUBD      Y11, Y2, Y3
-	VSUBPS      Y11, Y2, Y2
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y2, Y1
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y2, Y1
-	VMOVUPS     Y13, Y2
-	VFMADD213PS act_c4<>+0(SB), Y1, Y2
-	VFMADD213PS act_c3<>+0(SB), Y1, Y2
-	VFMADD213PS act_c2<>+0(SB), Y1, Y2
-	VFMADD213PS act_c1<>+0(SB), Y1, Y2
-	VFMADD213PS Y10, Y1, Y2
-	VPSRAD      $0x01, Y3, Y4
-	VPSUBD      Y4, Y3, Y3
-	VPADDD      act_i127<>+0(SB), Y4, Y4
-	VPSLLD      $0x17, Y4, Y4
-	VPADDD      act_i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y4, Y2, Y2
-	VMULPS      Y3, Y2, Y2
-	VCMPPS      $0x01, Y14, Y0, Y4
-	VANDNPS     Y2, Y4, Y0
-	VMOVNTPS    Y0, (AX)
-	ADDQ        $0x20, CX
-	ADDQ        $0x20, AX
-	SUBQ        $0x08, DX
-	JMP         one
-
-done:
-	SFENCE
-	VZEROUPPER
-	RET
-
-// func logKernel(dst *float32, src *float32, n int)
-// Requires: AVX, AVX2, FMA3
-TEXT ·logKernel(SB), NOSPLIT, $0-24
-	MOVQ    dst+0(FP), AX
-	MOVQ    src+8(FP), CX
-	MOVQ    n+16(FP), DX
-	VMOVUPS act_one<>+0(SB), Y14
-	VMOVUPS act_p0<>+0(SB), Y15
-	CMPQ    DX, $0x10
-	JL      one
-
-many:
-	VMOVUPS     (CX), Y0
-	VMOVUPS     32(CX), Y7
-	VCMPPS      $0x01, act_minNormal<>+0(SB), Y0, Y1
-	VMULPS      act_two23<>+0(SB), Y0, Y2
-	VBLENDVPS   Y1, Y2, Y0, Y2
-	VPSUBD      act_sqrtHalf<>+0(SB), Y2, Y2
-	VPSRAD      $0x17, Y2, Y3
-	VCVTDQ2PS   Y3, Y3
-	VANDPS      act_f23<>+0(SB), Y1, Y1
-	VSUBPS      Y1, Y3, Y3
-	VANDPS      act_mant<>+0(SB), Y2, Y2
-	VPADDD      act_sqrtHalf<>+0(SB), Y2, Y2
-	VSUBPS      Y14, Y2, Y4
-	VMULPS      Y4, Y4, Y5
-	VMOVUPS     Y15, Y6
-	VFMADD213PS act_p1<>+0(SB), Y4, Y6
-	VFMADD213PS act_p2<>+0(SB), Y4, Y6
-	VFMADD213PS act_p3<>+0(SB), Y4, Y6
-	VFMADD213PS act_p4<>+0(SB), Y4, Y6
-	VFMADD213PS act_p5<>+0(SB), Y4, Y6
-	VFMADD213PS act_p6<>+0(SB), Y4, Y6
-	VFMADD213PS act_p7<>+0(SB), Y4, Y6
-	VFMADD213PS act_p8<>+0(SB), Y4, Y6
-	VMULPS      Y4, Y6, Y6
-	VMULPS      Y5, Y6, Y6
-	VFMADD231PS act_q1<>+0(SB), Y3, Y6
-	VFMADD231PS act_minusHalf<>+0(SB), Y5, Y6
-	VADDPS      Y6, Y4, Y6
-	VFMADD231PS act_q2<>+0(SB), Y3, Y6
-	VCMPPS      $0x05, act_posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y6, Y6
-	VXORPS      Y5, Y5, Y5
-	VCMPPS      $0x00, Y5, Y0, Y1
-	VBLENDVPS   Y1, act_negInf<>+0(SB), Y6, Y6
-	VCMPPS      $0x01, Y5, Y0, Y1
-	VBLENDVPS   Y1, act_nan<>+0(SB), Y6, Y0
-	VCMPPS      $0x01, act_minNormal<>+0(SB), Y7, Y8
-	VMULPS      act_two23<>+0(SB), Y7, Y9
-	VBLENDVPS   Y8, Y9, Y7, Y9
-	VPSUBD      act_sqrtHalf<>+0(SB), Y9, Y9
-	VPSRAD      $0x17, Y9, Y10
-	VCVTDQ2PS   Y10, Y10
-	VANDPS      act_f23<>+0(SB), Y8, Y8
-	VSUBPS      Y8, Y10, Y10
-	VANDPS      act_mant<>+0(SB), Y9, Y9
-	VPADDD      act_sqrtHalf<>+0(SB), Y9, Y9
-	VSUBPS      Y14, Y9, Y11
-	VMULPS      Y11, Y11, Y12
-	VMOVUPS     Y15, Y13
-	VFMADD213PS act_p1<>+0(SB), Y11, Y13
-	VFMADD213PS act_p2<>+0(SB), Y11, Y13
-	VFMADD213PS act_p3<>+0(SB), Y11, Y13
-	VFMADD213PS act_p4<>+0(SB), Y11, Y13
-	VFMADD213PS act_p5<>+0(SB), Y11, Y13
-	VFMADD213PS act_p6<>+0(SB), Y11, Y13
-	VFMADD213PS act_p7<>+0(SB), Y11, Y13
-	VFMADD213PS act_p8<>+0(SB), Y11, Y13
-	VMULPS      Y11, Y13, Y13
-	VMULPS      Y12, Y13, Y13
-	VFMADD231PS act_q1<>+0(SB), Y10, Y13
-	VFMADD231PS act_minusHalf<>+0(SB), Y12, Y13
-	VADDPS      Y13, Y11, Y13
-	VFMADD231PS act_q2<>+0(SB), Y10, Y13
-	VCMPPS      $0x05, act_posInf<>+0(SB), Y7, Y8
-	VBLENDVPS   Y8, Y7, Y13, Y13
-	VXORPS      Y12, Y12, Y12
-	VCMPPS      $0x00, Y12, Y7, Y8
-	VBLENDVPS   Y8, act_negInf<>+0(SB), Y13, Y13
-	VCMPPS      $0x01, Y12, Y7, Y8
-	VBLENDVPS   Y8, act_nan<>+0(SB), Y13, Y7
-	VMOVUPS     Y0, (AX)
-	VMOVUPS     Y7, 32(AX)
-	ADDQ        $0x40, CX
-	ADDQ        $0x40, AX
-	SUBQ        $0x10, DX
-	CMPQ        DX, $0x10
-	JGE         many
-
-one:
-	TESTQ       DX, DX
-	JE          done
-	VMOVUPS     (CX), Y0
-	VCMPPS      $0x01, act_minNormal<>+0(SB), Y0, Y1
-	VMULPS      act_two23<>+0(SB), Y0, Y2
-	VBLENDVPS   Y1, Y2, Y0, Y2
-	VPSUBD      act_sqrtHalf<>+0(SB), Y2, Y2
-	VPSRAD      $0x17, Y2, Y3
-	VCVTDQ2PS   Y3, Y3
-	VANDPS      act_f23<>+0(SB), Y1, Y1
-	VSUBPS      Y1, Y3, Y3
-	VANDPS      act_mant<>+0(SB), Y2, Y2
-	VPADDD      act_sqrtHalf<>+0(SB), Y2, Y2
-	VSUBPS      Y14, Y2, Y4
-	VMULPS      Y4, Y4, Y5
-	VMOVUPS     Y15, Y6
-	VFMADD213PS act_p1<>+0(SB), Y4, Y6
-	VFMADD213PS act_p2<>+0(SB), Y4, Y6
-	VFMADD213PS act_p3<>+0(SB), Y4, Y6
-	VFMADD213PS act_p4<>+0(SB), Y4, Y6
-	VFMADD213PS act_p5<>+0(SB), Y4, Y6
-	VFMADD213PS act_p6<>+0(SB), Y4, Y6
-	VFMADD213PS act_p7<>+0(SB), Y4, Y6
-	VFMADD213PS act_p8<>+0(SB), Y4, Y6
-	VMULPS      Y4, Y6, Y6
-	VMULPS      Y5, Y6, Y6
-	VFMADD231PS act_q1<>+0(SB), Y3, Y6
-	VFMADD231PS act_minusHalf<>+0(SB), Y5, Y6
-	VADDPS      Y6, Y4, Y6
-	VFMADD231PS act_q2<>+0(SB), Y3, Y6
-	VCMPPS      $0x05, act_posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y6, Y6
-	VXORPS      Y5, Y5, Y5
-	VCMPPS      $0x00, Y5, Y0, Y1
-	VBLENDVPS   Y1, act_negInf<>+0(SB), Y6, Y6
-	VCMPPS      $0x01, Y5, Y0, Y1
-	VBLENDVPS   Y1, act_nan<>+0(SB), Y6, Y0
-	VMOVUPS     Y0, (AX)
-	ADDQ        $0x20, CX
-	ADDQ        $0x20, AX
-	SUBQ        $0x08, DX
-	JMP         one
-
-done:
-	VZEROUPPER
-	RET
-
-// func logKernelNT(dst *float32, src *float32, n int)
-// Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·logKernelNT(SB), NOSPLIT, $0-24
-	MOVQ    dst+0(FP), AX
-	MOVQ    src+8(FP), CX
-	MOVQ    n+16(FP), DX
-	VMOVUPS act_one<>+0(SB), Y14
-	VMOVUPS act_p0<>+0(SB), Y15
-	CMPQ    DX, $0x10
-	JL      one
-
-many:
-	VMOVUPS     (CX), Y0
-	VMOVUPS     32(CX), Y7
-	VCMPPS      $0x01, act_minNormal<>+0(SB), Y0, Y1
-	VMULPS      act_two23<>+0(SB), Y0, Y2
-	VBLENDVPS   Y1, Y2, Y0, Y2
-	VPSUBD      act_sqrtHalf<>+0(SB), Y2, Y2
-	VPSRAD      $0x17, Y2, Y3
-	VCVTDQ2PS   Y3, Y3
-	VANDPS      act_f23<>+0(SB), Y1, Y1
-	VSUBPS      Y1, Y3, Y3
-	VANDPS      act_mant<>+0(SB), Y2, Y2
-	VPADDD      act_sqrtHalf<>+0(SB), Y2, Y2
-	VSUBPS      Y14, Y2, Y4
-	VMULPS      Y4, Y4, Y5
-	VMOVUPS     Y15, Y6
-	VFMADD213PS act_p1<>+0(SB), Y4, Y6
-	VFMADD213PS act_p2<>+0(SB), Y4, Y6
-	VFMADD213PS act_p3<>+0(SB), Y4, Y6
-	VFMADD213PS act_p4<>+0(SB), Y4, Y6
-	VFMADD213PS act_p5<>+0(SB), Y4, Y6
-	VFMADD213PS act_p6<>+0(SB), Y4, Y6
-	VFMADD213PS act_p7<>+0(SB), Y4, Y6
-	VFMADD213PS act_p8<>+0(SB), Y4, Y6
-	VMULPS      Y4, Y6, Y6
-	VMULPS      Y5, Y6, Y6
-	VFMADD231PS act_q1<>+0(SB), Y3, Y6
-	VFMADD231PS act_minusHalf<>+0(SB), Y5, Y6
-	VADDPS      Y6, Y4, Y6
-	VFMADD231PS act_q2<>+0(SB), Y3, Y6
-	VCMPPS      $0x05, act_posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y6, Y6
-	VXORPS      Y5, Y5, Y5
-	VCMPPS      $0x00, Y5, Y0, Y1
-	VBLENDVPS   Y1, act_negInf<>+0(SB), Y6, Y6
-	VCMPPS      $0x01, Y5, Y0, Y1
-	VBLENDVPS   Y1, act_nan<>+0(SB), Y6, Y0
-	VCMPPS      $0x01, act_minNormal<>+0(SB), Y7, Y8
-	VMULPS      act_two23<>+0(SB), Y7, Y9
-	VBLENDVPS   Y8, Y9, Y7, Y9
-	VPSUBD      act_sqrtHalf<>+0(SB), Y9, Y9
-	VPSRAD      $0x17, Y9, Y10
-	VCVTDQ2PS   Y10, Y10
-	VANDPS      act_f23<>+0(SB), Y8, Y8
-	VSUBPS      Y8, Y10, Y10
-	VANDPS      act_mant<>+0(SB), Y9, Y9
-	VPADDD      act_sqrtHalf<>+0(SB), Y9, Y9
-	VSUBPS      Y14, Y9, Y11
-	VMULPS      Y11, Y11, Y12
-	VMOVUPS     Y15, Y13
-	VFMADD213PS act_p1<>+0(SB), Y11, Y13
-	VFMADD213PS act_p2<>+0(SB), Y11, Y13
-	VFMADD213PS act_p3<>+0(SB), Y11, Y13
-	VFMADD213PS act_p4<>+0(SB), Y11, Y13
-	VFMADD213PS act_p5<>+0(SB), Y11, Y13
-	VFMADD213PS act_p6<>+0(SB), Y11, Y13
-	VFMADD213PS act_p7<>+0(SB), Y11, Y13
-	VFMADD213PS act_p8<>+0(SB), Y11, Y13
-	VMULPS      Y11, Y13, Y13
-	VMULPS      Y12, Y13, Y13
-	VFMADD231PS act_q1<>+0(SB), Y10, Y13
-	VFMADD231PS act_minusHalf<>+0(SB), Y12, Y13
-	VADDPS      Y13, Y11, Y13
-	VFMADD231PS act_q2<>+0(SB), Y10, Y13
-	VCMPPS      $0x05, act_posInf<>+0(SB), Y7, Y8
-	VBLENDVPS   Y8, Y7, Y13, Y13
-	VXORPS      Y12, Y12, Y12
-	VCMPPS      $0x00, Y12, Y7, Y8
-	VBLENDVPS   Y8, act_negInf<>+0(SB), Y13, Y13
-	VCMPPS      $0x01, Y12, Y7, Y8
-	VBLENDVPS   Y8, act_nan<>+0(SB), Y13, Y7
-	VMOVNTPS    Y0, (AX)
-	VMOVNTPS    Y7, 32(AX)
-	ADDQ        $0x40, CX
-	ADDQ        $0x40, AX
-	SUBQ        $0x10, DX
-	CMPQ        DX, $0x10
-	JGE         many
-
-one:
-	TESTQ       DX, DX
-	JE          done
-	VMOVUPS     (CX), Y0
-	VCMPPS      $0x01, act_minNormal<>+0(SB), Y0, Y1
-	VMULPS      act_two23<>+0(SB), Y0, Y2
-	VBLENDVPS   Y1, Y2, Y0, Y2
-	VPSUBD      act_sqrtHalf<>+0(SB), Y2, Y2
-	VPSRAD      $0x17, Y2, Y3
-	VCVTDQ2PS   Y3, Y3
-	VANDPS      act_f23<>+0(SB), Y1, Y1
-	VSUBPS      Y1, Y3, Y3
-	VANDPS      act_mant<>+0(SB), Y2, Y2
-	VPADDD      act_sqrtHalf<>+0(SB), Y2, Y2
-	VSUBPS      Y14, Y2, Y4
-	VMULPS      Y4, Y4, Y5
-	VMOVUPS     Y15, Y6
-	VFMADD213PS act_p1<>+0(SB), Y4, Y6
-	VFMADD213PS act_p2<>+0(SB), Y4, Y6
-	VFMADD213PS act_p3<>+0(SB), Y4, Y6
-	VFMADD213PS act_p4<>+0(SB), Y4, Y6
-	VFMADD213PS act_p5<>+0(SB), Y4, Y6
-	VFMADD213PS act_p6<>+0(SB), Y4, Y6
-	VFMADD213PS act_p7<>+0(SB), Y4, Y6
-	VFMADD213PS act_p8<>+0(SB), Y4, Y6
-	VMULPS      Y4, Y6, Y6
-	VMULPS      Y5, Y6, Y6
-	VFMADD231PS act_q1<>+0(SB), Y3, Y6
-	VFMADD231PS act_minusHalf<>+0(SB), Y5, Y6
-	VADDPS      Y6, Y4, Y6
-	VFMADD231PS act_q2<>+0(SB), Y3, Y6
-	VCMPPS      $0x05, act_posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y6, Y6
-	VXORPS      Y5, Y5, Y5
-	VCMPPS      $0x00, Y5, Y0, Y1
-	VBLENDVPS   Y1, act_negInf<>+0(SB), Y6, Y6
-	VCMPPS      $0x01, Y5, Y0, Y1
-	VBLENDVPS   Y1, act_nan<>+0(SB), Y6, Y0
-	VMOVNTPS    Y0, (AX)
-	ADDQ        $0x20, CX
-	ADDQ        $0x20, AX
-	SUBQ        $0x08, DX
-	JMP         one
-
-done:
-	SFENCE
-	VZEROUPPER
-	RET
 
 // func sigmoidKernel(dst *float32, src *float32, n int)
 // Requires: AVX, AVX2, FMA3
@@ -1474,621 +752,434 @@ done:
 	VZEROUPPER
 	RET
 
-// func expShiftSumKernel(dst *float32, src *float32, n int, m float32) float32
-// Requires: AVX, AVX2, FMA3, SSE
-TEXT ·expShiftSumKernel(SB), NOSPLIT, $0-36
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         n+16(FP), DX
-	VBROADCASTSS m+24(FP), Y15
-	VXORPS       Y12, Y12, Y12
-	VXORPS       Y13, Y13, Y13
-	CMPQ         DX, $0x10
-	JL           one
-
-two:
-	VMOVUPS     (CX), Y0
-	VSUBPS      Y15, Y0, Y0
-	VMOVUPS     act_magicBias<>+0(SB), Y2
-	VFMADD231PS act_log2e<>+0(SB), Y0, Y2
-	VPSLLD      $0x17, Y2, Y1
-	VSUBPS      act_magicBias<>+0(SB), Y2, Y2
-	VMOVAPS     Y0, Y3
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y2, Y3
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y2, Y3
-	VMOVUPS     act_c5<>+0(SB), Y2
-	VFMADD213PS act_c4<>+0(SB), Y3, Y2
-	VFMADD213PS act_c3<>+0(SB), Y3, Y2
-	VFMADD213PS act_c2<>+0(SB), Y3, Y2
-	VFMADD213PS act_c1<>+0(SB), Y3, Y2
-	VFMADD213PS act_one<>+0(SB), Y3, Y2
-	VMULPS      Y2, Y1, Y1
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y0, Y2
-	VANDNPS     Y1, Y2, Y1
-	VMOVUPS     Y1, (AX)
-	VADDPS      Y1, Y12, Y12
-	VMOVUPS     32(CX), Y4
-	VSUBPS      Y15, Y4, Y4
-	VMOVUPS     act_magicBias<>+0(SB), Y6
-	VFMADD231PS act_log2e<>+0(SB), Y4, Y6
-	VPSLLD      $0x17, Y6, Y5
-	VSUBPS      act_magicBias<>+0(SB), Y6, Y6
-	VMOVAPS     Y4, Y7
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y6, Y7
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y6, Y7
-	VMOVUPS     act_c5<>+0(SB), Y6
-	VFMADD213PS act_c4<>+0(SB), Y7, Y6
-	VFMADD213PS act_c3<>+0(SB), Y7, Y6
-	VFMADD213PS act_c2<>+0(SB), Y7, Y6
-	VFMADD213PS act_c1<>+0(SB), Y7, Y6
-	VFMADD213PS act_one<>+0(SB), Y7, Y6
-	VMULPS      Y6, Y5, Y5
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y4, Y6
-	VANDNPS     Y5, Y6, Y5
-	VMOVUPS     Y5, 32(AX)
-	VADDPS      Y5, Y13, Y13
-	ADDQ        $0x40, CX
-	ADDQ        $0x40, AX
-	SUBQ        $0x10, DX
-	CMPQ        DX, $0x10
-	JGE         two
-
-one:
-	TESTQ       DX, DX
-	JE          done
-	VMOVUPS     (CX), Y0
-	VSUBPS      Y15, Y0, Y0
-	VMOVUPS     act_magicBias<>+0(SB), Y2
-	VFMADD231PS act_log2e<>+0(SB), Y0, Y2
-	VPSLLD      $0x17, Y2, Y1
-	VSUBPS      act_magicBias<>+0(SB), Y2, Y2
-	VMOVAPS     Y0, Y3
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y2, Y3
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y2, Y3
-	VMOVUPS     act_c5<>+0(SB), Y2
-	VFMADD213PS act_c4<>+0(SB), Y3, Y2
-	VFMADD213PS act_c3<>+0(SB), Y3, Y2
-	VFMADD213PS act_c2<>+0(SB), Y3, Y2
-	VFMADD213PS act_c1<>+0(SB), Y3, Y2
-	VFMADD213PS act_one<>+0(SB), Y3, Y2
-	VMULPS      Y2, Y1, Y1
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y0, Y2
-	VANDNPS     Y1, Y2, Y1
-	VMOVUPS     Y1, (AX)
-	VADDPS      Y1, Y12, Y12
-
-done:
-	VADDPS       Y13, Y12, Y12
-	VEXTRACTF128 $0x01, Y12, X1
-	VADDPS       X1, X12, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	VZEROUPPER
-	MOVSS        X0, ret+32(FP)
-	RET
-
-// func bceKernel(grad *float32, z *float32, y *float32, n int, scale float32) float32
-// Requires: AVX, AVX2, FMA3, SSE
-TEXT ·bceKernel(SB), NOSPLIT, $0-44
-	MOVQ         grad+0(FP), AX
-	MOVQ         z+8(FP), CX
-	MOVQ         y+16(FP), DX
-	MOVQ         n+24(FP), BX
-	VMOVUPS      act_one<>+0(SB), Y15
-	VBROADCASTSS scale+32(FP), Y14
-	VXORPS       Y12, Y12, Y12
-	VXORPS       Y13, Y13, Y13
-	CMPQ         BX, $0x10
-	JL           one
-
-two:
-	VMOVUPS      (CX), Y0
-	VORPS        act_sign<>+0(SB), Y0, Y1
-	VMOVUPS      act_magicBias<>+0(SB), Y3
-	VFMADD231PS  act_log2e<>+0(SB), Y1, Y3
-	VPSLLD       $0x17, Y3, Y2
-	VSUBPS       act_magicBias<>+0(SB), Y3, Y3
-	VMOVAPS      Y1, Y4
-	VFMADD231PS  act_negLn2Hi<>+0(SB), Y3, Y4
-	VFMADD231PS  act_negLn2Lo<>+0(SB), Y3, Y4
-	VMOVUPS      act_c5<>+0(SB), Y3
-	VFMADD213PS  act_c4<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c3<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c2<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c1<>+0(SB), Y4, Y3
-	VFMADD213PS  Y15, Y4, Y3
-	VMULPS       Y3, Y2, Y2
-	VCMPPS       $0x01, act_cutoff<>+0(SB), Y1, Y3
-	VANDNPS      Y2, Y3, Y2
-	VXORPS       Y1, Y1, Y1
-	VMAXPS       Y0, Y1, Y1
-	VFNMADD231PS (DX), Y0, Y1
-	VMOVUPS      Y15, Y3
-	VADDPS       Y15, Y2, Y4
-	VDIVPS       Y4, Y3, Y3
-	VSUBPS       Y15, Y4, Y5
-	VSUBPS       Y5, Y2, Y5
-	VMULPS       Y3, Y5, Y5
-	VADDPS       Y5, Y1, Y1
-	VMULPS       Y3, Y2, Y2
-	VMOVUPS      Y15, Y5
-	VSUBPS       Y2, Y5, Y5
-	VBLENDVPS    Y0, Y2, Y5, Y2
-	VSUBPS       (DX), Y2, Y2
-	VMULPS       Y14, Y2, Y2
-	VMOVUPS      Y2, (AX)
-	VPSUBD       act_sqrtHalf<>+0(SB), Y4, Y4
-	VPSRAD       $0x17, Y4, Y3
-	VCVTDQ2PS    Y3, Y3
-	VANDPS       act_mant<>+0(SB), Y4, Y4
-	VPADDD       act_sqrtHalf<>+0(SB), Y4, Y4
-	VSUBPS       Y15, Y4, Y4
-	VMULPS       Y4, Y4, Y2
-	VMOVUPS      act_p0<>+0(SB), Y5
-	VFMADD213PS  act_p1<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p2<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p3<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p4<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p5<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p6<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p7<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p8<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VFMADD231PS  act_q1<>+0(SB), Y3, Y5
-	VFMADD231PS  act_minusHalf<>+0(SB), Y2, Y5
-	VADDPS       Y5, Y4, Y5
-	VFMADD231PS  act_q2<>+0(SB), Y3, Y5
-	VADDPS       Y5, Y1, Y1
-	VADDPS       Y1, Y12, Y12
-	VMOVUPS      32(CX), Y6
-	VORPS        act_sign<>+0(SB), Y6, Y7
-	VMOVUPS      act_magicBias<>+0(SB), Y9
-	VFMADD231PS  act_log2e<>+0(SB), Y7, Y9
-	VPSLLD       $0x17, Y9, Y8
-	VSUBPS       act_magicBias<>+0(SB), Y9, Y9
-	VMOVAPS      Y7, Y10
-	VFMADD231PS  act_negLn2Hi<>+0(SB), Y9, Y10
-	VFMADD231PS  act_negLn2Lo<>+0(SB), Y9, Y10
-	VMOVUPS      act_c5<>+0(SB), Y9
-	VFMADD213PS  act_c4<>+0(SB), Y10, Y9
-	VFMADD213PS  act_c3<>+0(SB), Y10, Y9
-	VFMADD213PS  act_c2<>+0(SB), Y10, Y9
-	VFMADD213PS  act_c1<>+0(SB), Y10, Y9
-	VFMADD213PS  Y15, Y10, Y9
-	VMULPS       Y9, Y8, Y8
-	VCMPPS       $0x01, act_cutoff<>+0(SB), Y7, Y9
-	VANDNPS      Y8, Y9, Y8
-	VXORPS       Y7, Y7, Y7
-	VMAXPS       Y6, Y7, Y7
-	VFNMADD231PS 32(DX), Y6, Y7
-	VMOVUPS      Y15, Y9
-	VADDPS       Y15, Y8, Y10
-	VDIVPS       Y10, Y9, Y9
-	VSUBPS       Y15, Y10, Y11
-	VSUBPS       Y11, Y8, Y11
-	VMULPS       Y9, Y11, Y11
-	VADDPS       Y11, Y7, Y7
-	VMULPS       Y9, Y8, Y8
-	VMOVUPS      Y15, Y11
-	VSUBPS       Y8, Y11, Y11
-	VBLENDVPS    Y6, Y8, Y11, Y8
-	VSUBPS       32(DX), Y8, Y8
-	VMULPS       Y14, Y8, Y8
-	VMOVUPS      Y8, 32(AX)
-	VPSUBD       act_sqrtHalf<>+0(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y9
-	VCVTDQ2PS    Y9, Y9
-	VANDPS       act_mant<>+0(SB), Y10, Y10
-	VPADDD       act_sqrtHalf<>+0(SB), Y10, Y10
-	VSUBPS       Y15, Y10, Y10
-	VMULPS       Y10, Y10, Y8
-	VMOVUPS      act_p0<>+0(SB), Y11
-	VFMADD213PS  act_p1<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p2<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p3<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p4<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p5<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p6<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p7<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p8<>+0(SB), Y10, Y11
-	VMULPS       Y10, Y11, Y11
-	VMULPS       Y8, Y11, Y11
-	VFMADD231PS  act_q1<>+0(SB), Y9, Y11
-	VFMADD231PS  act_minusHalf<>+0(SB), Y8, Y11
-	VADDPS       Y11, Y10, Y11
-	VFMADD231PS  act_q2<>+0(SB), Y9, Y11
-	VADDPS       Y11, Y7, Y7
-	VADDPS       Y7, Y13, Y13
-	ADDQ         $0x00000040, CX
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, AX
-	SUBQ         $0x10, BX
-	CMPQ         BX, $0x10
-	JGE          two
-
-one:
-	TESTQ        BX, BX
-	JE           done
-	VMOVUPS      (CX), Y0
-	VORPS        act_sign<>+0(SB), Y0, Y1
-	VMOVUPS      act_magicBias<>+0(SB), Y3
-	VFMADD231PS  act_log2e<>+0(SB), Y1, Y3
-	VPSLLD       $0x17, Y3, Y2
-	VSUBPS       act_magicBias<>+0(SB), Y3, Y3
-	VMOVAPS      Y1, Y4
-	VFMADD231PS  act_negLn2Hi<>+0(SB), Y3, Y4
-	VFMADD231PS  act_negLn2Lo<>+0(SB), Y3, Y4
-	VMOVUPS      act_c5<>+0(SB), Y3
-	VFMADD213PS  act_c4<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c3<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c2<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c1<>+0(SB), Y4, Y3
-	VFMADD213PS  Y15, Y4, Y3
-	VMULPS       Y3, Y2, Y2
-	VCMPPS       $0x01, act_cutoff<>+0(SB), Y1, Y3
-	VANDNPS      Y2, Y3, Y2
-	VXORPS       Y1, Y1, Y1
-	VMAXPS       Y0, Y1, Y1
-	VFNMADD231PS (DX), Y0, Y1
-	VMOVUPS      Y15, Y3
-	VADDPS       Y15, Y2, Y4
-	VDIVPS       Y4, Y3, Y3
-	VSUBPS       Y15, Y4, Y5
-	VSUBPS       Y5, Y2, Y5
-	VMULPS       Y3, Y5, Y5
-	VADDPS       Y5, Y1, Y1
-	VMULPS       Y3, Y2, Y2
-	VMOVUPS      Y15, Y5
-	VSUBPS       Y2, Y5, Y5
-	VBLENDVPS    Y0, Y2, Y5, Y2
-	VSUBPS       (DX), Y2, Y2
-	VMULPS       Y14, Y2, Y2
-	VMOVUPS      Y2, (AX)
-	VPSUBD       act_sqrtHalf<>+0(SB), Y4, Y4
-	VPSRAD       $0x17, Y4, Y3
-	VCVTDQ2PS    Y3, Y3
-	VANDPS       act_mant<>+0(SB), Y4, Y4
-	VPADDD       act_sqrtHalf<>+0(SB), Y4, Y4
-	VSUBPS       Y15, Y4, Y4
-	VMULPS       Y4, Y4, Y2
-	VMOVUPS      act_p0<>+0(SB), Y5
-	VFMADD213PS  act_p1<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p2<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p3<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p4<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p5<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p6<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p7<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p8<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VFMADD231PS  act_q1<>+0(SB), Y3, Y5
-	VFMADD231PS  act_minusHalf<>+0(SB), Y2, Y5
-	VADDPS       Y5, Y4, Y5
-	VFMADD231PS  act_q2<>+0(SB), Y3, Y5
-	VADDPS       Y5, Y1, Y1
-	VADDPS       Y1, Y12, Y12
-
-done:
-	VADDPS       Y13, Y12, Y12
-	VEXTRACTF128 $0x01, Y12, X1
-	VADDPS       X1, X12, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	VZEROUPPER
-	MOVSS        X0, ret+40(FP)
-	RET
-
-// func bceLossKernel(z *float32, y *float32, n int) float32
-// Requires: AVX, AVX2, FMA3, SSE
-TEXT ·bceLossKernel(SB), NOSPLIT, $0-28
-	MOVQ    z+0(FP), AX
-	MOVQ    y+8(FP), CX
-	MOVQ    n+16(FP), DX
-	VMOVUPS act_one<>+0(SB), Y15
-	VXORPS  Y12, Y12, Y12
-	VXORPS  Y13, Y13, Y13
-	CMPQ    DX, $0x10
-	JL      one
-
-two:
-	VMOVUPS      (AX), Y0
-	VORPS        act_sign<>+0(SB), Y0, Y1
-	VMOVUPS      act_magicBias<>+0(SB), Y3
-	VFMADD231PS  act_log2e<>+0(SB), Y1, Y3
-	VPSLLD       $0x17, Y3, Y2
-	VSUBPS       act_magicBias<>+0(SB), Y3, Y3
-	VMOVAPS      Y1, Y4
-	VFMADD231PS  act_negLn2Hi<>+0(SB), Y3, Y4
-	VFMADD231PS  act_negLn2Lo<>+0(SB), Y3, Y4
-	VMOVUPS      act_c5<>+0(SB), Y3
-	VFMADD213PS  act_c4<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c3<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c2<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c1<>+0(SB), Y4, Y3
-	VFMADD213PS  Y15, Y4, Y3
-	VMULPS       Y3, Y2, Y2
-	VCMPPS       $0x01, act_cutoff<>+0(SB), Y1, Y3
-	VANDNPS      Y2, Y3, Y2
-	VXORPS       Y1, Y1, Y1
-	VMAXPS       Y0, Y1, Y1
-	VFNMADD231PS (CX), Y0, Y1
-	VMOVUPS      Y15, Y3
-	VADDPS       Y15, Y2, Y4
-	VDIVPS       Y4, Y3, Y3
-	VSUBPS       Y15, Y4, Y5
-	VSUBPS       Y5, Y2, Y5
-	VMULPS       Y3, Y5, Y5
-	VADDPS       Y5, Y1, Y1
-	VPSUBD       act_sqrtHalf<>+0(SB), Y4, Y4
-	VPSRAD       $0x17, Y4, Y3
-	VCVTDQ2PS    Y3, Y3
-	VANDPS       act_mant<>+0(SB), Y4, Y4
-	VPADDD       act_sqrtHalf<>+0(SB), Y4, Y4
-	VSUBPS       Y15, Y4, Y4
-	VMULPS       Y4, Y4, Y2
-	VMOVUPS      act_p0<>+0(SB), Y5
-	VFMADD213PS  act_p1<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p2<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p3<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p4<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p5<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p6<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p7<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p8<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VFMADD231PS  act_q1<>+0(SB), Y3, Y5
-	VFMADD231PS  act_minusHalf<>+0(SB), Y2, Y5
-	VADDPS       Y5, Y4, Y5
-	VFMADD231PS  act_q2<>+0(SB), Y3, Y5
-	VADDPS       Y5, Y1, Y1
-	VADDPS       Y1, Y12, Y12
-	VMOVUPS      32(AX), Y6
-	VORPS        act_sign<>+0(SB), Y6, Y7
-	VMOVUPS      act_magicBias<>+0(SB), Y9
-	VFMADD231PS  act_log2e<>+0(SB), Y7, Y9
-	VPSLLD       $0x17, Y9, Y8
-	VSUBPS       act_magicBias<>+0(SB), Y9, Y9
-	VMOVAPS      Y7, Y10
-	VFMADD231PS  act_negLn2Hi<>+0(SB), Y9, Y10
-	VFMADD231PS  act_negLn2Lo<>+0(SB), Y9, Y10
-	VMOVUPS      act_c5<>+0(SB), Y9
-	VFMADD213PS  act_c4<>+0(SB), Y10, Y9
-	VFMADD213PS  act_c3<>+0(SB), Y10, Y9
-	VFMADD213PS  act_c2<>+0(SB), Y10, Y9
-	VFMADD213PS  act_c1<>+0(SB), Y10, Y9
-	VFMADD213PS  Y15, Y10, Y9
-	VMULPS       Y9, Y8, Y8
-	VCMPPS       $0x01, act_cutoff<>+0(SB), Y7, Y9
-	VANDNPS      Y8, Y9, Y8
-	VXORPS       Y7, Y7, Y7
-	VMAXPS       Y6, Y7, Y7
-	VFNMADD231PS 32(CX), Y6, Y7
-	VMOVUPS      Y15, Y9
-	VADDPS       Y15, Y8, Y10
-	VDIVPS       Y10, Y9, Y9
-	VSUBPS       Y15, Y10, Y11
-	VSUBPS       Y11, Y8, Y11
-	VMULPS       Y9, Y11, Y11
-	VADDPS       Y11, Y7, Y7
-	VPSUBD       act_sqrtHalf<>+0(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y9
-	VCVTDQ2PS    Y9, Y9
-	VANDPS       act_mant<>+0(SB), Y10, Y10
-	VPADDD       act_sqrtHalf<>+0(SB), Y10, Y10
-	VSUBPS       Y15, Y10, Y10
-	VMULPS       Y10, Y10, Y8
-	VMOVUPS      act_p0<>+0(SB), Y11
-	VFMADD213PS  act_p1<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p2<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p3<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p4<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p5<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p6<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p7<>+0(SB), Y10, Y11
-	VFMADD213PS  act_p8<>+0(SB), Y10, Y11
-	VMULPS       Y10, Y11, Y11
-	VMULPS       Y8, Y11, Y11
-	VFMADD231PS  act_q1<>+0(SB), Y9, Y11
-	VFMADD231PS  act_minusHalf<>+0(SB), Y8, Y11
-	VADDPS       Y11, Y10, Y11
-	VFMADD231PS  act_q2<>+0(SB), Y9, Y11
-	VADDPS       Y11, Y7, Y7
-	VADDPS       Y7, Y13, Y13
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000040, CX
-	SUBQ         $0x10, DX
-	CMPQ         DX, $0x10
-	JGE          two
-
-one:
-	TESTQ        DX, DX
-	JE           done
-	VMOVUPS      (AX), Y0
-	VORPS        act_sign<>+0(SB), Y0, Y1
-	VMOVUPS      act_magicBias<>+0(SB), Y3
-	VFMADD231PS  act_log2e<>+0(SB), Y1, Y3
-	VPSLLD       $0x17, Y3, Y2
-	VSUBPS       act_magicBias<>+0(SB), Y3, Y3
-	VMOVAPS      Y1, Y4
-	VFMADD231PS  act_negLn2Hi<>+0(SB), Y3, Y4
-	VFMADD231PS  act_negLn2Lo<>+0(SB), Y3, Y4
-	VMOVUPS      act_c5<>+0(SB), Y3
-	VFMADD213PS  act_c4<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c3<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c2<>+0(SB), Y4, Y3
-	VFMADD213PS  act_c1<>+0(SB), Y4, Y3
-	VFMADD213PS  Y15, Y4, Y3
-	VMULPS       Y3, Y2, Y2
-	VCMPPS       $0x01, act_cutoff<>+0(SB), Y1, Y3
-	VANDNPS      Y2, Y3, Y2
-	VXORPS       Y1, Y1, Y1
-	VMAXPS       Y0, Y1, Y1
-	VFNMADD231PS (CX), Y0, Y1
-	VMOVUPS      Y15, Y3
-	VADDPS       Y15, Y2, Y4
-	VDIVPS       Y4, Y3, Y3
-	VSUBPS       Y15, Y4, Y5
-	VSUBPS       Y5, Y2, Y5
-	VMULPS       Y3, Y5, Y5
-	VADDPS       Y5, Y1, Y1
-	VPSUBD       act_sqrtHalf<>+0(SB), Y4, Y4
-	VPSRAD       $0x17, Y4, Y3
-	VCVTDQ2PS    Y3, Y3
-	VANDPS       act_mant<>+0(SB), Y4, Y4
-	VPADDD       act_sqrtHalf<>+0(SB), Y4, Y4
-	VSUBPS       Y15, Y4, Y4
-	VMULPS       Y4, Y4, Y2
-	VMOVUPS      act_p0<>+0(SB), Y5
-	VFMADD213PS  act_p1<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p2<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p3<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p4<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p5<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p6<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p7<>+0(SB), Y4, Y5
-	VFMADD213PS  act_p8<>+0(SB), Y4, Y5
-	VMULPS       Y4, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VFMADD231PS  act_q1<>+0(SB), Y3, Y5
-	VFMADD231PS  act_minusHalf<>+0(SB), Y2, Y5
-	VADDPS       Y5, Y4, Y5
-	VFMADD231PS  act_q2<>+0(SB), Y3, Y5
-	VADDPS       Y5, Y1, Y1
-	VADDPS       Y1, Y12, Y12
-
-done:
-	VADDPS       Y13, Y12, Y12
-	VEXTRACTF128 $0x01, Y12, X1
-	VADDPS       X1, X12, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	VZEROUPPER
-	MOVSS        X0, ret+24(FP)
-	RET
-
-// func mseKernel(grad *float32, pred *float32, y *float32, n int, scale float32) float32
-// Requires: AVX, FMA3, SSE
-TEXT ·mseKernel(SB), NOSPLIT, $0-44
-	MOVQ         grad+0(FP), AX
-	MOVQ         pred+8(FP), CX
-	MOVQ         y+16(FP), DX
-	MOVQ         n+24(FP), BX
-	VBROADCASTSS scale+32(FP), Y8
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	CMPQ         BX, $0x20
-	JL           one
-
-four:
-	VMOVUPS     (CX), Y0
-	VSUBPS      (DX), Y0, Y0
-	VFMADD231PS Y0, Y0, Y4
-	VMULPS      Y8, Y0, Y0
-	VMOVUPS     Y0, (AX)
-	VMOVUPS     32(CX), Y1
-	VSUBPS      32(DX), Y1, Y1
-	VFMADD231PS Y1, Y1, Y5
-	VMULPS      Y8, Y1, Y1
-	VMOVUPS     Y1, 32(AX)
-	VMOVUPS     64(CX), Y2
-	VSUBPS      64(DX), Y2, Y2
-	VFMADD231PS Y2, Y2, Y6
-	VMULPS      Y8, Y2, Y2
-	VMOVUPS     Y2, 64(AX)
-	VMOVUPS     96(CX), Y3
-	VSUBPS      96(DX), Y3, Y3
-	VFMADD231PS Y3, Y3, Y7
-	VMULPS      Y8, Y3, Y3
-	VMOVUPS     Y3, 96(AX)
-	ADDQ        $0x00000080, CX
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x20, BX
-	CMPQ        BX, $0x20
-	JGE         four
-
-one:
-	TESTQ       BX, BX
-	JE          done
-	VMOVUPS     (CX), Y0
-	VSUBPS      (DX), Y0, Y0
-	VFMADD231PS Y0, Y0, Y4
-	VMULPS      Y8, Y0, Y0
-	VMOVUPS     Y0, (AX)
-	ADDQ        $0x00000020, CX
-	ADDQ        $0x00000020, DX
-	ADDQ        $0x00000020, AX
-	SUBQ        $0x08, BX
-	JMP         one
-
-done:
-	VADDPS       Y6, Y4, Y4
-	VADDPS       Y7, Y5, Y5
-	VADDPS       Y5, Y4, Y4
-	VEXTRACTF128 $0x01, Y4, X1
-	VADDPS       X1, X4, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	VZEROUPPER
-	MOVSS        X0, ret+40(FP)
-	RET
-
-// func mseLossKernel(pred *float32, y *float32, n int) float32
-// Requires: AVX, FMA3, SSE
-TEXT ·mseLossKernel(SB), NOSPLIT, $0-28
-	MOVQ   pred+0(FP), AX
-	MOVQ   y+8(FP), CX
+// func reluAVX2(dst *float32, src *float32, n int)
+// Requires: AVX
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ   dst+0(FP), AX
+	MOVQ   src+8(FP), CX
 	MOVQ   n+16(FP), DX
 	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
 	CMPQ   DX, $0x20
-	JL     one
+	JL     reluAVX2_one
 
-four:
-	VMOVUPS     (AX), Y0
-	VSUBPS      (CX), Y0, Y0
-	VFMADD231PS Y0, Y0, Y4
-	VMOVUPS     32(AX), Y1
-	VSUBPS      32(CX), Y1, Y1
-	VFMADD231PS Y1, Y1, Y5
-	VMOVUPS     64(AX), Y2
-	VSUBPS      64(CX), Y2, Y2
-	VFMADD231PS Y2, Y2, Y6
-	VMOVUPS     96(AX), Y3
-	VSUBPS      96(CX), Y3, Y3
-	VFMADD231PS Y3, Y3, Y7
-	ADDQ        $0x00000080, AX
-	ADDQ        $0x00000080, CX
-	SUBQ        $0x20, DX
-	CMPQ        DX, $0x20
-	JGE         four
+reluAVX2_loop:
+	VMAXPS  (CX), Y4, Y0
+	VMOVUPS Y0, (AX)
+	VMAXPS  32(CX), Y4, Y1
+	VMOVUPS Y1, 32(AX)
+	VMAXPS  64(CX), Y4, Y2
+	VMOVUPS Y2, 64(AX)
+	VMAXPS  96(CX), Y4, Y3
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, DX
+	CMPQ    DX, $0x20
+	JGE     reluAVX2_loop
 
-one:
-	TESTQ       DX, DX
-	JE          done
-	VMOVUPS     (AX), Y0
-	VSUBPS      (CX), Y0, Y0
-	VFMADD231PS Y0, Y0, Y4
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x08, DX
-	JMP         one
+reluAVX2_one:
+	TESTQ   DX, DX
+	JE      reluAVX2_done
+	VMAXPS  (CX), Y4, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     reluAVX2_one
 
-done:
-	VADDPS       Y6, Y4, Y4
-	VADDPS       Y7, Y5, Y5
-	VADDPS       Y5, Y4, Y4
-	VEXTRACTF128 $0x01, Y4, X1
-	VADDPS       X1, X4, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
+reluAVX2_done:
 	VZEROUPPER
-	MOVSS        X0, ret+24(FP)
+	RET
+
+// func reluAVX2NT(dst *float32, src *float32, n int)
+// Requires: AVX, MMX+
+TEXT ·reluAVX2NT(SB), NOSPLIT, $0-24
+	MOVQ   dst+0(FP), AX
+	MOVQ   src+8(FP), CX
+	MOVQ   n+16(FP), DX
+	VXORPS Y4, Y4, Y4
+	CMPQ   DX, $0x20
+	JL     reluAVX2NT_one
+
+reluAVX2NT_loop:
+	VMAXPS   (CX), Y4, Y0
+	VMOVNTPS Y0, (AX)
+	VMAXPS   32(CX), Y4, Y1
+	VMOVNTPS Y1, 32(AX)
+	VMAXPS   64(CX), Y4, Y2
+	VMOVNTPS Y2, 64(AX)
+	VMAXPS   96(CX), Y4, Y3
+	VMOVNTPS Y3, 96(AX)
+	ADDQ     $0x80, AX
+	ADDQ     $0x80, CX
+	SUBQ     $0x20, DX
+	CMPQ     DX, $0x20
+	JGE      reluAVX2NT_loop
+
+reluAVX2NT_one:
+	TESTQ    DX, DX
+	JE       reluAVX2NT_done
+	VMAXPS   (CX), Y4, Y0
+	VMOVNTPS Y0, (AX)
+	ADDQ     $0x20, AX
+	ADDQ     $0x20, CX
+	SUBQ     $0x08, DX
+	JMP      reluAVX2NT_one
+
+reluAVX2NT_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func sigmoidBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+// Requires: AVX, AVX2
+TEXT ·sigmoidBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ         dz+0(FP), AX
+	MOVQ         da+8(FP), CX
+	MOVQ         a+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X8
+	VBROADCASTSS X8, Y8
+	CMPQ         BX, $0x20
+	JL           sigmoidBackwardAVX2_one
+
+sigmoidBackwardAVX2_loop:
+	VMOVUPS (DX), Y0
+	VSUBPS  Y0, Y8, Y1
+	VMULPS  Y1, Y0, Y0
+	VMULPS  (CX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(DX), Y2
+	VSUBPS  Y2, Y8, Y3
+	VMULPS  Y3, Y2, Y2
+	VMULPS  32(CX), Y2, Y2
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS 64(DX), Y4
+	VSUBPS  Y4, Y8, Y5
+	VMULPS  Y5, Y4, Y4
+	VMULPS  64(CX), Y4, Y4
+	VMOVUPS Y4, 64(AX)
+	VMOVUPS 96(DX), Y6
+	VSUBPS  Y6, Y8, Y7
+	VMULPS  Y7, Y6, Y6
+	VMULPS  96(CX), Y6, Y6
+	VMOVUPS Y6, 96(AX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, BX
+	CMPQ    BX, $0x20
+	JGE     sigmoidBackwardAVX2_loop
+
+sigmoidBackwardAVX2_one:
+	TESTQ   BX, BX
+	JE      sigmoidBackwardAVX2_done
+	VMOVUPS (DX), Y0
+	VSUBPS  Y0, Y8, Y1
+	VMULPS  Y1, Y0, Y0
+	VMULPS  (CX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, BX
+	JMP     sigmoidBackwardAVX2_one
+
+sigmoidBackwardAVX2_done:
+	VZEROUPPER
+	RET
+
+// func sigmoidBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+// Requires: AVX, AVX2, MMX+
+TEXT ·sigmoidBackwardAVX2NT(SB), NOSPLIT, $0-32
+	MOVQ         dz+0(FP), AX
+	MOVQ         da+8(FP), CX
+	MOVQ         a+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X8
+	VBROADCASTSS X8, Y8
+	CMPQ         BX, $0x20
+	JL           sigmoidBackwardAVX2NT_one
+
+sigmoidBackwardAVX2NT_loop:
+	VMOVUPS  (DX), Y0
+	VSUBPS   Y0, Y8, Y1
+	VMULPS   Y1, Y0, Y0
+	VMULPS   (CX), Y0, Y0
+	VMOVNTPS Y0, (AX)
+	VMOVUPS  32(DX), Y2
+	VSUBPS   Y2, Y8, Y3
+	VMULPS   Y3, Y2, Y2
+	VMULPS   32(CX), Y2, Y2
+	VMOVNTPS Y2, 32(AX)
+	VMOVUPS  64(DX), Y4
+	VSUBPS   Y4, Y8, Y5
+	VMULPS   Y5, Y4, Y4
+	VMULPS   64(CX), Y4, Y4
+	VMOVNTPS Y4, 64(AX)
+	VMOVUPS  96(DX), Y6
+	VSUBPS   Y6, Y8, Y7
+	VMULPS   Y7, Y6, Y6
+	VMULPS   96(CX), Y6, Y6
+	VMOVNTPS Y6, 96(AX)
+	ADDQ     $0x80, AX
+	ADDQ     $0x80, CX
+	ADDQ     $0x80, DX
+	SUBQ     $0x20, BX
+	CMPQ     BX, $0x20
+	JGE      sigmoidBackwardAVX2NT_loop
+
+sigmoidBackwardAVX2NT_one:
+	TESTQ    BX, BX
+	JE       sigmoidBackwardAVX2NT_done
+	VMOVUPS  (DX), Y0
+	VSUBPS   Y0, Y8, Y1
+	VMULPS   Y1, Y0, Y0
+	VMULPS   (CX), Y0, Y0
+	VMOVNTPS Y0, (AX)
+	ADDQ     $0x20, AX
+	ADDQ     $0x20, CX
+	ADDQ     $0x20, DX
+	SUBQ     $0x08, BX
+	JMP      sigmoidBackwardAVX2NT_one
+
+sigmoidBackwardAVX2NT_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func tanhBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+// Requires: AVX, AVX2
+TEXT ·tanhBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ         dz+0(FP), AX
+	MOVQ         da+8(FP), CX
+	MOVQ         a+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X8
+	VBROADCASTSS X8, Y8
+	CMPQ         BX, $0x20
+	JL           tanhBackwardAVX2_one
+
+tanhBackwardAVX2_loop:
+	VMOVUPS (DX), Y0
+	VSUBPS  Y0, Y8, Y1
+	VADDPS  Y8, Y0, Y0
+	VMULPS  Y0, Y1, Y1
+	VMULPS  (CX), Y1, Y1
+	VMOVUPS Y1, (AX)
+	VMOVUPS 32(DX), Y2
+	VSUBPS  Y2, Y8, Y3
+	VADDPS  Y8, Y2, Y2
+	VMULPS  Y2, Y3, Y3
+	VMULPS  32(CX), Y3, Y3
+	VMOVUPS Y3, 32(AX)
+	VMOVUPS 64(DX), Y4
+	VSUBPS  Y4, Y8, Y5
+	VADDPS  Y8, Y4, Y4
+	VMULPS  Y4, Y5, Y5
+	VMULPS  64(CX), Y5, Y5
+	VMOVUPS Y5, 64(AX)
+	VMOVUPS 96(DX), Y6
+	VSUBPS  Y6, Y8, Y7
+	VADDPS  Y8, Y6, Y6
+	VMULPS  Y6, Y7, Y7
+	VMULPS  96(CX), Y7, Y7
+	VMOVUPS Y7, 96(AX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, BX
+	CMPQ    BX, $0x20
+	JGE     tanhBackwardAVX2_loop
+
+tanhBackwardAVX2_one:
+	TESTQ   BX, BX
+	JE      tanhBackwardAVX2_done
+	VMOVUPS (DX), Y0
+	VSUBPS  Y0, Y8, Y1
+	VADDPS  Y8, Y0, Y0
+	VMULPS  Y0, Y1, Y1
+	VMULPS  (CX), Y1, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, BX
+	JMP     tanhBackwardAVX2_one
+
+tanhBackwardAVX2_done:
+	VZEROUPPER
+	RET
+
+// func tanhBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+// Requires: AVX, AVX2, MMX+
+TEXT ·tanhBackwardAVX2NT(SB), NOSPLIT, $0-32
+	MOVQ         dz+0(FP), AX
+	MOVQ         da+8(FP), CX
+	MOVQ         a+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X8
+	VBROADCASTSS X8, Y8
+	CMPQ         BX, $0x20
+	JL           tanhBackwardAVX2NT_one
+
+tanhBackwardAVX2NT_loop:
+	VMOVUPS  (DX), Y0
+	VSUBPS   Y0, Y8, Y1
+	VADDPS   Y8, Y0, Y0
+	VMULPS   Y0, Y1, Y1
+	VMULPS   (CX), Y1, Y1
+	VMOVNTPS Y1, (AX)
+	VMOVUPS  32(DX), Y2
+	VSUBPS   Y2, Y8, Y3
+	VADDPS   Y8, Y2, Y2
+	VMULPS   Y2, Y3, Y3
+	VMULPS   32(CX), Y3, Y3
+	VMOVNTPS Y3, 32(AX)
+	VMOVUPS  64(DX), Y4
+	VSUBPS   Y4, Y8, Y5
+	VADDPS   Y8, Y4, Y4
+	VMULPS   Y4, Y5, Y5
+	VMULPS   64(CX), Y5, Y5
+	VMOVNTPS Y5, 64(AX)
+	VMOVUPS  96(DX), Y6
+	VSUBPS   Y6, Y8, Y7
+	VADDPS   Y8, Y6, Y6
+	VMULPS   Y6, Y7, Y7
+	VMULPS   96(CX), Y7, Y7
+	VMOVNTPS Y7, 96(AX)
+	ADDQ     $0x80, AX
+	ADDQ     $0x80, CX
+	ADDQ     $0x80, DX
+	SUBQ     $0x20, BX
+	CMPQ     BX, $0x20
+	JGE      tanhBackwardAVX2NT_loop
+
+tanhBackwardAVX2NT_one:
+	TESTQ    BX, BX
+	JE       tanhBackwardAVX2NT_done
+	VMOVUPS  (DX), Y0
+	VSUBPS   Y0, Y8, Y1
+	VADDPS   Y8, Y0, Y0
+	VMULPS   Y0, Y1, Y1
+	VMULPS   (CX), Y1, Y1
+	VMOVNTPS Y1, (AX)
+	ADDQ     $0x20, AX
+	ADDQ     $0x20, CX
+	ADDQ     $0x20, DX
+	SUBQ     $0x08, BX
+	JMP      tanhBackwardAVX2NT_one
+
+tanhBackwardAVX2NT_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+// Requires: AVX
+TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ   dz+0(FP), AX
+	MOVQ   da+8(FP), CX
+	MOVQ   a+16(FP), DX
+	MOVQ   n+24(FP), BX
+	VXORPS Y4, Y4, Y4
+	CMPQ   BX, $0x20
+	JL     reluBackwardAVX2_one
+
+reluBackwardAVX2_loop:
+	VMOVUPS (DX), Y0
+	VCMPPS  $0x1e, Y4, Y0, Y0
+	VANDPS  (CX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(DX), Y1
+	VCMPPS  $0x1e, Y4, Y1, Y1
+	VANDPS  32(CX), Y1, Y1
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS 64(DX), Y2
+	VCMPPS  $0x1e, Y4, Y2, Y2
+	VANDPS  64(CX), Y2, Y2
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS 96(DX), Y3
+	VCMPPS  $0x1e, Y4, Y3, Y3
+	VANDPS  96(CX), Y3, Y3
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, BX
+	CMPQ    BX, $0x20
+	JGE     reluBackwardAVX2_loop
+
+reluBackwardAVX2_one:
+	TESTQ   BX, BX
+	JE      reluBackwardAVX2_done
+	VMOVUPS (DX), Y0
+	VCMPPS  $0x1e, Y4, Y0, Y0
+	VANDPS  (CX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, BX
+	JMP     reluBackwardAVX2_one
+
+reluBackwardAVX2_done:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+// Requires: AVX, MMX+
+TEXT ·reluBackwardAVX2NT(SB), NOSPLIT, $0-32
+	MOVQ   dz+0(FP), AX
+	MOVQ   da+8(FP), CX
+	MOVQ   a+16(FP), DX
+	MOVQ   n+24(FP), BX
+	VXORPS Y4, Y4, Y4
+	CMPQ   BX, $0x20
+	JL     reluBackwardAVX2NT_one
+
+reluBackwardAVX2NT_loop:
+	VMOVUPS  (DX), Y0
+	VCMPPS   $0x1e, Y4, Y0, Y0
+	VANDPS   (CX), Y0, Y0
+	VMOVNTPS Y0, (AX)
+	VMOVUPS  32(DX), Y1
+	VCMPPS   $0x1e, Y4, Y1, Y1
+	VANDPS   32(CX), Y1, Y1
+	VMOVNTPS Y1, 32(AX)
+	VMOVUPS  64(DX), Y2
+	VCMPPS   $0x1e, Y4, Y2, Y2
+	VANDPS   64(CX), Y2, Y2
+	VMOVNTPS Y2, 64(AX)
+	VMOVUPS  96(DX), Y3
+	VCMPPS   $0x1e, Y4, Y3, Y3
+	VANDPS   96(CX), Y3, Y3
+	VMOVNTPS Y3, 96(AX)
+	ADDQ     $0x80, AX
+	ADDQ     $0x80, CX
+	ADDQ     $0x80, DX
+	SUBQ     $0x20, BX
+	CMPQ     BX, $0x20
+	JGE      reluBackwardAVX2NT_loop
+
+reluBackwardAVX2NT_one:
+	TESTQ    BX, BX
+	JE       reluBackwardAVX2NT_done
+	VMOVUPS  (DX), Y0
+	VCMPPS   $0x1e, Y4, Y0, Y0
+	VANDPS   (CX), Y0, Y0
+	VMOVNTPS Y0, (AX)
+	ADDQ     $0x20, AX
+	ADDQ     $0x20, CX
+	ADDQ     $0x20, DX
+	SUBQ     $0x08, BX
+	JMP      reluBackwardAVX2NT_one
+
+reluBackwardAVX2NT_done:
+	SFENCE
+	VZEROUPPER
 	RET

@@ -4,18 +4,6 @@
 
 package kernels
 
-// expKernel sets dst[i] = e^src[i] for i < n, a positive multiple of 8.
-func expKernel(dst *float32, src *float32, n int)
-
-// expKernelNT sets dst[i] = e^src[i] for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.
-func expKernelNT(dst *float32, src *float32, n int)
-
-// logKernel sets dst[i] = ln src[i] for i < n, a positive multiple of 8.
-func logKernel(dst *float32, src *float32, n int)
-
-// logKernelNT sets dst[i] = ln src[i] for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.
-func logKernelNT(dst *float32, src *float32, n int)
-
 // sigmoidKernel sets dst[i] = 1/(1+e^-src[i]) for i < n, a positive multiple of 8.
 func sigmoidKernel(dst *float32, src *float32, n int)
 
@@ -28,19 +16,26 @@ func tanhKernel(dst *float32, src *float32, n int)
 // tanhKernelNT sets dst[i] = tanh src[i] for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.
 func tanhKernelNT(dst *float32, src *float32, n int)
 
-// expShiftSumKernel sets dst[i] = e^(src[i]-m) for i < n, a positive multiple of 8, and returns their sum.
-func expShiftSumKernel(dst *float32, src *float32, n int, m float32) float32
+// reluAVX2 sets, for i < n (a multiple of 8): dst[i] = max(src[i], 0) with NaN kept; see reluGeneric.
+func reluAVX2(dst *float32, src *float32, n int)
 
-// bceKernel sets grad[i] = scale*(sigmoid(z[i])-y[i]) for i < n, a positive multiple of 8,
-// and returns the sum of max(z[i],0) - z[i]*y[i] + log(1+e^-|z[i]|).
-func bceKernel(grad *float32, z *float32, y *float32, n int, scale float32) float32
+// reluAVX2NT is reluAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+func reluAVX2NT(dst *float32, src *float32, n int)
 
-// bceLossKernel returns the sum of max(z[i],0) - z[i]*y[i] + log(1+e^-|z[i]|) for i < n, a positive multiple of 8.
-func bceLossKernel(z *float32, y *float32, n int) float32
+// sigmoidBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] * (a[i] * (1 - a[i])).
+func sigmoidBackwardAVX2(dz *float32, da *float32, a *float32, n int)
 
-// mseKernel sets grad[i] = scale*(pred[i]-y[i]) for i < n, a positive multiple of 8,
-// and returns the sum of (pred[i]-y[i])^2.
-func mseKernel(grad *float32, pred *float32, y *float32, n int, scale float32) float32
+// sigmoidBackwardAVX2NT is sigmoidBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+func sigmoidBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
 
-// mseLossKernel returns the sum of (pred[i]-y[i])^2 for i < n, a positive multiple of 8.
-func mseLossKernel(pred *float32, y *float32, n int) float32
+// tanhBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] * ((1 - a[i]) * (1 + a[i])).
+func tanhBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+
+// tanhBackwardAVX2NT is tanhBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+func tanhBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+
+// reluBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] where a[i] > 0, else 0.
+func reluBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+
+// reluBackwardAVX2NT is reluBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+func reluBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)

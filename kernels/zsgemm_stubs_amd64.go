@@ -9,18 +9,3 @@ func sgemmKernel6x16(a *float32, b *float32, c *float32, kc int, mt int, nt int,
 
 // sgemmKernel6x8 computes mt×nt full 6×8 tiles of C from packed panels; see sgemm_amd64.go.
 func sgemmKernel6x8(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
-
-// packBT16 packs kc columns of 16 rows of src (row stride ld) as kc rows of 16; kc must be a multiple of 8.
-func packBT16(dst *float32, src *float32, ld int, kc int)
-
-// packB16 packs n 16-wide micro-panels of kc rows (row stride ld), reading each row once, in order.
-func packB16(dst *float32, src *float32, ld int, kc int, n int)
-
-// packA6T packs n 6-wide micro-panels of kc rows (row stride ld), reading each row once, in order.
-func packA6T(dst *float32, src *float32, ld int, kc int, n int)
-
-// packA6 interleaves kc columns of 6 rows (row stride ld) into a kc×6 micro-panel; kc must be a multiple of 8.
-func packA6(dst *float32, src *float32, ld int, kc int)
-
-// fmaPeak runs iters iterations of 12 independent 8-wide FMAs (192 FLOP each).
-func fmaPeak(iters int)

@@ -4,30 +4,6 @@
 
 package kernels
 
-// reluAVX2 sets, for i < n (a multiple of 8): dst[i] = max(src[i], 0) with NaN kept; see reluGeneric.
-func reluAVX2(dst *float32, src *float32, n int)
-
-// reluAVX2NT is reluAVX2 with non-temporal stores; outputs must be 32-byte aligned.
-func reluAVX2NT(dst *float32, src *float32, n int)
-
-// sigmoidBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] * (a[i] * (1 - a[i])).
-func sigmoidBackwardAVX2(dz *float32, da *float32, a *float32, n int)
-
-// sigmoidBackwardAVX2NT is sigmoidBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
-func sigmoidBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
-
-// tanhBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] * ((1 - a[i]) * (1 + a[i])).
-func tanhBackwardAVX2(dz *float32, da *float32, a *float32, n int)
-
-// tanhBackwardAVX2NT is tanhBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
-func tanhBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
-
-// reluBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] where a[i] > 0, else 0.
-func reluBackwardAVX2(dz *float32, da *float32, a *float32, n int)
-
-// reluBackwardAVX2NT is reluBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
-func reluBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
-
 // axpyAVX2 sets, for i < n (a multiple of 8): y[i] += alpha * x[i].
 func axpyAVX2(x *float32, y *float32, n int, alpha float32)
 
@@ -39,21 +15,6 @@ func mulAVX2(dst *float32, x *float32, y *float32, n int)
 
 // mulAVX2NT is mulAVX2 with non-temporal stores; outputs must be 32-byte aligned.
 func mulAVX2NT(dst *float32, x *float32, y *float32, n int)
-
-// sgdAVX2 sets, for i < n (a multiple of 8): w[i] -= lr * g[i].
-func sgdAVX2(w *float32, grad *float32, n int, lr float32)
-
-// momentumAVX2 sets, for i < n (a multiple of 8): v[i] = mu*v[i] - lr*g[i]; w[i] += v[i].
-func momentumAVX2(w *float32, grad *float32, v *float32, n int, lr float32, mu float32)
-
-// adagradAVX2 sets, for i < n (a multiple of 8): h[i] += g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).
-func adagradAVX2(w *float32, grad *float32, h *float32, n int, lr float32, eps float32)
-
-// rmspropAVX2 sets, for i < n (a multiple of 8): h[i] = rho*h[i] + omr*g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).
-func rmspropAVX2(w *float32, grad *float32, h *float32, n int, lr float32, rho float32, omr float32, eps float32)
-
-// adamAVX2 sets, for i < n (a multiple of 8): m[i] = b1*m[i] + omb1*g[i]; v[i] = b2*v[i] + omb2*g[i]*g[i]; w[i] -= lrc*m[i] / (sqrt(v[i]*c2) + eps).
-func adamAVX2(w *float32, grad *float32, m *float32, v *float32, n int, b1 float32, omb1 float32, b2 float32, omb2 float32, lrc float32, c2 float32, eps float32)
 
 // addRowVecAVX2 adds v[j] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).
 func addRowVecAVX2(x *float32, v *float32, rows int, cols int, cols8 int)

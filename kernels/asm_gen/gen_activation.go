@@ -6,25 +6,23 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// activationFamily emits the transcendental kernels: exp, log, sigmoid,
-// tanh, softmax and the losses built on them.
+// activationConsts are the constants sigmoidBody and tanhBody use.
+var activationConsts = []string{"log2e", "negLn2Hi", "negLn2Lo", "magicBias",
+	"c5", "c4", "c3", "c2", "c1", "one", "cutoff", "minus2", "minusHalf",
+	"tanhSmall", "t1", "t2", "t3", "t4", "t5", "sign", "abs"}
+
+// activationFamily emits the activations and their backward forms
+// (zactivation_amd64.s, wired in activation_amd64.go): sigmoid and tanh,
+// ReLU, and the backward forms from the saved outputs.
 func activationFamily() {
-	actConstants()
-	unaryKernel("expKernel", "e^src[i]", 5, 2, func() {
-		keep("one", "magic", "log2e", "c5", "cutoff", "hi")
-	}, eachGroup(expBody))
-	unaryKernel("logKernel", "ln src[i]", 7, 2, func() { keep("one", "p0") }, eachGroup(logBody))
+	actConstants(activationConsts...)
 	unaryKernel("sigmoidKernel", "1/(1+e^-src[i])", 5, 3, func() {
 		keep("one")
 	}, sigmoidGroups)
 	unaryKernel("tanhKernel", "tanh src[i]", 6, 2, func() {
 		keep("one", "magicBias", "log2e", "c5")
 	}, eachGroup(tanhBody))
-	expShiftSumKernel()
-	bceKernel(true)
-	bceKernel(false)
-	mseKernel(true)
-	mseKernel(false)
+	emitElementwiseKernels(activationKernels)
 }
 
 // sigmoidBody: r[0] = σ(r[0]) from e = e^−|x|: e/(1+e) for negative x,

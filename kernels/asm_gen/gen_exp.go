@@ -18,6 +18,20 @@ import (
 // NaN survives VMINPS/VMAXPS only as their second (Intel) operand, which is
 // avo's first argument: every clamp passes the data there.
 
+// expFamily emits e^x and ln x and the exponential pass of softmax
+// (zexp_amd64.s, wired in exp_amd64.go).
+func expFamily() {
+	actConstants("log2e", "negLn2Hi", "negLn2Lo", "magic", "magicBias",
+		"c5", "c4", "c3", "c2", "c1", "one", "cutoff", "hi", "minusHalf",
+		"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "q1", "q2",
+		"minNormal", "two23", "f23", "posInf", "negInf", "nan", "i127", "mant", "sqrtHalf")
+	unaryKernel("expKernel", "e^src[i]", 5, 2, func() {
+		keep("one", "magic", "log2e", "c5", "cutoff", "hi")
+	}, eachGroup(expBody))
+	unaryKernel("logKernel", "ln src[i]", 7, 2, func() { keep("one", "p0") }, eachGroup(logBody))
+	expShiftSumKernel()
+}
+
 // expNegBody sets out = e^z for z ≤ 0 (or NaN), flushed to 0 below
 // expCutoff; t1 and t2 are scratch, z is kept.
 func expNegBody(z, out, t1, t2 reg.VecPhysical) {

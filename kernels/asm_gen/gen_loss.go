@@ -6,6 +6,20 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
+// lossFamily emits the losses with their gradients (zloss_amd64.s, wired
+// in loss_amd64.go). They are built from the bodies of the exponential and
+// the logarithm (gen_exp.go) but are routines of their own.
+func lossFamily() {
+	actConstants("log2e", "negLn2Hi", "negLn2Lo", "magicBias",
+		"c5", "c4", "c3", "c2", "c1", "one", "cutoff", "minusHalf",
+		"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "q1", "q2",
+		"sign", "mant", "sqrtHalf")
+	bceKernel(true)
+	bceKernel(false)
+	mseKernel(true)
+	mseKernel(false)
+}
+
 // bceKernel emits bceKernel(grad, z, y *float32, n int, scale float32)
 // float32, or with grad false bceLossKernel(z, y *float32, n int) float32:
 // the loss of BCEWithLogits summed over a chunk, max(z,0) − z·y +

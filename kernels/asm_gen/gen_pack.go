@@ -11,8 +11,9 @@ import (
 // pfRows is how many rows ahead the row-copying packers prefetch.
 const pfRows = 4
 
-// packKernels emits the packing routines whose Go versions measured too slow.
-func packKernels() {
+// packFamily emits the panel packers of the packed GEMM whose Go versions
+// measured too slow (zpack_amd64.s, wired in pack_amd64.go).
+func packFamily() {
 	packBTrans()
 	packRows("packB16", nr)
 	packRows("packA6T", mr)

@@ -6,6 +6,10 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
+// peakFamily emits the FMA peak probe (zpeak_amd64.s, wired in
+// peak_amd64.go).
+func peakFamily() { fmaPeak() }
+
 // fmaPeak emits fmaPeak, a loop of 12 independent VFMADD231PS chains (192
 // FLOP per iteration) that measures the core's float32 FMA throughput.
 func fmaPeak() {

@@ -8,17 +8,12 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// sgemmFamily emits the SGEMM routines (zsgemm_amd64.s): the macro-kernels
-// with their fused epilogue, the panel packers and the FMA peak probe.
+// sgemmFamily emits the macro-kernels of the packed GEMM with their fused
+// epilogue (zsgemm_amd64.s, wired in sgemm_amd64.go).
 func sgemmFamily() {
-	// The constants of the epilogue's sigmoid and tanh (gen_activation.go).
-	actConstants("sign", "abs", "one", "magicBias", "log2e", "negLn2Hi", "negLn2Lo",
-		"c5", "c4", "c3", "c2", "c1", "cutoff", "minus2", "minusHalf",
-		"tanhSmall", "t1", "t2", "t3", "t4", "t5")
+	actConstants(activationConsts...) // the epilogue's sigmoid and tanh
 	sgemmMacroKernel("sgemmKernel6x16", 16)
 	sgemmMacroKernel("sgemmKernel6x8", 8)
-	packKernels()
-	fmaPeak()
 }
 
 // acc returns the accumulator for row r, half h (columns 8h..8h+7) of the tile.

@@ -4,6 +4,10 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 )
 
+// updateFamily emits the optimizer updates (zupdate_amd64.s, wired in
+// update_amd64.go).
+func updateFamily() { emitElementwiseKernels(updateKernels) }
+
 // updateKernels are the optimizer updates of update.go: each reads the
 // weights, the gradient and the optimizer's state and writes the weights
 // and the state in one pass.

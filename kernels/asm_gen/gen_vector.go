@@ -6,13 +6,10 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// vectorFamily emits the elementwise and reduction kernels: ReLU, the
-// activation backward forms, bias adds, sums, axpy, scale, product and the
-// optimizer updates.
+// vectorFamily emits the vector kernels (zvector_amd64.s, wired in
+// vector_amd64.go): axpy, scale, product, bias adds and sums.
 func vectorFamily() {
-	emitElementwiseKernels(activationKernels)
 	emitElementwiseKernels(vectorKernels)
-	emitElementwiseKernels(updateKernels)
 	addRowVec()
 	addColVec()
 	colSumsAsm()

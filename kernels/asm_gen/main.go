@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 )
@@ -18,13 +20,18 @@ import (
 // (`-family NAME -out ../zNAME_amd64.s -stubs ../zNAME_stubs_amd64.go`), so
 // that each stays readable and is regenerated on its own.
 var families = map[string]func(){
-	"sgemm":      sgemmFamily,      // gen_sgemm.go
-	"activation": activationFamily, // gen_activation.go
-	"vector":     vectorFamily,     // gen_vector.go
+	"sgemm":      sgemmFamily,
+	"pack":       packFamily,
+	"peak":       peakFamily,
+	"exp":        expFamily,
+	"activation": activationFamily,
+	"loss":       lossFamily,
+	"vector":     vectorFamily,
+	"update":     updateFamily,
 }
 
 func main() {
-	family := flag.String("family", "", "routines to generate: sgemm, activation or vector")
+	family := flag.String("family", "", "routines to generate: "+familyNames())
 	flag.Parse()
 	emit, ok := families[*family]
 	if !ok {
@@ -34,4 +41,14 @@ func main() {
 	ConstraintExpr("!purego")
 	emit()
 	Generate()
+}
+
+// familyNames lists the families, sorted, for the usage message.
+func familyNames() string {
+	var names []string
+	for name := range families {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
