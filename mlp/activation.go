@@ -51,18 +51,6 @@ func (a Activation) kernel() kernels.Activation {
 	return kernels.ActIdentity
 }
 
-// apply sets x to a(x) in place, for GEMMs without a fused epilogue.
-func (a Activation) apply(x []float32) {
-	switch a {
-	case Sigmoid:
-		kernels.Sigmoid(x, x)
-	case Tanh:
-		kernels.Tanh(x, x)
-	case ReLU:
-		kernels.ReLU(x, x)
-	}
-}
-
 // backward sets dz to the gradient through a, from the incoming gradient
 // da and the layer's saved output out = a(z). dz may be da.
 func (a Activation) backward(dz, da, out []float32) {
