@@ -18,14 +18,24 @@
 //	go run ./cmd/mnistbench -digits all -hidden 256,128 -opt adam -batch 128 -epochs 10
 //
 // Run with -h for the flags.
+//
+// Flags are checked, output files included, before any data is read.
+// Ctrl-C stops training after the step under way; the report of the steps
+// done is printed, marked as interrupted, and the command exits with
+// status 130. A second Ctrl-C ends it at once.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
+	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -39,10 +49,19 @@ func main() {
 		return
 	}
 	if err == nil {
-		err = run(o, os.Stdout, os.Stderr)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		go func() {
+			<-ctx.Done()
+			stop() // after the first Ctrl-C, a second one ends the process
+		}()
+		err = run(ctx, o, os.Stdout, os.Stderr)
+		stop()
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mnistbench:", oneLine(err))
+		if errors.Is(err, errInterrupted) {
+			os.Exit(130) // as a shell reports a command ended by SIGINT
+		}
 		os.Exit(1)
 	}
 }
@@ -80,20 +99,20 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	fs.SetOutput(io.Discard) // errors come back as one line; -h prints the usage below
 	fs.IntVar(&o.iters, "iters", 1000, "training steps (0: run -epochs)")
 	fs.IntVar(&o.epochs, "epochs", 0, "passes over the training data (0: run -iters); with -epochs alone, -iters is 0")
-	fs.IntVar(&o.batch, "batch", 0, "samples per step (0: the full batch)")
+	fs.IntVar(&o.batch, "batch", 0, "samples per step (0: the full batch, the only one -opt gd takes)")
 	fs.Float64Var(&o.lr, "lr", 0, "learning rate (0: 0.1 for gd, else the optimizer's default)")
 	fs.StringVar(&o.opt, "opt", "gd", "optimizer: gd, sgd, momentum, adagrad, rmsprop or adam")
 	hidden := fs.String("hidden", "196", "hidden layer sizes, comma-separated, e.g. 256,128")
 	act := fs.String("act", "sigmoid", "hidden activation: sigmoid, tanh, relu or identity")
 	digits := fs.String("digits", "5,8", "digits to classify, e.g. 5,8 (two: sigmoid + binary cross-entropy) or all (softmax + cross-entropy)")
-	fs.IntVar(&o.threads, "threads", 0, "threads for the kernels (0: GOMAXPROCS)")
+	fs.IntVar(&o.threads, "threads", 0, fmt.Sprintf("threads for the kernels, at most %d (0: GOMAXPROCS)", maxThreads))
 	fs.StringVar(&o.kernels, "kernels", "auto", "kernel implementation: auto, avx2 or generic")
 	fs.StringVar(&o.data, "data", "", "folder with the MNIST IDX files (default $MNIST_DIR, else the GoMNIST module's data)")
 	fs.BoolVar(&o.synthetic, "synthetic", false, "train on random data of MNIST's shape (no files needed)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the weights and the mini-batch order")
 	fs.BoolVar(&o.json, "json", false, "write the report as one JSON object on stdout")
-	fs.StringVar(&o.plot, "plot", "", "draw the loss curve (and test accuracy) into this PNG file")
-	fs.Float64Var(&o.targetAcc, "target-acc", 0, "stop when the test accuracy reaches this (e.g. 0.975) and report the time it took")
+	fs.StringVar(&o.plot, "plot", "", "draw the loss curve (and test accuracy) into this image file, in the format its extension names: "+plotFormats())
+	fs.Float64Var(&o.targetAcc, "target-acc", 0, "stop when the test accuracy reaches this (e.g. 0.975) and report the time it took (0: off)")
 	fs.IntVar(&o.evalEvery, "eval-every", 0, "steps between test evaluations for -plot and -target-acc (0: 10 for full batch, else each epoch)")
 	fs.BoolVar(&o.compare, "compare", false, "also time the same steps with the pure-Go kernels and with gonum's Sgemm")
 	fs.IntVar(&o.compareSteps, "compare-steps", 3, "timed steps per implementation for -compare")
@@ -122,12 +141,14 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 		return nil, errors.New("-iters and -epochs are both 0: set one of them")
 	case o.batch < 0:
 		return nil, fmt.Errorf("-batch %d: need 0 (full batch) or more", o.batch)
-	case o.lr < 0:
-		return nil, fmt.Errorf("-lr %v: need a learning rate > 0 (or 0 for the default)", o.lr)
-	case o.threads < 0:
-		return nil, fmt.Errorf("-threads %d: need 0 (all) or more", o.threads)
-	case o.targetAcc < 0 || o.targetAcc > 1:
-		return nil, fmt.Errorf("-target-acc %v: need an accuracy in (0, 1], e.g. 0.975", o.targetAcc)
+	case !(o.lr >= 0 && o.lr <= math.MaxFloat32): // also NaN
+		return nil, fmt.Errorf("-lr %v: need a finite learning rate > 0 (or 0 for the default)", o.lr)
+	case o.lr > 0 && float32(o.lr) == 0:
+		return nil, fmt.Errorf("-lr %v: too small for float32; need at least %g", o.lr, math.SmallestNonzeroFloat32)
+	case o.threads < 0 || o.threads > maxThreads:
+		return nil, fmt.Errorf("-threads %d: need 0 (all) to %d", o.threads, maxThreads)
+	case !(o.targetAcc >= 0 && o.targetAcc <= 1): // also NaN
+		return nil, fmt.Errorf("-target-acc %v: need an accuracy in (0, 1], e.g. 0.975 (or 0: off)", o.targetAcc)
 	case o.evalEvery < 0:
 		return nil, fmt.Errorf("-eval-every %d: need 0 (auto) or more", o.evalEvery)
 	case o.compareSteps < 1:
@@ -138,6 +159,9 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	}
 	if _, err = mlp.ParseOptimizer(o.opt, float32(o.lr)); err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "mlp: "))
+	}
+	if o.opt == "gd" && o.batch > 0 {
+		return nil, fmt.Errorf("-batch %d with -opt gd: gd is full-batch gradient descent; use -batch 0, or an optimizer for mini-batches such as -opt sgd", o.batch)
 	}
 	if o.hidden, err = parseSizes(*hidden); err != nil {
 		return nil, err
@@ -151,7 +175,85 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	if len(o.digits) < 2 {
 		return nil, fmt.Errorf("-digits %s: need at least two digits to tell apart", *digits)
 	}
+	if p := numParams(o.hidden, len(o.digits)); p > mlp.MaxParams {
+		return nil, fmt.Errorf("-hidden %s: %d parameters, more than the %d a network may have", *hidden, p, mlp.MaxParams)
+	}
+	if err := checkOutputs(o); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// maxThreads is the most -threads takes.
+const maxThreads = 1024
+
+// numParams returns the weights and biases of a network for MNIST's
+// 28×28 pixels with hidden layers of the given sizes that tells classes
+// digits apart (one output for two).
+func numParams(hidden []int, classes int) int64 {
+	in, p := int64(28*28), int64(0)
+	if classes == 2 {
+		classes = 1
+	}
+	for _, out := range append(hidden[:len(hidden):len(hidden)], classes) {
+		p += (in + 1) * int64(out)
+		in = int64(out)
+	}
+	return p
+}
+
+// checkOutputs returns an error unless the files of -plot and -cpuprofile
+// can be written, so that a bad name fails before training, not after it.
+func checkOutputs(o *options) error {
+	if o.plot != "" {
+		if err := checkPlotName(o.plot); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct{ flag, path string }{{"plot", o.plot}, {"cpuprofile", o.cpuProfile}} {
+		if f.path == "" {
+			continue
+		}
+		if err := checkWritable(f.path); err != nil {
+			return fmt.Errorf("-%s %s: %w", f.flag, f.path, err)
+		}
+	}
+	if o.plot != "" && o.cpuProfile != "" && samePath(o.plot, o.cpuProfile) {
+		return fmt.Errorf("-plot and -cpuprofile both name %s: give each its own file", o.plot)
+	}
+	return nil
+}
+
+// checkWritable returns an error unless the file path can be created or
+// overwritten. It leaves no trace: a file it creates it removes, and one
+// that exists it opens without changing it.
+func checkWritable(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err == nil {
+		f.Close()
+		return os.Remove(path)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		if f, err = os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+			return f.Close()
+		}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the flag's message names the file already
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot create the file: folder %s does not exist", filepath.Dir(path))
+	}
+	return fmt.Errorf("cannot write the file: %w", err)
+}
+
+// samePath reports whether a and b name the same file, as far as their
+// names tell.
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == ab
 }
 
 // parseSizes parses a comma-separated list of layer sizes.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -21,8 +22,21 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"-iters", "0"}, "both 0"},
 		{[]string{"-batch", "-5"}, "-batch -5"},
 		{[]string{"-lr", "-0.1"}, "-lr -0.1"},
+		{[]string{"-lr", "NaN"}, "-lr NaN: need a finite learning rate"},
+		{[]string{"-lr", "Inf"}, "-lr +Inf: need a finite learning rate"},
+		{[]string{"-lr", "-Inf", "-opt", "adam"}, "-lr -Inf: need a finite learning rate"},
+		{[]string{"-lr", "1e39"}, "-lr 1e+39: need a finite learning rate"},
+		{[]string{"-lr", "1e-50", "-opt", "sgd"}, "-lr 1e-50: too small for float32"},
 		{[]string{"-threads", "-2"}, "-threads -2"},
+		{[]string{"-threads", "100000"}, "-threads 100000: need 0 (all) to 1024"},
 		{[]string{"-target-acc", "97.5"}, "-target-acc 97.5"},
+		{[]string{"-target-acc", "NaN"}, "-target-acc NaN: need an accuracy in (0, 1]"},
+		{[]string{"-target-acc", "Inf"}, "-target-acc +Inf: need an accuracy in (0, 1]"},
+		{[]string{"-target-acc", "-0.5"}, "-target-acc -0.5: need an accuracy in (0, 1]"},
+		{[]string{"-eval-every", "-1"}, "-eval-every -1"},
+		{[]string{"-batch", "128"}, "-batch 128 with -opt gd: gd is full-batch gradient descent; use -batch 0, or an optimizer for mini-batches such as -opt sgd"},
+		{[]string{"-opt", "gd", "-batch", "11272"}, "-batch 11272 with -opt gd"},
+		{[]string{"-hidden", "1048576,1048576"}, "-hidden 1048576,1048576: 1100336857089 parameters, more than the 1073741824"},
 		{[]string{"-opt", "lbfgs"}, `unknown optimizer "lbfgs"`},
 		{[]string{"-hidden", "256,x"}, `"x" is not a layer size`},
 		{[]string{"-hidden", "0"}, `"0" is not a layer size`},
@@ -41,6 +55,62 @@ func TestParseFlagsErrors(t *testing.T) {
 		if errOut.Len() > 0 || err != nil && strings.Contains(err.Error(), "\n") {
 			t.Errorf("parseFlags(%q): the error is not one line: %q, and wrote %q", c.args, err, errOut.String())
 		}
+		if err != nil && (strings.Contains(err.Error(), "mlp") || strings.Contains(err.Error(), "Config")) {
+			t.Errorf("parseFlags(%q): the error speaks of mlp's Go names: %q", c.args, err)
+		}
+	}
+}
+
+// TestParseFlagsOutputs checks that a bad -plot or -cpuprofile file fails
+// at flag time, before the data is read (here -data names an empty folder,
+// which would fail later), and that the checks leave no files behind.
+func TestParseFlagsOutputs(t *testing.T) {
+	dir, empty := t.TempDir(), t.TempDir()
+	file := func(name string) string { return filepath.Join(dir, name) }
+	if err := os.Mkdir(file("folder.png"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-plot", file("loss.gif")}, "-plot " + file("loss.gif") + ": cannot draw .gif files; want .eps, .jpeg, .jpg, .pdf, .png, .svg, .tex, .tif or .tiff"},
+		{[]string{"-plot", file("loss")}, "-plot " + file("loss") + ": no file extension"},
+		{[]string{"-plot", file("missing/loss.png")}, "-plot " + file("missing/loss.png") + ": cannot create the file: folder " + file("missing") + " does not exist"},
+		{[]string{"-plot", file("folder.png")}, "-plot " + file("folder.png") + ": cannot write the file: is a directory"},
+		{[]string{"-cpuprofile", file("missing/cpu.prof")}, "-cpuprofile " + file("missing/cpu.prof") + ": cannot create the file: folder " + file("missing") + " does not exist"},
+		{[]string{"-cpuprofile", file("folder.png")}, "-cpuprofile " + file("folder.png") + ": cannot write the file"},
+		{[]string{"-plot", file("out.png"), "-cpuprofile", file("out.png")}, "-plot and -cpuprofile both name"},
+	} {
+		args := append([]string{"-data", empty, "-iters", "1"}, c.args...)
+		_, err := parseFlags(args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("parseFlags(%q) = %v, want an error containing %q", c.args, err, c.want)
+		}
+	}
+
+	// Good names pass, and the checks neither leave a file nor touch one.
+	if err := os.WriteFile(file("old.svg"), []byte("old"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-plot", file("loss.PNG"), "-cpuprofile", file("cpu.prof")}, {"-plot", file("old.svg")}} {
+		if _, err := parseFlags(args, io.Discard); err != nil {
+			t.Errorf("parseFlags(%q): %v", args, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "folder.png old.svg" {
+		t.Errorf("after the checks the folder holds %s, want folder.png old.svg", got)
+	}
+	if b, err := os.ReadFile(file("old.svg")); err != nil || string(b) != "old" {
+		t.Errorf("the check changed an existing file: %q, %v", b, err)
 	}
 }
 
@@ -72,13 +142,22 @@ func TestParseFlagsDefaults(t *testing.T) {
 // runArgs runs the command with args and returns its stdout and stderr.
 func runArgs(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
+	var errOut bytes.Buffer
+	out, err := runWith(t, context.Background(), &errOut, args...)
+	return out, errOut.String(), err
+}
+
+// runWith runs the command with args and ctx, progress to errOut, and
+// returns its stdout.
+func runWith(t *testing.T, ctx context.Context, errOut io.Writer, args ...string) (string, error) {
+	t.Helper()
 	o, err := parseFlags(args, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out, errOut bytes.Buffer
-	err = run(o, &out, &errOut)
-	return out.String(), errOut.String(), err
+	var out bytes.Buffer
+	err = run(ctx, o, &out, errOut)
+	return out.String(), err
 }
 
 func TestRunSyntheticJSON(t *testing.T) {

@@ -3,14 +3,44 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
+// plotFormats lists the file extensions plotCurves can write, the formats
+// gonum/plot has registered: ".eps, .jpeg, …, .tif or .tiff".
+func plotFormats() string {
+	f := draw.Formats()
+	for i := range f {
+		f[i] = "." + f[i]
+	}
+	if len(f) < 2 {
+		return strings.Join(f, "")
+	}
+	return strings.Join(f[:len(f)-1], ", ") + " or " + f[len(f)-1]
+}
+
+// checkPlotName returns an error, naming -plot, unless path's extension
+// is a format plotCurves can write.
+func checkPlotName(path string) error {
+	ext := filepath.Ext(path)
+	if ext == "" {
+		return fmt.Errorf("-plot %s: no file extension to name the image format; want %s, e.g. loss.png", path, plotFormats())
+	}
+	if !slices.Contains(draw.Formats(), strings.ToLower(ext[1:])) {
+		return fmt.Errorf("-plot %s: cannot draw %s files; want %s", path, ext, plotFormats())
+	}
+	return nil
+}
+
 // plotCurves draws the loss per step, and the test accuracy where it was
-// measured, into the PNG file path.
+// measured, into the image file path, in the format its extension names.
 func plotCurves(path string, r *report) error {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s, %s, %s", r.Network, r.Loss, r.Optimizer)
@@ -24,7 +54,7 @@ func plotCurves(path string, r *report) error {
 	}
 	ll, err := plotter.NewLine(loss)
 	if err != nil {
-		return fmt.Errorf("plot: %w", err)
+		return err
 	}
 	p.Add(ll)
 	if len(r.EpochCurve) > 1 && r.Batch < r.Train {
@@ -37,7 +67,7 @@ func plotCurves(path string, r *report) error {
 		}
 		el, err := plotter.NewLine(epochs)
 		if err != nil {
-			return fmt.Errorf("plot: %w", err)
+			return err
 		}
 		el.Width = vg.Points(1.5)
 		p.Add(el)
@@ -53,7 +83,7 @@ func plotCurves(path string, r *report) error {
 		}
 		al, err := plotter.NewLine(acc)
 		if err != nil {
-			return fmt.Errorf("plot: %w", err)
+			return err
 		}
 		al.Color = plotColor
 		al.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
@@ -65,7 +95,7 @@ func plotCurves(path string, r *report) error {
 	p.Legend.Top = true
 	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), -vg.Points(4)
 	if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
-		return fmt.Errorf("plot: %w", err)
+		return err
 	}
 	return nil
 }

@@ -29,6 +29,8 @@ type report struct {
 	Batch      int     `json:"batch"`
 
 	Steps           int     `json:"steps"`
+	PlannedSteps    int     `json:"planned_steps"` // what -iters and -epochs asked for
+	Interrupted     bool    `json:"interrupted"`   // Ctrl-C stopped the run: Steps < PlannedSteps, no -compare
 	Epochs          float64 `json:"epochs"`
 	ForwardSeconds  float64 `json:"forward_s"`
 	BackwardSeconds float64 `json:"backward_s"`
@@ -50,6 +52,7 @@ type report struct {
 	TargetStep     int         `json:"target_step,omitempty"` // 0: not reached
 	TargetSeconds  float64     `json:"target_s,omitempty"`    // training time to reach it
 	Compare        []row       `json:"compare,omitempty"`     // -compare
+	CompareSkipped bool        `json:"-"`                     // -compare, but interrupted
 	Plot           string      `json:"plot,omitempty"`        // -plot file
 	LoadSeconds    float64     `json:"load_s"`                // reading the data
 	TotalSeconds   float64     `json:"total_s"`               // the whole run
@@ -140,6 +143,13 @@ func (r *report) writeText(w io.Writer) {
 		batch = fmt.Sprintf("batches of %d", r.Batch)
 	}
 	p("training", "%s, %s, %d steps (%.2f epochs)", r.Optimizer, batch, r.Steps, r.Epochs)
+	if r.Interrupted {
+		skipped := ""
+		if r.CompareSkipped {
+			skipped = "; -compare skipped"
+		}
+		p("interrupted", "after %d of %d steps%s", r.Steps, r.PlannedSteps, skipped)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-11s %10s %7s\n", "phase", "time", "share")
 	for _, ph := range []struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -16,8 +17,16 @@ import (
 // errTarget stops Fit when the test accuracy reaches -target-acc.
 var errTarget = errors.New("target accuracy reached")
 
+// errInterrupted is what run returns, wrapped, when ctx ended training
+// early; the report of the steps done is written all the same.
+var errInterrupted = errors.New("interrupted")
+
 // run trains as o says and writes the report to out (progress to errOut).
-func run(o *options, out, errOut io.Writer) error {
+// When ctx is done (Ctrl-C), training stops after the step under way,
+// -compare is skipped, and the report, and the plot, of the steps done are
+// written; run then returns an error that wraps errInterrupted. An error
+// in writing the plot or the CPU profile comes after the report too.
+func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if err := kernels.Use(o.kernels); err != nil {
 		return err
 	}
@@ -48,9 +57,16 @@ func run(o *options, out, errOut io.Writer) error {
 	}
 	stepsPerEpoch := (d.train.n + batch - 1) / batch
 	total := o.iters
-	if o.epochs > 0 && (total == 0 || o.epochs*stepsPerEpoch < total) {
-		total = o.epochs * stepsPerEpoch
+	if o.epochs > 0 {
+		epochSteps := math.MaxInt // -epochs beyond counting
+		if o.epochs <= math.MaxInt/stepsPerEpoch {
+			epochSteps = o.epochs * stepsPerEpoch
+		}
+		if total == 0 || epochSteps < total {
+			total = epochSteps
+		}
 	}
+	r.PlannedSteps = total
 	evalEvery := o.evalEvery
 	if evalEvery == 0 {
 		evalEvery = stepsPerEpoch
@@ -61,11 +77,15 @@ func run(o *options, out, errOut io.Writer) error {
 	watch := o.plot != "" || o.targetAcc > 0
 	bar := newProgress(errOut, total, o.json)
 	var evalTime time.Duration
-	r.Losses = make([]float64, 0, total)
+	if o.plot != "" {
+		r.Losses = make([]float64, 0, min(total, 1<<20))
+	}
 	cfg := mlp.FitConfig{
 		Optimizer: opt, Iterations: o.iters, Epochs: o.epochs, BatchSize: o.batch, Seed: o.seed,
 		OnStep: func(p mlp.Progress) error {
-			r.Losses = append(r.Losses, p.Loss)
+			if o.plot != "" {
+				r.Losses = append(r.Losses, p.Loss)
+			}
 			bar.update(p.Step, p.Loss, p.Elapsed-evalTime)
 			if !watch || (p.Step%evalEvery != 0 && p.Step != total) {
 				return nil
@@ -93,13 +113,15 @@ func run(o *options, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg)
+	res, err := net.Fit(ctx, d.train.X, d.train.Y, cfg)
 	bar.done()
+	var late []error // reported after the report
 	if perr := stopProfile(); perr != nil {
-		return perr
+		late = append(late, fmt.Errorf("-cpuprofile %s: %w", o.cpuProfile, perr))
 	}
-	if err != nil && !errors.Is(err, errTarget) {
-		return err
+	r.Interrupted = ctx.Err() != nil // also when the signal came in the last step
+	if err != nil && !errors.Is(err, errTarget) && !(r.Interrupted && errors.Is(err, ctx.Err())) {
+		return errors.Join(append([]error{err}, late...)...)
 	}
 	r.setTraining(res, evalTime, net)
 
@@ -113,24 +135,35 @@ func run(o *options, out, errOut io.Writer) error {
 	}
 	r.TrainLoss, r.TrainAccuracy = train.Loss, train.Accuracy
 	r.TestLoss, r.TestAccuracy = test.Loss, test.Accuracy
+	if c := r.TestCurve; watch && r.Steps > 0 && (len(c) == 0 || c[len(c)-1].Step != r.Steps) {
+		r.TestCurve = append(c, point{Step: r.Steps, Accuracy: test.Accuracy}) // an interrupted run's curve ends where it stopped
+	}
 
-	if o.compare {
+	if o.compare && !r.Interrupted {
 		if r.Compare, err = compare(o, d, net.FLOPs(batch)); err != nil {
-			return err
+			late = append(late, fmt.Errorf("-compare: %w", err))
 		}
 	}
+	r.CompareSkipped = o.compare && r.Interrupted
 	if o.plot != "" {
 		if err := plotCurves(o.plot, r); err != nil {
-			return err
+			late = append(late, fmt.Errorf("-plot %s: %w", o.plot, err))
+		} else {
+			r.Plot = o.plot
 		}
-		r.Plot = o.plot
 	}
 	r.TotalSeconds = time.Since(start).Seconds()
 	if o.json {
-		return r.writeJSON(out)
+		if err := r.writeJSON(out); err != nil {
+			return err
+		}
+	} else {
+		r.writeText(out)
 	}
-	r.writeText(out)
-	return nil
+	if r.Interrupted {
+		late = append(late, fmt.Errorf("%w after %d of %d steps", errInterrupted, r.Steps, r.PlannedSteps))
+	}
+	return errors.Join(late...)
 }
 
 // newNet returns the network o describes for the data d.
