@@ -31,9 +31,9 @@ type row struct {
 // on kernels.Threads() threads: with gofma's kernels as selected, with the
 // pure-Go kernels, and with gonum's Sgemm in place of gofma's (epilogues in
 // a second pass; GOMAXPROCS set to the thread count, since gonum splits
-// products over GOMAXPROCS goroutines). The third argument is unused: each
-// row counts its FLOPs as the main report does.
-func compare(o *options, d *data, _ float64) ([]row, error) {
+// products over GOMAXPROCS goroutines). It stops with ctx's error when ctx
+// ends.
+func compare(ctx context.Context, o *options, d *data) ([]row, error) {
 	base := kernels.Default()
 	defer kernels.Swap(base)
 	threads := kernels.Threads()
@@ -58,7 +58,7 @@ func compare(o *options, d *data, _ float64) ([]row, error) {
 		base.WithSgemm("gonum", mat32.SgemmOf(gonum.Implementation{})), true})
 	var rows []row
 	for _, rn := range runs {
-		r, err := timeSteps(o, d, rn.impl, rn.setProcs, threads)
+		r, err := timeSteps(ctx, o, d, rn.impl, rn.setProcs, threads)
 		if err != nil {
 			return nil, err
 		}
@@ -74,7 +74,7 @@ func compare(o *options, d *data, _ float64) ([]row, error) {
 // timeSteps times o.compareSteps steps of a new network on im, after one
 // untimed step, with GOMAXPROCS set to threads while it runs when setProcs
 // is set.
-func timeSteps(o *options, d *data, im *kernels.Impl, setProcs bool, threads int) (row, error) {
+func timeSteps(ctx context.Context, o *options, d *data, im *kernels.Impl, setProcs bool, threads int) (row, error) {
 	kernels.Swap(im)
 	if setProcs {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
@@ -85,11 +85,11 @@ func timeSteps(o *options, d *data, im *kernels.Impl, setProcs bool, threads int
 	}
 	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
 	cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed}
-	if _, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg); err != nil { // makes the workspace
+	if _, err := net.Fit(ctx, d.train.X, d.train.Y, cfg); err != nil { // makes the workspace
 		return row{}, err
 	}
 	cfg.Iterations = o.compareSteps
-	res, err := net.Fit(context.Background(), d.train.X, d.train.Y, cfg) // no callbacks: Elapsed is the steps
+	res, err := net.Fit(ctx, d.train.X, d.train.Y, cfg) // no callbacks: Elapsed is the steps
 	if err != nil {
 		return row{}, err
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -27,6 +29,23 @@ func tinyData(n int) *data {
 	return &data{train: set, test: set, classes: 2, loss: mlp.BinaryCrossEntropy}
 }
 
+// TestCompareCancelled checks that -compare stops with the context's error
+// when it ends (Ctrl-C), with the kernels and GOMAXPROCS as before.
+func TestCompareCancelled(t *testing.T) {
+	procs, impl := runtime.GOMAXPROCS(0), kernels.Default()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", lr: 0.1, compareSteps: 2, seed: 1}
+	rows, err := compare(ctx, o, tinyData(50))
+	if !errors.Is(err, context.Canceled) || rows != nil {
+		t.Errorf("compare with a cancelled context: %d rows, error %v", len(rows), err)
+	}
+	if runtime.GOMAXPROCS(0) != procs || kernels.Default() != impl {
+		t.Errorf("after a cancelled compare: GOMAXPROCS %d (was %d), kernels %s (was %s)",
+			runtime.GOMAXPROCS(0), procs, kernels.Default().Name(), impl.Name())
+	}
+}
+
 // TestCompare runs -compare's rows on one thread and checks what they say:
 // one row per implementation on that thread, GFLOP/s of the whole steps,
 // times relative to the first row, about the same loss; and that the
@@ -37,7 +56,7 @@ func TestCompare(t *testing.T) {
 	procs, impl := runtime.GOMAXPROCS(0), kernels.Default()
 	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", lr: 0.1, compareSteps: steps, seed: 1}
 	d := tinyData(n)
-	rows, err := compare(o, d, 0)
+	rows, err := compare(context.Background(), o, d)
 	if err != nil {
 		t.Fatal(err)
 	}

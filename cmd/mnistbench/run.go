@@ -140,8 +140,12 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	}
 
 	if o.compare && !r.Interrupted {
-		if r.Compare, err = compare(o, d, net.FLOPs(batch)); err != nil {
-			late = append(late, fmt.Errorf("-compare: %w", err))
+		if r.Compare, err = compare(ctx, o, d); err != nil {
+			r.Compare = nil
+			if ctx.Err() == nil {
+				late = append(late, fmt.Errorf("-compare: %w", err))
+			}
+			r.Interrupted = ctx.Err() != nil // while comparing: the training's report stands
 		}
 	}
 	r.CompareSkipped = o.compare && r.Interrupted
