@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// Benchmarks of the transcendental kernels at a size in L1, in L2 and out
-// of cache, for every implementation; GB/s counts the bytes read and
-// written.
+// Benchmarks of the activations (and, with the same harness, of exp.go and
+// loss.go) at a size in L1, in L2 and out of cache, for every
+// implementation; GB/s counts the bytes read and written.
 
 var actSizes = []struct {
 	name  string
@@ -48,14 +48,6 @@ func benchActivation(b *testing.B, f func(im *Impl, dst, src, y []float32), stre
 	}
 }
 
-func BenchmarkExp(b *testing.B) {
-	benchActivation(b, func(im *Impl, dst, src, _ []float32) { im.act.exp(dst, src) }, 2)
-}
-
-func BenchmarkLog(b *testing.B) {
-	benchActivation(b, func(im *Impl, dst, src, _ []float32) { im.act.log(dst, src) }, 2)
-}
-
 func BenchmarkSigmoid(b *testing.B) {
 	benchActivation(b, func(im *Impl, dst, src, _ []float32) { im.act.sigmoid(dst, src) }, 2)
 }
@@ -69,16 +61,21 @@ func BenchmarkSoftmax(b *testing.B) {
 	benchActivation(b, func(im *Impl, dst, src, _ []float32) { im.act.softmax(dst, src, len(src)/1000, 1000) }, 2)
 }
 
-func BenchmarkBCEWithLogits(b *testing.B) {
-	benchActivation(b, func(im *Impl, grad, z, y []float32) { im.act.bce(grad, z, y, 0.5) }, 3)
+// ReLU and the backward forms stream memory like the vector kernels and use
+// their harness (vector_bench_test.go): GB/s of all bytes read and written.
+
+func BenchmarkReLU(b *testing.B) {
+	benchVec(b, 2, 2, func(im *Impl, s [][]float32) { im.act.relu(s[0], s[1]) })
 }
 
-func BenchmarkMSE(b *testing.B) {
-	benchActivation(b, func(im *Impl, grad, p, y []float32) { im.act.mse(grad, p, y, 0.5) }, 3)
+func BenchmarkSigmoidBackward(b *testing.B) {
+	benchVec(b, 3, 3, func(im *Impl, s [][]float32) { im.act.sigmoidBackward(s[0], s[1], s[2]) })
 }
 
-func BenchmarkSoftmaxCrossEntropy(b *testing.B) {
-	benchActivation(b, func(im *Impl, grad, x, y []float32) {
-		im.act.sxe(grad, x, y, len(x)/1000, 1000, 0.5)
-	}, 3)
+func BenchmarkTanhBackward(b *testing.B) {
+	benchVec(b, 3, 3, func(im *Impl, s [][]float32) { im.act.tanhBackward(s[0], s[1], s[2]) })
+}
+
+func BenchmarkReLUBackward(b *testing.B) {
+	benchVec(b, 3, 3, func(im *Impl, s [][]float32) { im.act.reluBackward(s[0], s[1], s[2]) })
 }

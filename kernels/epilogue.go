@@ -130,6 +130,6 @@ func epilogueRow(vec *vecKernels, act *actKernels, row, bias []float32, epi, r, 
 	case ActTanh:
 		act.tanh(row, row)
 	case ActReLU:
-		vec.relu(row, row)
+		act.relu(row, row)
 	}
 }

@@ -453,3 +453,22 @@ func containsAll(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// panicCase is a call that must panic with a message that starts
+// "kernels: " and contains every one of want.
+type panicCase struct {
+	f    func()
+	want []string
+}
+
+// wantPanics runs every case and reports those that do not panic as they
+// should.
+func wantPanics(t *testing.T, cases []panicCase) {
+	t.Helper()
+	for i, c := range cases {
+		msg, ok := panicMessage(c.f)
+		if !ok || !strings.HasPrefix(msg, "kernels: ") || !containsAll(msg, c.want...) {
+			t.Errorf("case %d: panic %q (panicked %t), want one containing %q", i, msg, ok, c.want)
+		}
+	}
+}

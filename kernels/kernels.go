@@ -25,17 +25,20 @@ import (
 type Impl struct {
 	name string
 	// macro computes mt×nt full micro-tiles of C from packed panels (see
-	// sgemm.go); c starts at the tile's top-left element.
+	// macroFunc in gemm_blocked.go); c starts at the tile's top-left element.
 	macro macroFunc
 	// macro8 is macro storing only the first 8 columns of each tile.
 	macro8 macroFunc
 	// Packers of n consecutive full micro-panels of kc columns (A) or rows
 	// (B) of a matrix with row stride ld that starts at src[0]; see
-	// sgemm_generic.go.
+	// pack_generic.go.
 	packAN, packAT, packBN, packBT func(dst, src []float32, ld, kc, n int)
 
-	act actKernels // activation.go
-	vec vecKernels // vector.go
+	exp  expKernels    // exp.go
+	act  actKernels    // activation.go
+	loss lossKernels   // loss.go
+	vec  vecKernels    // vector.go
+	upd  updateKernels // update.go
 
 	// ext, when set, computes every product instead of the packed GEMM
 	// (external.go).
@@ -47,7 +50,7 @@ func (im *Impl) Name() string { return im.name }
 
 var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8,
 	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric,
-	act: genericAct, vec: genericVec}
+	exp: genericExp, act: genericAct, loss: genericLoss, vec: genericVec, upd: genericUpdate}
 
 // available lists the implementations this machine can run, best first;
 // set at init by the platform files.

@@ -5,10 +5,12 @@ import (
 	"testing"
 )
 
-// Benchmarks of the vector kernels at three working-set sizes (all slices
-// together): L1 (4 KiB), L2 (256 KiB) and out of cache (64 MiB), each
-// reporting GB/s of bytes read plus written, next to a plain copy of the
-// same working set as the memory-bandwidth reference. Compare with
+// Benchmarks of the vector kernels (and, with the same harness, of ReLU,
+// the backward forms and the optimizer updates) at three working-set sizes
+// (all slices together): L1 (4 KiB), L2 (256 KiB) and out of cache
+// (64 MiB), each reporting GB/s of bytes read plus written, next to a plain
+// copy of the same working set as the memory-bandwidth reference. Compare
+// with
 //
 //	go test -run XXX -bench 'Copy|Backward|Adam|ColSums' -count 10 ./kernels > out.txt
 //	benchstat -col /impl out.txt
@@ -54,7 +56,7 @@ func BenchmarkCopy(b *testing.B) {
 // benchVec runs one kernel over k slices that together take each benchmark
 // size; moved is how many of the k streams are read plus written per
 // element (e.g. 3 for dz = f(da, a)).
-func benchVec(b *testing.B, k, moved int, f func(v *vecKernels, s [][]float32)) {
+func benchVec(b *testing.B, k, moved int, f func(im *Impl, s [][]float32)) {
 	for _, sz := range vecBenchSizes {
 		for _, im := range Impls() {
 			b.Run("size="+sz.name+"/impl="+im.Name(), func(b *testing.B) {
@@ -62,63 +64,23 @@ func benchVec(b *testing.B, k, moved int, f func(v *vecKernels, s [][]float32)) 
 				s := vecBenchData(k, n)
 				b.SetBytes(int64(4 * n * moved))
 				for b.Loop() {
-					f(&im.vec, s)
+					f(im, s)
 				}
 			})
 		}
 	}
 }
 
-func BenchmarkReLU(b *testing.B) {
-	benchVec(b, 2, 2, func(v *vecKernels, s [][]float32) { v.relu(s[0], s[1]) })
-}
-
-func BenchmarkSigmoidBackward(b *testing.B) {
-	benchVec(b, 3, 3, func(v *vecKernels, s [][]float32) { v.sigmoidBackward(s[0], s[1], s[2]) })
-}
-
-func BenchmarkTanhBackward(b *testing.B) {
-	benchVec(b, 3, 3, func(v *vecKernels, s [][]float32) { v.tanhBackward(s[0], s[1], s[2]) })
-}
-
-func BenchmarkReLUBackward(b *testing.B) {
-	benchVec(b, 3, 3, func(v *vecKernels, s [][]float32) { v.reluBackward(s[0], s[1], s[2]) })
-}
-
 func BenchmarkAxpy(b *testing.B) {
-	benchVec(b, 2, 3, func(v *vecKernels, s [][]float32) { v.axpy(1e-3, s[0], s[1]) })
+	benchVec(b, 2, 3, func(im *Impl, s [][]float32) { im.vec.axpy(1e-3, s[0], s[1]) })
 }
 
 func BenchmarkScale(b *testing.B) {
-	benchVec(b, 1, 2, func(v *vecKernels, s [][]float32) { v.scale(1, s[0]) })
+	benchVec(b, 1, 2, func(im *Impl, s [][]float32) { im.vec.scale(1, s[0]) })
 }
 
 func BenchmarkMul(b *testing.B) {
-	benchVec(b, 3, 3, func(v *vecKernels, s [][]float32) { v.mul(s[0], s[1], s[2]) })
-}
-
-// The optimizer updates change their state: the values stay finite and in
-// range over any number of steps with these small learning rates.
-
-func BenchmarkSGD(b *testing.B) {
-	benchVec(b, 2, 3, func(v *vecKernels, s [][]float32) { v.sgd(s[0], s[1], 1e-9) })
-}
-
-func BenchmarkMomentum(b *testing.B) {
-	benchVec(b, 3, 5, func(v *vecKernels, s [][]float32) { v.momentum(s[0], s[1], s[2], 1e-9, 0.9) })
-}
-
-func BenchmarkAdaGrad(b *testing.B) {
-	benchVec(b, 3, 5, func(v *vecKernels, s [][]float32) { v.adagrad(s[0], s[1], s[2], 1e-9, 1e-7) })
-}
-
-func BenchmarkRMSProp(b *testing.B) {
-	benchVec(b, 3, 5, func(v *vecKernels, s [][]float32) { v.rmsprop(s[0], s[1], s[2], 1e-9, 0.9, 0.1, 1e-7) })
-}
-
-func BenchmarkAdam(b *testing.B) {
-	p := newAdamParams(1e-9, 0.9, 0.999, 1e-7, 10)
-	benchVec(b, 4, 7, func(v *vecKernels, s [][]float32) { v.adam(s[0], s[1], s[2], s[3], p) })
+	benchVec(b, 3, 3, func(im *Impl, s [][]float32) { im.vec.mul(s[0], s[1], s[2]) })
 }
 
 // vecBenchCols is the width of the matrices of the bias and sum benchmarks:
@@ -127,7 +89,7 @@ const vecBenchCols = 196
 
 // benchMatrix runs a matrix kernel on a rows×196 matrix of the benchmark
 // size (plus a vector); moved counts the matrix's bytes read plus written.
-func benchMatrix(b *testing.B, moved int, f func(v *vecKernels, x, vec []float32, rows, cols int)) {
+func benchMatrix(b *testing.B, moved int, f func(im *Impl, x, vec []float32, rows, cols int)) {
 	for _, sz := range vecBenchSizes {
 		for _, im := range Impls() {
 			b.Run("size="+sz.name+"/impl="+im.Name(), func(b *testing.B) {
@@ -137,7 +99,7 @@ func benchMatrix(b *testing.B, moved int, f func(v *vecKernels, x, vec []float32
 				vec := vecBenchData(1, max(rows, cols))[0]
 				b.SetBytes(int64(4 * rows * cols * moved))
 				for b.Loop() {
-					f(&im.vec, x, vec, rows, cols)
+					f(im, x, vec, rows, cols)
 				}
 			})
 		}
@@ -145,17 +107,17 @@ func benchMatrix(b *testing.B, moved int, f func(v *vecKernels, x, vec []float32
 }
 
 func BenchmarkAddRowVector(b *testing.B) {
-	benchMatrix(b, 2, func(v *vecKernels, x, vec []float32, rows, cols int) { v.addRow(x, rows, cols, vec[:cols]) })
+	benchMatrix(b, 2, func(im *Impl, x, vec []float32, rows, cols int) { im.vec.addRow(x, rows, cols, vec[:cols]) })
 }
 
 func BenchmarkAddColVector(b *testing.B) {
-	benchMatrix(b, 2, func(v *vecKernels, x, vec []float32, rows, cols int) { v.addCol(x, rows, cols, vec[:rows]) })
+	benchMatrix(b, 2, func(im *Impl, x, vec []float32, rows, cols int) { im.vec.addCol(x, rows, cols, vec[:rows]) })
 }
 
 func BenchmarkColSums(b *testing.B) {
-	benchMatrix(b, 1, func(v *vecKernels, x, vec []float32, rows, cols int) { v.colSums(vec[:cols], x, rows, cols) })
+	benchMatrix(b, 1, func(im *Impl, x, vec []float32, rows, cols int) { im.vec.colSums(vec[:cols], x, rows, cols) })
 }
 
 func BenchmarkRowSums(b *testing.B) {
-	benchMatrix(b, 1, func(v *vecKernels, x, vec []float32, rows, cols int) { v.rowSums(vec[:rows], x, rows, cols) })
+	benchMatrix(b, 1, func(im *Impl, x, vec []float32, rows, cols int) { im.vec.rowSums(vec[:rows], x, rows, cols) })
 }

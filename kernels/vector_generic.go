@@ -1,66 +1,18 @@
 package kernels
 
-import "math"
-
 // The pure-Go twins of the vector kernels (see vecKernels for their
 // contracts). The elementwise ones perform exactly the float32 operations of
 // the assembly in the same order, so on amd64 the two agree bit for bit;
 // the sums share the blocking but not the order of additions.
 
 var genericVec = vecKernels{
-	relu:            reluGeneric,
-	sigmoidBackward: sigmoidBackwardGeneric,
-	tanhBackward:    tanhBackwardGeneric,
-	reluBackward:    reluBackwardGeneric,
-	addRow:          addRowGeneric,
-	addCol:          addColGeneric,
-	colSums:         colSumsGeneric,
-	rowSums:         rowSumsGeneric,
-	axpy:            axpyGeneric,
-	scale:           scaleGeneric,
-	mul:             mulGeneric,
-	sgd:             sgdGeneric,
-	momentum:        momentumGeneric,
-	adagrad:         adagradGeneric,
-	rmsprop:         rmspropGeneric,
-	adam:            adamGeneric,
-}
-
-// reluGeneric computes 0 > x ? 0 : x, which keeps NaN and -0 (as VMAXPS
-// with x as its second operand does).
-func reluGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		if 0 > x {
-			x = 0
-		}
-		dst[i] = x
-	}
-}
-
-func sigmoidBackwardGeneric(dz, da, a []float32) {
-	da, dz = da[:len(a)], dz[:len(a)]
-	for i, y := range a {
-		dz[i] = da[i] * (y * (1 - y))
-	}
-}
-
-func tanhBackwardGeneric(dz, da, a []float32) {
-	da, dz = da[:len(a)], dz[:len(a)]
-	for i, y := range a {
-		dz[i] = da[i] * ((1 - y) * (1 + y))
-	}
-}
-
-func reluBackwardGeneric(dz, da, a []float32) {
-	da, dz = da[:len(a)], dz[:len(a)]
-	for i, y := range a {
-		if y > 0 {
-			dz[i] = da[i]
-		} else {
-			dz[i] = 0
-		}
-	}
+	addRow:  addRowGeneric,
+	addCol:  addColGeneric,
+	colSums: colSumsGeneric,
+	rowSums: rowSumsGeneric,
+	axpy:    axpyGeneric,
+	scale:   scaleGeneric,
+	mul:     mulGeneric,
 }
 
 func addRowGeneric(x []float32, rows, cols int, v []float32) {
@@ -171,51 +123,5 @@ func mulGeneric(dst, x, y []float32) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	for i := range dst {
 		dst[i] = x[i] * y[i]
-	}
-}
-
-func sgdGeneric(w, g []float32, lr float32) {
-	g = g[:len(w)]
-	for i, e := range g {
-		w[i] -= lr * e
-	}
-}
-
-func momentumGeneric(w, g, v []float32, lr, mu float32) {
-	g, v = g[:len(w)], v[:len(w)]
-	for i, e := range g {
-		s := mu*v[i] - lr*e
-		v[i] = s
-		w[i] += s
-	}
-}
-
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
-
-func adagradGeneric(w, g, h []float32, lr, eps float32) {
-	g, h = g[:len(w)], h[:len(w)]
-	for i, e := range g {
-		s := h[i] + e*e
-		h[i] = s
-		w[i] -= lr * e / (sqrt32(s) + eps)
-	}
-}
-
-func rmspropGeneric(w, g, h []float32, lr, rho, omr, eps float32) {
-	g, h = g[:len(w)], h[:len(w)]
-	for i, e := range g {
-		s := rho*h[i] + omr*e*e
-		h[i] = s
-		w[i] -= lr * e / (sqrt32(s) + eps)
-	}
-}
-
-func adamGeneric(w, g, m, v []float32, p adamParams) {
-	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-	for i, e := range g {
-		mi := p.b1*m[i] + p.omb1*e
-		vi := p.b2*v[i] + p.omb2*e*e
-		m[i], v[i] = mi, vi
-		w[i] -= p.lrc * mi / (sqrt32(vi*p.c2) + p.eps)
 	}
 }

@@ -7,16 +7,16 @@ import (
 )
 
 // The transcendental kernels work on 8 lanes at a time with the algorithms
-// of their Go twins (activation_generic.go), whose comments explain them:
-// e^z by range reduction (ln2 split in two) and XNNPACK's degree-5
-// polynomial, 2^n from the bits of the rounding sum, a true VDIVPS for
-// sigmoid and tanh, Cephes' polynomials for log and small tanh. Every
+// of their Go twins (exp_generic.go, activation_generic.go), whose comments
+// explain them: e^z by range reduction (ln2 split in two) and XNNPACK's
+// degree-5 polynomial, 2^n from the bits of the rounding sum, a true VDIVPS
+// for sigmoid and tanh, Cephes' polynomials for log and small tanh. Every
 // routine takes a count n that is a positive multiple of 8; the Go wrapper
 // finishes the tail with the twin, since masked stores are slow on Zen 3.
 //
-// Constants live in 32-byte read-only vectors, used as memory operands.
-// NaN survives VMINPS/VMAXPS only as their second (Intel) operand, which is
-// avo's first argument: every clamp passes the data there.
+// Constants live in 32-byte read-only vectors, used as memory operands
+// (consts.go). NaN survives VMINPS/VMAXPS only as their second (Intel)
+// operand, which is avo's first argument: every clamp passes the data there.
 
 // expFamily emits e^x and ln x and the exponential pass of softmax
 // (zexp_amd64.s, wired in exp_amd64.go).

@@ -7,17 +7,17 @@ import (
 	"testing"
 )
 
-// TestVectorNonTemporal runs the elementwise kernels with the non-temporal
+// TestElementwiseNonTemporal runs the elementwise kernels with the non-temporal
 // path enabled for any size: outputs starting at every offset from a 32-byte
 // boundary (the unaligned head goes to the Go twin), inputs at other
 // offsets, and outputs that are inputs (the ordinary assembly runs then).
-func TestVectorNonTemporal(t *testing.T) {
+func TestElementwiseNonTemporal(t *testing.T) {
 	prev := ntMinBytes
 	ntMinBytes = 0
 	t.Cleanup(func() { ntMinBytes = prev })
 	forEachImpl(t, func(t *testing.T, im *Impl) {
 		rng := rand.New(rand.NewPCG(21, 22))
-		for _, c := range vecEWCases() {
+		for _, c := range allEWCases() {
 			for _, n := range []int{0, 15, 16, 17, 40, 41, 100, 333} {
 				for off := 0; off < 8; off++ {
 					vecRunEWAt(t, im, c, n, rng, off == 3, func(int) int { return off })
@@ -27,7 +27,7 @@ func TestVectorNonTemporal(t *testing.T) {
 			}
 		}
 	})
-	TestVectorInPlace(t)
+	TestElementwiseInPlace(t)
 }
 
 func TestNTStart(t *testing.T) {

@@ -1,0 +1,296 @@
+package kernels
+
+import "sync"
+
+// The BLIS loop nest of the packed GEMM (see docs/DESIGN.md): C is split
+// into regions, one per task of the pool (run, Do); each region walks
+// blocks of B (nc columns, kc deep) and of A (mc rows), packs them (pack.go)
+// and multiplies them with the macro-kernel of its implementation
+// (sgemm_generic.go, sgemm_amd64.go), which stores whole micro-tiles of C.
+
+// Micro-tile shape shared by every implementation: the packed panels of A
+// hold mr rows, those of B nr columns.
+const (
+	mr = 6
+	nr = 16
+)
+
+// maxTilesPerCall bounds one assembly call (≈ 1024 tiles ≈ 0.6 ms at kc =
+// 256): assembly is never preempted, so long calls stall the GC.
+const maxTilesPerCall = 1024
+
+// gemm is one Sgemm call after argument checks, and the task its threads
+// share (do). gemms are recycled through gemms, so a call allocates nothing.
+type gemm struct {
+	im             *Impl
+	transA, transB bool
+	k              int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	ep             *Epilogue // applied to each part of C once complete; nil for none
+	epv            Epilogue  // what ep points to
+
+	// The split of C into chunks (run).
+	m, n, chunks, tiles, unit int
+	splitN                    bool
+}
+
+var gemms struct {
+	sync.Mutex
+	free []*gemm
+}
+
+// newGemm returns a gemm for one call, reused if one is free.
+func newGemm(im *Impl, transA, transB bool, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) *gemm {
+	gemms.Lock()
+	var g *gemm
+	if n := len(gemms.free); n > 0 {
+		g, gemms.free = gemms.free[n-1], gemms.free[:n-1]
+	} else {
+		g = new(gemm)
+	}
+	gemms.Unlock()
+	*g = gemm{im: im, transA: transA, transB: transB, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	if ep != nil {
+		g.epv = *ep
+		g.ep = &g.epv
+	}
+	return g
+}
+
+// freeGemm gives g back for reuse, dropping its references to the caller's
+// slices.
+func freeGemm(g *gemm) {
+	*g = gemm{}
+	gemms.Lock()
+	gemms.free = append(gemms.free, g)
+	gemms.Unlock()
+}
+
+// workspace holds one thread's packing buffers and edge scratch.
+type workspace struct {
+	ap      []float32 // mcBlock×kcBlock packed A
+	bp      []float32 // kcBlock×ncBlock packed B
+	scratch []float32 // edge tiles: max(mcBlock×nr, mr×ncBlock)
+}
+
+// workspaces keeps the workspaces between calls. Not a sync.Pool: that is
+// emptied at every GC, and re-faulting a megabyte of fresh pages costs more
+// than a small product. It holds at most one workspace per thread that ever
+// ran at once.
+var workspaces struct {
+	sync.Mutex
+	free []*workspace
+}
+
+func getWorkspace() *workspace {
+	workspaces.Lock()
+	defer workspaces.Unlock()
+	if n := len(workspaces.free); n > 0 {
+		ws := workspaces.free[n-1]
+		workspaces.free = workspaces.free[:n-1]
+		return ws
+	}
+	return &workspace{
+		ap:      make([]float32, mcBlock*kcBlock),
+		bp:      make([]float32, kcBlock*ncBlock),
+		scratch: make([]float32, max(mcBlock*nr, mr*ncBlock)),
+	}
+}
+
+func putWorkspace(ws *workspace) {
+	workspaces.Lock()
+	workspaces.free = append(workspaces.free, ws)
+	workspaces.Unlock()
+}
+
+// minFlopsPerThread is the least work (multiply-adds) worth a thread.
+const minFlopsPerThread = 1 << 21
+
+// elemCost is the cost, in multiply-adds, of moving one element through
+// memory: packing an element of A or B, or writing one of C (packing all
+// of dZᵀ, 196×11272, takes 0.83 ms against 0.027 ns a multiply-add).
+const elemCost = 12
+
+// work returns the cost of an m×n×k product in multiply-adds, its memory
+// traffic included. Skinny products, such as a network's one-unit output
+// layer (11272×1×196), are bound by that traffic: counted by multiply-adds
+// alone they would run on one thread.
+func work(m, n, k int) int { return m*n*k + elemCost*(m*k+k*n+m*n) }
+
+// chunkLen is the least length of the split dimension per chunk beyond one
+// chunk per thread: every chunk packs all of the other operand again, which
+// costs about as much as 12 multiply-adds an element, so a chunk of 600
+// columns (rows) keeps that under 2% of its work.
+const chunkLen = 600
+
+// run splits C into independent regions along the larger of m and n and
+// computes them on the pool. When the split dimension is long enough it
+// makes up to 4 regions per thread, so that a thread slowed by a busy core
+// takes fewer. K is never split and every element sees the same arithmetic
+// in any region, so the result is bitwise identical for every thread count.
+func (g *gemm) run(m, n int) {
+	t := Threads()
+	if w := work(m, n, g.k) / minFlopsPerThread; w < t {
+		t = max(1, w)
+	}
+	splitN := n >= m
+	tiles, unit, length := (m+mr-1)/mr, mr, m
+	if splitN {
+		tiles, unit, length = (n+nr-1)/nr, nr, n
+	}
+	chunks := min(tiles, t*max(1, min(4, length/chunkLen/t)))
+	if t <= 1 || chunks <= 1 {
+		g.region(0, m, 0, n)
+		return
+	}
+	g.m, g.n, g.chunks, g.tiles, g.unit, g.splitN = m, n, chunks, tiles, unit, splitN
+	parallelTask(chunks, t, g)
+}
+
+// Do computes chunk i of C, one of the regions run splits it into.
+func (g *gemm) Do(i int) {
+	lo := g.tiles * i / g.chunks * g.unit
+	hi := g.tiles * (i + 1) / g.chunks * g.unit
+	if g.splitN {
+		g.region(0, g.m, lo, min(hi, g.n))
+	} else {
+		g.region(lo, min(hi, g.m), 0, g.n)
+	}
+}
+
+// region computes rows [i0,i1) and columns [j0,j1) of C on one thread.
+func (g *gemm) region(i0, i1, j0, j1 int) {
+	ws := getWorkspace()
+	defer putWorkspace(ws)
+	nc := balance(j1-j0, ncBlock, nr)
+	kc := balance(g.k, kcBlock, 8)
+	mc := balance(i1-i0, mcBlock, mr)
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			g.packB(ws.bp, pc, kb, jc, nb)
+			beta, accum := g.beta, g.beta != 0
+			if pc > 0 {
+				beta, accum = 1, true
+			}
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				g.packA(ws.ap, ic, mb, pc, kb)
+				g.block(ws, ic, mb, jc, nb, kb, beta, accum, pc+kb == g.k)
+			}
+		}
+	}
+}
+
+// balance splits total into the fewest blocks of at most maxBlock and
+// returns a block size, a multiple of unit, that makes them about equal, so
+// that no block is a sliver. maxBlock must be a multiple of unit.
+func balance(total, maxBlock, unit int) int {
+	roundUp := func(x int) int { return (x + unit - 1) / unit * unit }
+	if total <= maxBlock {
+		return roundUp(total)
+	}
+	// Rounding the size up to unit can leave a sliver for the last block;
+	// one or two more blocks usually make them even. Else keep the sliver.
+	first := (total + maxBlock - 1) / maxBlock
+	for blocks := first; blocks < first+4; blocks++ {
+		size := roundUp((total + blocks - 1) / blocks)
+		if last := total - (blocks-1)*size; size <= maxBlock && last > size/2 {
+			return size
+		}
+	}
+	return min(maxBlock, roundUp((total+first-1)/first))
+}
+
+// block runs the macro-kernel over one packed mb×kb block of A and kb×nb
+// block of B. Full tiles are stored straight into C; the partial tiles of
+// the right and bottom edges go through scratch, with the same arithmetic.
+func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum, last bool) {
+	mt, nt := mb/mr, nb/nr
+	mtAll, ntAll := (mb+mr-1)/mr, (nb+nr-1)/nr
+	ldc := g.ldc
+	// done applies the epilogue to an edge of C after its last K block, while
+	// it is still in cache; full tiles get it in registers.
+	done := func(i, h, j, w int) {
+		if last && g.ep != nil {
+			g.finish(i, h, j, w)
+		}
+	}
+	if mt > 0 && nt > 0 {
+		step := max(1, maxTilesPerCall/mt)
+		for j := 0; j < nt; j += step {
+			s := min(step, nt-j)
+			c := g.c[ic*ldc+jc+j*nr:]
+			st := store{alpha: g.alpha, beta: beta, accum: accum}
+			if last && g.ep != nil { // the epilogue in registers
+				st.bias, st.epi = g.ep.code(ic, mt*mr, jc+j*nr, s*nr)
+			}
+			g.im.macro(ws.ap, ws.bp[j*kb*nr:], c, kb, mt, s, ldc, st)
+		}
+	}
+	if w := nb - nt*nr; w > 0 && mt > 0 { // right edge: a partial column of full-height tiles
+		bp := ws.bp[nt*kb*nr:]
+		switch {
+		case w == 8: // straight into C
+			st := store{alpha: g.alpha, beta: beta, accum: accum}
+			if last && g.ep != nil {
+				st.bias, st.epi = g.ep.code(ic, mt*mr, jc+nt*nr, 8)
+			}
+			g.im.macro8(ws.ap, bp, g.c[ic*ldc+jc+nt*nr:], kb, mt, 1, ldc, st)
+		case w < 8:
+			g.edge(ws, g.im.macro8, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, 8, kb, mt, 1, beta, accum)
+			done(ic, mt*mr, jc+nt*nr, w)
+		default:
+			g.edge(ws, g.im.macro, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, nr, kb, mt, 1, beta, accum)
+			done(ic, mt*mr, jc+nt*nr, w)
+		}
+	}
+	if mt < mtAll { // bottom edge, corner included
+		h := mb - mt*mr
+		g.edge(ws, g.im.macro, ws.ap[mt*kb*mr:], ws.bp, ic+mt*mr, h, jc, nb, ntAll*nr, kb, 1, ntAll, beta, accum)
+		done(ic+mt*mr, h, jc, nb)
+	}
+}
+
+// edge computes the h×w part of C at (i, j) with macro from mt×nt tiles
+// written to scratch with row stride ld.
+func (g *gemm) edge(ws *workspace, macro macroFunc, ap, bp []float32, i, h, j, w, ld, kb, mt, nt int, beta float32, accum bool) {
+	s := ws.scratch[:mt*mr*ld]
+	if accum {
+		for r := 0; r < h; r++ {
+			copy(s[r*ld:r*ld+w], g.c[(i+r)*g.ldc+j:])
+		}
+	}
+	macro(ap, bp, s, kb, mt, nt, ld, store{alpha: g.alpha, beta: beta, accum: accum})
+	for r := 0; r < h; r++ {
+		copy(g.c[(i+r)*g.ldc+j:(i+r)*g.ldc+j+w], s[r*ld:])
+	}
+}
+
+// macroFunc is the signature of Impl.macro and Impl.macro8: they compute
+// mt×nt full tiles of C (top-left at c[0], row stride ldc) from mt packed
+// micro-panels of A and nt of B, kc deep, and store them as st says.
+type macroFunc = func(ap, bp, c []float32, kc, mt, nt, ldc int, st store)
+
+// store says how a macro-kernel stores a tile of sums acc: C = alpha·acc
+// (+ beta·C when accum), then the epilogue epi (epiRowBias | epiColBias |
+// act<<epiActShift): bias[(tile row)·mr + r] added per row or
+// bias[(tile column)·cols + j] per column, then the activation.
+type store struct {
+	alpha, beta float32
+	accum       bool
+	bias        []float32
+	epi         int
+}
+
+// The bits of store.epi; the assembly generator has the same.
+const (
+	epiRowBias  = 1
+	epiColBias  = 2
+	epiActShift = 2
+)
