@@ -5,12 +5,13 @@ import "fmt"
 // Activation is the function a fused GEMM epilogue applies to C.
 type Activation int
 
-// The activations of a fused epilogue.
+// The activations of a fused epilogue. Their values are the codes the
+// macro-kernels take (zconst.go).
 const (
-	ActIdentity Activation = iota // f(x) = x
-	ActSigmoid                    // f(x) = 1/(1+e^−x), as Sigmoid
-	ActTanh                       // f(x) = tanh x, as Tanh
-	ActReLU                       // f(x) = max(x, 0), as ReLU
+	ActIdentity Activation = actIdentity // f(x) = x
+	ActSigmoid  Activation = actSigmoid  // f(x) = 1/(1+e^−x), as Sigmoid
+	ActTanh     Activation = actTanh     // f(x) = tanh x, as Tanh
+	ActReLU     Activation = actReLU     // f(x) = max(x, 0), as ReLU
 )
 
 // String returns the activation's name: identity, sigmoid, tanh or relu.

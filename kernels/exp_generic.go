@@ -10,53 +10,9 @@ import "math"
 
 var genericExp = expKernels{exp: expGeneric, log: logGeneric}
 
-// Constants of the exponential: e^x = 2^n · e^r with n = round(x·log2(e))
-// and r = x − n·ln2, ln2 split in two (ln2Hi has few bits, so n·ln2Hi is
-// exact), and e^r ≈ 1 + r·p(r) on [−ln2/2, ln2/2] (XNNPACK's degree-5
-// minimax polynomial). n is rounded by adding expMagic, whose low mantissa
-// bits then hold n (+127 for expMagicBias, so that shifting the bits left
-// by 23 gives 2^n directly).
-const (
-	log2e        = 0x1.715476p+0
-	ln2Hi        = 0x1.62E400p-1
-	ln2Lo        = 0x1.7F7D1Cp-20
-	expMagic     = 0x1.8p23
-	expMagicBias = 0x1.8000FEp23 // 0x1.8p23 + 127
-	expC5        = 0x1.0F9F9Cp-7
-	expC4        = 0x1.573A1Ap-5
-	expC3        = 0x1.555A80p-3
-	expC2        = 0x1.FFFDC6p-2
-	expC1        = 0x1.FFFFF6p-1
-	// expCutoff is ln(2^-126): below it e^x is below the normal range and
-	// flushed to 0 (subnormal arithmetic is several times slower).
-	expCutoff = -0x1.5D589Ep+6
-	// expHi clamps the input of exp: e^89 overflows to +Inf, and with n
-	// split in two halves 2^n is built without overflow at n = 128.
-	expHi = 89
-	// tanhSmall is where tanh switches from its odd polynomial (Cephes
-	// tanhf) to (1 − e^−2|x|)/(1 + e^−2|x|).
-	tanhSmall = 0.625
-	tanhC1    = -3.33332819422e-1
-	tanhC2    = 1.33314422036e-1
-	tanhC3    = -5.37397155531e-2
-	tanhC4    = 2.06390887954e-2
-	tanhC5    = -5.70498872745e-3
-	// Constants of the logarithm (Cephes logf): x = 2^e · m with m in
-	// [√½, √2), ln x = e·ln2 + ln(1+f), f = m − 1.
-	logSqrtHalfBits = 0x3f3504f3
-	logP0           = 7.0376836292e-2
-	logP1           = -1.1514610310e-1
-	logP2           = 1.1676998740e-1
-	logP3           = -1.2420140846e-1
-	logP4           = 1.4249322787e-1
-	logP5           = -1.6668057665e-1
-	logP6           = 2.0000714765e-1
-	logP7           = -2.4999993993e-1
-	logP8           = 3.3333331174e-1
-	logQ1           = -2.12194440e-4 // ln2 − logQ2
-	logQ2           = 0.693359375
-	minNormal       = 0x1p-126
-)
+// The constants of the exponential and the logarithm (log2e, expC1…,
+// logP0…) are the assembly's: asm_gen/consts.go declares them and explains
+// the algorithms, zconst.go states them for Go.
 
 // expNeg returns e^z for z ≤ 0 (or NaN), flushed to 0 below expCutoff.
 func expNeg(z float32) float32 {

@@ -8,13 +8,6 @@ import "sync"
 // and multiplies them with the macro-kernel of its implementation
 // (sgemm_generic.go, sgemm_amd64.go), which stores whole micro-tiles of C.
 
-// Micro-tile shape shared by every implementation: the packed panels of A
-// hold mr rows, those of B nr columns.
-const (
-	mr = 6
-	nr = 16
-)
-
 // maxTilesPerCall bounds one assembly call (≈ 1024 tiles ≈ 0.6 ms at kc =
 // 256): assembly is never preempted, so long calls stall the GC.
 const maxTilesPerCall = 1024
@@ -287,10 +280,3 @@ type store struct {
 	bias        []float32
 	epi         int
 }
-
-// The bits of store.epi; the assembly generator has the same.
-const (
-	epiRowBias  = 1
-	epiColBias  = 2
-	epiActShift = 2
-)

@@ -1,5 +1,6 @@
 package kernels
 
+//go:generate sh -c "cd asm_gen && go run . -consts ../zconst.go"
 //go:generate sh -c "cd asm_gen && go run . -family sgemm -out ../zsgemm_amd64.s -stubs ../zsgemm_stubs_amd64.go -pkg kernels"
 //go:generate sh -c "cd asm_gen && go run . -family pack -out ../zpack_amd64.s -stubs ../zpack_stubs_amd64.go -pkg kernels"
 //go:generate sh -c "cd asm_gen && go run . -family peak -out ../zpeak_amd64.s -stubs ../zpeak_stubs_amd64.go -pkg kernels"

@@ -79,15 +79,10 @@ func Mul(dst, x, y []float32) {
 }
 
 // Summation blocking shared by both implementations: inner partial sums
-// take at most sumBlock terms before they are added into outer ones, and
-// ColSums adds the sums of chunks of at most colChunkRows rows pairwise.
-const (
-	sumBlock     = 16
-	colChunkRows = 256
-	// maxCall is about how many elements one assembly call processes: a few
-	// hundred microseconds at most, since assembly is not preemptible.
-	maxCall = 1 << 18
-)
+// take at most sumBlock (zconst.go) terms before they are added into outer
+// ones, and ColSums adds the sums of chunks of at most colChunkRows rows
+// pairwise.
+const colChunkRows = 256
 
 // colSumsPairwise sets dst to the column sums of x (rows×cols, rows ≥ 0)
 // with block summing chunks of at most chunk rows and the chunk sums added

@@ -9,54 +9,92 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// Micro-tile shape of the AVX2 SGEMM kernel: mr rows by nr columns of C, held
-// in 12 YMM accumulators (two per row).
+// The constants package kernels shares with the assembly. They are
+// declared here once: the routines use them, and gen_const.go writes them
+// to ../zconst.go for the Go code (the twins, the GEMM driver).
+
+// Micro-tile shape of the SGEMM macro-kernels: mr rows by nr columns of C,
+// held in 12 YMM accumulators (two per row); the packed panels of A hold mr
+// rows, those of B nr columns.
 const (
 	mr = 6
 	nr = 16
 )
 
-// Epilogue codes of the macro-kernels' epi argument (store in sgemm.go):
-// bit 0 adds a bias per row of C, bit 1 a bias per column, and the bits
-// from 2 up select the activation (1 sigmoid, 2 tanh, 3 ReLU).
+// Epilogue codes of the macro-kernels' epi argument (store in
+// gemm_blocked.go): bit 0 adds a bias per row of C, bit 1 a bias per column,
+// and the bits from epiActShift up select the activation.
 const (
 	epiRowBias  = 1
 	epiColBias  = 2
 	epiActShift = 2
 )
 
-// Constants of the transcendental kernels; they must equal those in
-// activation_generic.go.
+// Activation codes of the epilogue (epi >> epiActShift), the values of
+// kernels.Activation.
+const (
+	actIdentity = 0
+	actSigmoid  = 1
+	actTanh     = 2
+	actReLU     = 3
+)
+
+// sumBlock is how many terms the inner accumulators of the row and column
+// sums take before they are added into the outer ones.
+const sumBlock = 16
+
+// Constants of the exponential: e^x = 2^n · e^r with n = round(x·log2(e))
+// and r = x − n·ln2, ln2 split in two (ln2Hi has few bits, so n·ln2Hi is
+// exact), and e^r ≈ 1 + r·p(r) on [−ln2/2, ln2/2] (XNNPACK's degree-5
+// minimax polynomial). n is rounded by adding expMagic, whose low mantissa
+// bits then hold n (+127 for expMagicBias, so that shifting the bits left
+// by 23 gives 2^n directly).
 const (
 	log2e        = 0x1.715476p+0
 	ln2Hi        = 0x1.62E400p-1
 	ln2Lo        = 0x1.7F7D1Cp-20
 	expMagic     = 0x1.8p23
-	expMagicBias = 0x1.8000FEp23
+	expMagicBias = 0x1.8000FEp23 // 0x1.8p23 + 127
 	expC5        = 0x1.0F9F9Cp-7
 	expC4        = 0x1.573A1Ap-5
 	expC3        = 0x1.555A80p-3
 	expC2        = 0x1.FFFDC6p-2
 	expC1        = 0x1.FFFFF6p-1
-	expCutoff    = -0x1.5D589Ep+6
-	expHi        = 89
-	tanhSmall    = 0.625
-	tanhC1       = -3.33332819422e-1
-	tanhC2       = 1.33314422036e-1
-	tanhC3       = -5.37397155531e-2
-	tanhC4       = 2.06390887954e-2
-	tanhC5       = -5.70498872745e-3
-	logP0        = 7.0376836292e-2
-	logP1        = -1.1514610310e-1
-	logP2        = 1.1676998740e-1
-	logP3        = -1.2420140846e-1
-	logP4        = 1.4249322787e-1
-	logP5        = -1.6668057665e-1
-	logP6        = 2.0000714765e-1
-	logP7        = -2.4999993993e-1
-	logP8        = 3.3333331174e-1
-	logQ1        = -2.12194440e-4
-	logQ2        = 0.693359375
+	// expCutoff is ln(2^-126): below it e^x is below the normal range and
+	// flushed to 0 (subnormal arithmetic is several times slower).
+	expCutoff = -0x1.5D589Ep+6
+	// expHi clamps the input of exp: e^89 overflows to +Inf, and with n
+	// split in two halves 2^n is built without overflow at n = 128.
+	expHi = 89
+)
+
+// Constants of tanh: below tanhSmall, Cephes' odd polynomial (tanhf);
+// above, (1 − e^−2|x|)/(1 + e^−2|x|).
+const (
+	tanhSmall = 0.625
+	tanhC1    = -3.33332819422e-1
+	tanhC2    = 1.33314422036e-1
+	tanhC3    = -5.37397155531e-2
+	tanhC4    = 2.06390887954e-2
+	tanhC5    = -5.70498872745e-3
+)
+
+// Constants of the logarithm (Cephes logf): x = 2^e · m with m in [√½, √2),
+// ln x = e·ln2 + ln(1+f), f = m − 1; subnormal x are scaled by 2^23 first.
+const (
+	logSqrtHalfBits = 0x3f3504f3 // the bits of float32 √½
+	logP0           = 7.0376836292e-2
+	logP1           = -1.1514610310e-1
+	logP2           = 1.1676998740e-1
+	logP3           = -1.2420140846e-1
+	logP4           = 1.4249322787e-1
+	logP5           = -1.6668057665e-1
+	logP6           = 2.0000714765e-1
+	logP7           = -2.4999993993e-1
+	logP8           = 3.3333331174e-1
+	logQ1           = -2.12194440e-4 // ln2 − logQ2
+	logQ2           = 0.693359375
+	minNormal       = 0x1p-126 // the smallest normal float32
 )
 
 // The constant pool: each constant is a 32-byte read-only vector (8 equal
@@ -116,7 +154,7 @@ func actConstants(only ...string) {
 		{"tanhSmall", tanhSmall}, {"t1", tanhC1}, {"t2", tanhC2}, {"t3", tanhC3}, {"t4", tanhC4}, {"t5", tanhC5},
 		{"p0", logP0}, {"p1", logP1}, {"p2", logP2}, {"p3", logP3}, {"p4", logP4}, {"p5", logP5},
 		{"p6", logP6}, {"p7", logP7}, {"p8", logP8}, {"q1", logQ1}, {"q2", logQ2},
-		{"minNormal", 0x1p-126}, {"two23", 0x1p23}, {"f23", 23},
+		{"minNormal", minNormal}, {"two23", 0x1p23}, {"f23", 23},
 		{"posInf", float32(math.Inf(1))}, {"negInf", float32(math.Inf(-1))},
 	} {
 		if want(c.name) {
@@ -128,7 +166,7 @@ func actConstants(only ...string) {
 		bits uint32
 	}{
 		{"sign", 0x80000000}, {"abs", 0x7fffffff}, {"nan", 0x7fc00000},
-		{"i127", 127}, {"mant", 0x007fffff}, {"sqrtHalf", 0x3f3504f3},
+		{"i127", 127}, {"mant", 0x007fffff}, {"sqrtHalf", logSqrtHalfBits},
 	} {
 		if want(c.name) {
 			constBits(c.name, c.bits)

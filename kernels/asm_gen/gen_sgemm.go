@@ -196,11 +196,11 @@ func tileEpilogue(cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
 	Label("nocolbias")
 
 	SHRQ(U8(epiActShift), e)
-	CMPQ(e, U8(1))
+	CMPQ(e, U8(actSigmoid))
 	JE(LabelRef("sigmoid"))
-	CMPQ(e, U8(2))
+	CMPQ(e, U8(actTanh))
 	JE(LabelRef("tanh"))
-	CMPQ(e, U8(3))
+	CMPQ(e, U8(actReLU))
 	JNE(LabelRef("plain"))
 	VXORPS(reg.Y12, reg.Y12, reg.Y12)
 	accs(func(r, h int) { VMAXPS(acc(r, h), reg.Y12, acc(r, h)) }) // NaN, the second operand, stays

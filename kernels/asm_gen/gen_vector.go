@@ -147,10 +147,6 @@ func addColVec() {
 	RET()
 }
 
-// sumBlock is how many terms the inner accumulators of the sums take before
-// they are added into the outer ones; see colSumsGeneric.
-const sumBlock = 16
-
 // colSumsAsm emits colSumsAVX2: dst[j] = Σ_{i<rows} x[i*cols+j] for
 // j < cols, rows >= 1. The rows are taken in blocks of sumBlock: within a
 // block each strip of columns (32, then 8, then single columns) is summed

@@ -2,7 +2,8 @@
 //
 // Run it through `make generate` (or `go generate ./kernels`); it writes one
 // ../zFAMILY_amd64.s and ../zFAMILY_stubs_amd64.go per family, each family
-// from the file gen_FAMILY.go. Vector registers are assigned by hand: avo's
+// from the file gen_FAMILY.go, and with -consts ../zconst.go the constants
+// package kernels shares with the assembly (consts.go, gen_const.go). Vector registers are assigned by hand: avo's
 // allocator may hand out Y16–Y31, which exist only with AVX-512.
 package main
 
@@ -32,7 +33,15 @@ var families = map[string]func(){
 
 func main() {
 	family := flag.String("family", "", "routines to generate: "+familyNames())
+	consts := flag.String("consts", "", "write the constants shared with package kernels to this Go file instead")
 	flag.Parse()
+	if *consts != "" {
+		if err := writeGoConsts(*consts, "kernels"); err != nil {
+			fmt.Fprintln(os.Stderr, "asm_gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	emit, ok := families[*family]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "asm_gen: unknown -family %q\n", *family)
