@@ -1,9 +1,9 @@
-//go:build !amd64 || purego
+//go:build !amd64 || !gc || purego
 
 package kernels
 
 func hasAVX2FMA() bool { return false }
 
 func initPlatform() {
-	reason = "built without assembly (purego or not amd64)"
+	reason = "built without assembly (purego, not amd64, or not gc)"
 }

@@ -6,6 +6,15 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
+// text starts the routine name with Go signature sig and doc comment doc
+// (lines) in the stub file. Every routine is a leaf that keeps no pointer,
+// hence NOSPLIT and //go:noescape.
+func text(name, sig string, doc ...string) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc...)
+}
+
 // ymm returns the vector register Yi, i < 16: the registers are assigned
 // by hand, since avo's allocator may hand out Y16–Y31 (AVX-512 only).
 func ymm(i int) reg.VecPhysical {

@@ -86,8 +86,7 @@ func emitElementwise(ew ewKernel, nt bool) {
 		name += "NT"
 		doc = fmt.Sprintf("%s is %s with non-temporal stores; outputs must be 32-byte aligned.", name, ew.name)
 	}
-	TEXT(name, NOSPLIT, ew.signature())
-	Doc(doc)
+	text(name, ew.signature(), doc)
 	ptrs := make([]reg.GPVirtual, len(ew.ptrs))
 	for i, p := range ew.ptrs {
 		ptrs[i] = Load(Param(p), GP64()).(reg.GPVirtual)

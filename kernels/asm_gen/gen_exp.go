@@ -121,8 +121,7 @@ func logBody(r []reg.VecPhysical) {
 // dst[i] = e^(src[i]−m) for src[i] ≤ m, and returns their sum; the pass
 // of softmax and softmax cross-entropy.
 func expShiftSumKernel() {
-	TEXT("expShiftSumKernel", NOSPLIT, "func(dst, src *float32, n int, m float32) float32")
-	Doc("expShiftSumKernel sets dst[i] = e^(src[i]-m) for i < n, a positive multiple of 8, and returns their sum.")
+	text("expShiftSumKernel", "func(dst, src *float32, n int, m float32) float32", "expShiftSumKernel sets dst[i] = e^(src[i]-m) for i < n, a positive multiple of 8, and returns their sum.")
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	n := Load(Param("n"), GP64())

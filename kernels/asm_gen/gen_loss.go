@@ -33,13 +33,11 @@ func lossFamily() {
 func bceKernel(grad bool) {
 	var g reg.Register
 	if grad {
-		TEXT("bceKernel", NOSPLIT, "func(grad, z, y *float32, n int, scale float32) float32")
-		Doc("bceKernel sets grad[i] = scale*(sigmoid(z[i])-y[i]) for i < n, a positive multiple of 8,",
+		text("bceKernel", "func(grad, z, y *float32, n int, scale float32) float32", "bceKernel sets grad[i] = scale*(sigmoid(z[i])-y[i]) for i < n, a positive multiple of 8,",
 			"and returns the sum of max(z[i],0) - z[i]*y[i] + log(1+e^-|z[i]|).")
 		g = Load(Param("grad"), GP64())
 	} else {
-		TEXT("bceLossKernel", NOSPLIT, "func(z, y *float32, n int) float32")
-		Doc("bceLossKernel returns the sum of max(z[i],0) - z[i]*y[i] + log(1+e^-|z[i]|) for i < n, a positive multiple of 8.")
+		text("bceLossKernel", "func(z, y *float32, n int) float32", "bceLossKernel returns the sum of max(z[i],0) - z[i]*y[i] + log(1+e^-|z[i]|) for i < n, a positive multiple of 8.")
 	}
 	zp := Load(Param("z"), GP64())
 	yp := Load(Param("y"), GP64())
@@ -133,13 +131,11 @@ func bceKernel(grad bool) {
 func mseKernel(grad bool) {
 	var g reg.Register
 	if grad {
-		TEXT("mseKernel", NOSPLIT, "func(grad, pred, y *float32, n int, scale float32) float32")
-		Doc("mseKernel sets grad[i] = scale*(pred[i]-y[i]) for i < n, a positive multiple of 8,",
+		text("mseKernel", "func(grad, pred, y *float32, n int, scale float32) float32", "mseKernel sets grad[i] = scale*(pred[i]-y[i]) for i < n, a positive multiple of 8,",
 			"and returns the sum of (pred[i]-y[i])^2.")
 		g = Load(Param("grad"), GP64())
 	} else {
-		TEXT("mseLossKernel", NOSPLIT, "func(pred, y *float32, n int) float32")
-		Doc("mseLossKernel returns the sum of (pred[i]-y[i])^2 for i < n, a positive multiple of 8.")
+		text("mseLossKernel", "func(pred, y *float32, n int) float32", "mseLossKernel returns the sum of (pred[i]-y[i])^2 for i < n, a positive multiple of 8.")
 	}
 	pp := Load(Param("pred"), GP64())
 	yp := Load(Param("y"), GP64())

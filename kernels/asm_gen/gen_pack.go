@@ -25,8 +25,7 @@ func packFamily() {
 // It walks the source row by row, so reads stream through memory in order;
 // packB16 packs op(B) = B, packA6T op(A) = Aᵀ.
 func packRows(name string, w int) {
-	TEXT(name, NOSPLIT, "func(dst, src *float32, ld, kc, n int)")
-	Doc(fmt.Sprintf("%s packs n %d-wide micro-panels of kc rows (row stride ld), reading each row once, in order.", name, w))
+	text(name, "func(dst, src *float32, ld, kc, n int)", fmt.Sprintf("%s packs n %d-wide micro-panels of kc rows (row stride ld), reading each row once, in order.", name, w))
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	ld := Load(Param("ld"), GP64())
@@ -70,8 +69,7 @@ func packRows(name string, w int) {
 // the micro-panel of op(A) = A, transposing 8×8 blocks (rows 6 and 7 are
 // copies of 4 and 5 and are dropped).
 func packANormal() {
-	TEXT("packA6", NOSPLIT, "func(dst, src *float32, ld, kc int)")
-	Doc("packA6 interleaves kc columns of 6 rows (row stride ld) into a kc×6 micro-panel; kc must be a multiple of 8.")
+	text("packA6", "func(dst, src *float32, ld, kc int)", "packA6 interleaves kc columns of 6 rows (row stride ld) into a kc×6 micro-panel; kc must be a multiple of 8.")
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	ld := Load(Param("ld"), GP64())
@@ -128,8 +126,7 @@ func packANormal() {
 // columns of op(B) = Bᵀ) into one kc×16 micro-panel, dst[p*16+j] =
 // src[j*ld+p], transposing 8×8 blocks in registers.
 func packBTrans() {
-	TEXT("packBT16", NOSPLIT, "func(dst, src *float32, ld, kc int)")
-	Doc("packBT16 packs kc columns of 16 rows of src (row stride ld) as kc rows of 16; kc must be a multiple of 8.")
+	text("packBT16", "func(dst, src *float32, ld, kc int)", "packBT16 packs kc columns of 16 rows of src (row stride ld) as kc rows of 16; kc must be a multiple of 8.")
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	ld := Load(Param("ld"), GP64())

@@ -13,8 +13,7 @@ func peakFamily() { fmaPeak() }
 // fmaPeak emits fmaPeak, a loop of 12 independent VFMADD231PS chains (192
 // FLOP per iteration) that measures the core's float32 FMA throughput.
 func fmaPeak() {
-	TEXT("fmaPeak", NOSPLIT, "func(iters int)")
-	Doc("fmaPeak runs iters iterations of 12 independent 8-wide FMAs (192 FLOP each).")
+	text("fmaPeak", "func(iters int)", "fmaPeak runs iters iterations of 12 independent 8-wide FMAs (192 FLOP each).")
 	n := Load(Param("iters"), GP64())
 	for i := 0; i < 14; i++ {
 		VXORPS(ymm(i), ymm(i), ymm(i))

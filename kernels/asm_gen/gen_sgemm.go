@@ -29,8 +29,7 @@ func acc(r, h int) reg.VecPhysical {
 // streams from L2. The 8-column form finishes a right edge of at most 8.
 func sgemmMacroKernel(name string, cols int) {
 	halves := cols / 8
-	TEXT(name, NOSPLIT, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)")
-	Doc(fmt.Sprintf("%s computes mt×nt full 6×%d tiles of C from packed panels; see sgemm_amd64.go.", name, cols))
+	text(name, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)", fmt.Sprintf("%s computes mt×nt full 6×%d tiles of C from packed panels; see sgemm_amd64.go.", name, cols))
 
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())

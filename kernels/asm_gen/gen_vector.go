@@ -49,8 +49,7 @@ var vectorKernels = []ewKernel{
 // addRowVec emits addRowVecAVX2: x[i*cols+j] += v[j] for i < rows and
 // j < cols8 (a multiple of 8, at most cols).
 func addRowVec() {
-	TEXT("addRowVecAVX2", NOSPLIT, "func(x, v *float32, rows, cols, cols8 int)")
-	Doc("addRowVecAVX2 adds v[j] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).")
+	text("addRowVecAVX2", "func(x, v *float32, rows, cols, cols8 int)", "addRowVecAVX2 adds v[j] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).")
 	x := Load(Param("x"), GP64())
 	v := Load(Param("v"), GP64())
 	rows := Load(Param("rows"), GP64())
@@ -101,8 +100,7 @@ func addRowVec() {
 // addColVec emits addColVecAVX2: x[i*cols+j] += v[i] for i < rows and
 // j < cols8.
 func addColVec() {
-	TEXT("addColVecAVX2", NOSPLIT, "func(x, v *float32, rows, cols, cols8 int)")
-	Doc("addColVecAVX2 adds v[i] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).")
+	text("addColVecAVX2", "func(x, v *float32, rows, cols, cols8 int)", "addColVecAVX2 adds v[i] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).")
 	x := Load(Param("x"), GP64())
 	v := Load(Param("v"), GP64())
 	rows := Load(Param("rows"), GP64())
@@ -154,8 +152,7 @@ func addColVec() {
 // block by block, in order, and no sum takes more than about
 // sumBlock + rows/sumBlock rounding steps.
 func colSumsAsm() {
-	TEXT("colSumsAVX2", NOSPLIT, "func(dst, x *float32, rows, cols int)")
-	Doc("colSumsAVX2 sets dst[j] to the sum of x[i*cols+j] over i < rows (rows >= 1), j < cols, in blocks of 16 rows.")
+	text("colSumsAVX2", "func(dst, x *float32, rows, cols int)", "colSumsAVX2 sets dst[j] to the sum of x[i*cols+j] over i < rows (rows >= 1), j < cols, in blocks of 16 rows.")
 	dst := Load(Param("dst"), GP64())
 	x := Load(Param("x"), GP64())
 	rows := Load(Param("rows"), GP64())
@@ -277,8 +274,7 @@ func colSumsAsm() {
 // four outer accumulators every sumBlock steps, then 8-column steps, a
 // horizontal sum, and the last cols%8 elements one by one.
 func rowSumsAsm() {
-	TEXT("rowSumsAVX2", NOSPLIT, "func(dst, x *float32, rows, cols int)")
-	Doc("rowSumsAVX2 sets dst[i] to the sum of x[i*cols+j] over j < cols, for i < rows.")
+	text("rowSumsAVX2", "func(dst, x *float32, rows, cols int)", "rowSumsAVX2 sets dst[i] to the sum of x[i*cols+j] over j < cols, for i < rows.")
 	dst := Load(Param("dst"), GP64())
 	x := Load(Param("x"), GP64())
 	rows := Load(Param("rows"), GP64())

@@ -47,7 +47,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "asm_gen: unknown -family %q\n", *family)
 		os.Exit(2)
 	}
-	ConstraintExpr("!purego")
+	ConstraintExpr("amd64,gc,!purego") // //go:build amd64 && gc && !purego
 	emit()
 	Generate()
 }

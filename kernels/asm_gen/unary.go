@@ -34,12 +34,11 @@ func eachGroup(body func(r []reg.VecPhysical)) func(gs [][]reg.VecPhysical) {
 }
 
 func unaryKernelStores(name, what string, regs, groups int, setup func(), body func(gs [][]reg.VecPhysical), nt bool) {
-	TEXT(name, NOSPLIT, "func(dst, src *float32, n int)")
+	doc := fmt.Sprintf("%s sets dst[i] = %s for i < n, a positive multiple of 8.", name, what)
 	if nt {
-		Doc(fmt.Sprintf("%s sets dst[i] = %s for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.", name, what))
-	} else {
-		Doc(fmt.Sprintf("%s sets dst[i] = %s for i < n, a positive multiple of 8.", name, what))
+		doc = fmt.Sprintf("%s sets dst[i] = %s for i < n, a positive multiple of 8, with non-temporal stores; dst must be 32-byte aligned.", name, what)
 	}
+	text(name, "func(dst, src *float32, n int)", doc)
 	store := func(r reg.VecPhysical, m Mem) {
 		if nt {
 			VMOVNTPS(r, m)
