@@ -21,7 +21,7 @@ type actKernels struct {
 // exact value is below the normal range, and NaN for NaN. dst may be src;
 // it panics unless len(dst) == len(src).
 func Sigmoid(dst, src []float32) {
-	checkSame("dst", dst, "src", src)
+	needLen("dst", dst, len(src))
 	Default().act.sigmoid(dst, src)
 }
 
@@ -38,7 +38,7 @@ func SigmoidBackward(dz, da, a []float32) {
 // inputs too: it is not computed as 2σ(2x)−1); tanh(±Inf) = ±1 and NaN
 // stays NaN. dst may be src; it panics unless len(dst) == len(src).
 func Tanh(dst, src []float32) {
-	checkSame("dst", dst, "src", src)
+	needLen("dst", dst, len(src))
 	Default().act.tanh(dst, src)
 }
 
@@ -74,6 +74,8 @@ func ReLUBackward(dz, da, a []float32) {
 // may be src; it panics unless rows, cols ≥ 0 and len(dst) == len(src) ==
 // rows*cols.
 func Softmax(dst, src []float32, rows, cols int) {
-	checkRows("dst", dst, "src", src, nil, rows, cols)
+	n := matrixLen(rows, cols)
+	needLen("dst", dst, n)
+	needLen("src", src, n)
 	Default().act.softmax(dst, src, rows, cols)
 }

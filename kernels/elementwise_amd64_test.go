@@ -12,9 +12,9 @@ import (
 // boundary (the unaligned head goes to the Go twin), inputs at other
 // offsets, and outputs that are inputs (the ordinary assembly runs then).
 func TestElementwiseNonTemporal(t *testing.T) {
-	prev := ntMinBytes
-	ntMinBytes = 0
-	t.Cleanup(func() { ntMinBytes = prev })
+	prev := ntBytes
+	ntBytes = 0
+	t.Cleanup(func() { ntBytes = prev })
 	forEachImpl(t, func(t *testing.T, im *Impl) {
 		rng := rand.New(rand.NewPCG(21, 22))
 		for _, c := range allEWCases() {
@@ -31,9 +31,9 @@ func TestElementwiseNonTemporal(t *testing.T) {
 }
 
 func TestNTStart(t *testing.T) {
-	prev := ntMinBytes
-	ntMinBytes = 1 << 20
-	t.Cleanup(func() { ntMinBytes = prev })
+	prev := ntBytes
+	ntBytes = 1 << 20
+	t.Cleanup(func() { ntBytes = prev })
 	a := vecAllocAt(1<<20, 3)
 	b := vecAllocAt(1<<20, 3)
 	c := vecAllocAt(1<<20, 4)

@@ -11,7 +11,7 @@ type expKernels struct {
 // (src[i] < -87.34) are 0, e^+Inf = +Inf, e^-Inf = 0 and NaN stays NaN.
 // dst may be src; it panics unless len(dst) == len(src).
 func Exp(dst, src []float32) {
-	checkSame("dst", dst, "src", src)
+	needLen("dst", dst, len(src))
 	Default().exp.exp(dst, src)
 }
 
@@ -20,6 +20,6 @@ func Exp(dst, src []float32) {
 // negative number or NaN is NaN. dst may be src; it panics unless
 // len(dst) == len(src).
 func Log(dst, src []float32) {
-	checkSame("dst", dst, "src", src)
+	needLen("dst", dst, len(src))
 	Default().exp.log(dst, src)
 }

@@ -13,8 +13,8 @@ func expShiftSumAVX2(dst, src []float32, m float32) float64 {
 	dst = dst[:len(src)]
 	head := len(src) &^ 7
 	var s float64
-	for i := 0; i < head; i += actChunk {
-		n := min(actChunk, head-i)
+	for i := 0; i < head; i += unaryChunk {
+		n := min(unaryChunk, head-i)
 		s += float64(expShiftSumKernel(&dst[i], &src[i], n, m))
 	}
 	return s + expShiftSumGeneric(dst[head:], src[head:], m)

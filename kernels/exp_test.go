@@ -218,12 +218,12 @@ func TestUnaryTails(t *testing.T) {
 	if !testing.Short() {
 		lengths = append(lengths, 1<<16-1, 1<<16+9)
 	}
-	defer func(b int) { actNTBytes = b }(actNTBytes)
+	defer func(b int) { ntBytes = b }(ntBytes)
 	forEachImpl(t, func(t *testing.T, im *Impl) {
 		for _, c := range unaryCases {
 			for k, n := range lengths {
 				// Every other length with the non-temporal stores.
-				actNTBytes = [2]int{math.MaxInt, 0}[k%2]
+				ntBytes = [2]int{math.MaxInt, 0}[k%2]
 				offset := 1 + k%3 // dst starts 4, 8 or 12 bytes past an allocation
 				src := randActInput(rng, n)
 				if c.positive {
@@ -332,7 +332,7 @@ func TestExpLogAPI(t *testing.T) {
 	}
 	short := make([]float32, 2)
 	wantPanics(t, []panicCase{
-		{func() { Exp(x, short) }, []string{"len(dst) = 3", "len(src) = 2"}},
-		{func() { Log(short, x) }, []string{"len(dst) = 2"}},
+		{func() { Exp(x, short) }, []string{"len(dst) = 3, need 2"}},
+		{func() { Log(short, x) }, []string{"len(dst) = 2, need 3"}},
 	})
 }

@@ -19,7 +19,8 @@ type lossKernels struct {
 // grad may be z or y. It panics unless len(y) == len(z) and grad is nil or
 // as long.
 func BCEWithLogits(grad, z, y []float32, scale float32) float64 {
-	checkLoss(grad, z, "z", y)
+	needLen("y", y, len(z))
+	needGradLen(grad, len(z))
 	return Default().loss.bce(grad, z, y, scale)
 }
 
@@ -28,7 +29,8 @@ func BCEWithLogits(grad, z, y []float32, scale float32) float64 {
 // is MSE(grad, d, y, 1/N)/N, with grad then ∂E/∂d. grad may be pred or y.
 // It panics unless len(y) == len(pred) and grad is nil or as long.
 func MSE(grad, pred, y []float32, scale float32) float64 {
-	checkLoss(grad, pred, "pred", y)
+	needLen("y", y, len(pred))
+	needGradLen(grad, len(pred))
 	return Default().loss.mse(grad, pred, y, scale)
 }
 
@@ -41,6 +43,9 @@ func MSE(grad, pred, y []float32, scale float32) float64 {
 // rows, cols ≥ 0, len(logits) == len(y) == rows*cols and grad is nil or as
 // long.
 func SoftmaxCrossEntropy(grad, logits, y []float32, rows, cols int, scale float32) float64 {
-	checkRows("logits", logits, "y", y, grad, rows, cols)
+	n := matrixLen(rows, cols)
+	needLen("logits", logits, n)
+	needLen("y", y, n)
+	needGradLen(grad, n)
 	return Default().loss.sxe(grad, logits, y, rows, cols, scale)
 }

@@ -299,12 +299,13 @@ func TestLossAPI(t *testing.T) {
 	}
 	short := make([]float32, 2)
 	wantPanics(t, []panicCase{
-		{func() { BCEWithLogits(nil, x, short, 1) }, []string{"len(y) = 2", "len(z) = 3"}},
-		{func() { BCEWithLogits(short, x, x, 1) }, []string{"len(grad) = 2"}},
-		{func() { MSE(short, x, x, 1) }, []string{"len(grad) = 2", "len(pred) = 3"}},
-		{func() { SoftmaxCrossEntropy(nil, x, short, 1, 3, 1) }, []string{"len(y) = 2"}},
-		{func() { SoftmaxCrossEntropy(short, x, x, 1, 3, 1) }, []string{"len(grad) = 2"}},
-		{func() { SoftmaxCrossEntropy(nil, x, x, 3, 3, 1) }, []string{"len(logits) = 3"}},
+		{func() { BCEWithLogits(nil, x, short, 1) }, []string{"len(y) = 2, need 3"}},
+		{func() { BCEWithLogits(short, x, x, 1) }, []string{"len(grad) = 2, need 3"}},
+		{func() { MSE(short, x, x, 1) }, []string{"len(grad) = 2, need 3"}},
+		{func() { SoftmaxCrossEntropy(nil, x, short, 1, 3, 1) }, []string{"len(y) = 2, need 3"}},
+		{func() { SoftmaxCrossEntropy(short, x, x, 1, 3, 1) }, []string{"len(grad) = 2, need 3"}},
+		{func() { SoftmaxCrossEntropy(nil, x, x, 3, 3, 1) }, []string{"len(logits) = 3, need 9"}},
+		{func() { SoftmaxCrossEntropy(nil, x, x, -3, 3, 1) }, []string{"rows = -3, need >= 0"}},
 	})
 }
 

@@ -10,34 +10,27 @@ import "fmt"
 // the tail (and, on the non-temporal path, an unaligned head) with the Go
 // twin, which computes the same bits.
 var avx2Vec = vecKernels{
-	addRow:  addRowVec,
-	addCol:  addColVec,
-	colSums: colSumsVec,
-	rowSums: rowSumsVec,
-	axpy:    axpyVec,
-	scale:   scaleVec,
-	mul:     mulVec,
+	addRow:  addRowAVX2,
+	addCol:  addColAVX2,
+	colSums: colSumsAVX2,
+	rowSums: rowSumsAVX2,
+	axpy:    axpyAVX2,
+	scale:   scaleAVX2,
+	mul:     mulAVX2,
 }
 
-func axpyVec(alpha float32, x, y []float32) {
+func axpyAVX2(alpha float32, x, y []float32) {
 	checkVec(len(y), x)
-	t := chunks(0, len(y), func(lo, hi int) { axpyAVX2(&x[lo], &y[lo], hi-lo, alpha) })
+	t := chunks(0, len(y), func(lo, hi int) { axpyKernel(&x[lo], &y[lo], hi-lo, alpha) })
 	axpyGeneric(alpha, x[t:], y[t:])
 }
 
-func scaleVec(alpha float32, x []float32) {
-	t := chunks(0, len(x), func(lo, hi int) { scaleAVX2(&x[lo], hi-lo, alpha) })
+func scaleAVX2(alpha float32, x []float32) {
+	t := chunks(0, len(x), func(lo, hi int) { scaleKernel(&x[lo], hi-lo, alpha) })
 	scaleGeneric(alpha, x[t:])
 }
 
-func mulVec(dst, x, y []float32) {
-	checkVec(len(dst), x, y)
-	t := runNT(len(dst), dst, [][]float32{x, y},
-		func(lo, hi int) { mulAVX2(&dst[lo], &x[lo], &y[lo], hi-lo) },
-		func(lo, hi int) { mulAVX2NT(&dst[lo], &x[lo], &y[lo], hi-lo) },
-		func(h int) { mulGeneric(dst[:h], x[:h], y[:h]) })
-	mulGeneric(dst[t:], x[t:], y[t:])
-}
+func mulAVX2(dst, x, y []float32) { stream3AVX2(dst, x, y, mulKernel, mulKernelNT, mulGeneric) }
 
 // checkVecMatrix panics unless len(x) == rows*cols and len(v) == n.
 func checkVecMatrix(x []float32, rows, cols int, v []float32, n int) {
@@ -50,15 +43,15 @@ func checkVecMatrix(x []float32, rows, cols int, v []float32, n int) {
 // rowsPerCall is how many rows of cols elements one assembly call takes.
 func rowsPerCall(cols int) int { return max(1, maxCall/max(cols, 1)) }
 
-// addRowVec runs the assembly on the first cols&^7 columns and Go on the
+// addRowAVX2 runs the assembly on the first cols&^7 columns and Go on the
 // rest of each row.
-func addRowVec(x []float32, rows, cols int, v []float32) {
+func addRowAVX2(x []float32, rows, cols int, v []float32) {
 	checkVecMatrix(x, rows, cols, v, cols)
 	c8 := cols &^ 7
 	if c8 > 0 {
 		step := rowsPerCall(cols)
 		for i := 0; i < rows; i += step {
-			addRowVecAVX2(&x[i*cols], &v[0], min(step, rows-i), cols, c8)
+			addRowKernel(&x[i*cols], &v[0], min(step, rows-i), cols, c8)
 		}
 	}
 	if c8 < cols {
@@ -72,13 +65,13 @@ func addRowVec(x []float32, rows, cols int, v []float32) {
 	}
 }
 
-func addColVec(x []float32, rows, cols int, v []float32) {
+func addColAVX2(x []float32, rows, cols int, v []float32) {
 	checkVecMatrix(x, rows, cols, v, rows)
 	c8 := cols &^ 7
 	if c8 > 0 {
 		step := rowsPerCall(cols)
 		for i := 0; i < rows; i += step {
-			addColVecAVX2(&x[i*cols], &v[i], min(step, rows-i), cols, c8)
+			addColKernel(&x[i*cols], &v[i], min(step, rows-i), cols, c8)
 		}
 	}
 	if c8 < cols {
@@ -91,20 +84,20 @@ func addColVec(x []float32, rows, cols int, v []float32) {
 	}
 }
 
-func colSumsVec(dst, x []float32, rows, cols int) {
+func colSumsAVX2(dst, x []float32, rows, cols int) {
 	checkVecMatrix(x, rows, cols, dst, cols)
-	colSumsWith(dst, x, rows, cols, colSumsBlockVec)
+	colSumsWith(dst, x, rows, cols, colSumsBlockAVX2)
 }
 
-// colSumsBlockVec sums rows ≥ 1 rows (a chunk of at most colSumsChunk(cols)).
-func colSumsBlockVec(dst, x []float32, rows, cols int) {
+// colSumsBlockAVX2 sums rows ≥ 1 rows (a chunk of at most colSumsChunk(cols)).
+func colSumsBlockAVX2(dst, x []float32, rows, cols int) {
 	checkVecMatrix(x, rows, cols, dst, cols)
 	if rows > 0 && cols > 0 {
-		colSumsAVX2(&dst[0], &x[0], rows, cols)
+		colSumsKernel(&dst[0], &x[0], rows, cols)
 	}
 }
 
-func rowSumsVec(dst, x []float32, rows, cols int) {
+func rowSumsAVX2(dst, x []float32, rows, cols int) {
 	checkVecMatrix(x, rows, cols, dst, rows)
 	step := rowsPerCall(cols)
 	for i := 0; i < rows; i += step {
@@ -116,6 +109,6 @@ func rowSumsVec(dst, x []float32, rows, cols int) {
 		} else {
 			p = &dst[i]
 		}
-		rowSumsAVX2(&dst[i], p, min(step, rows-i), cols)
+		rowSumsKernel(&dst[i], p, min(step, rows-i), cols)
 	}
 }

@@ -752,17 +752,17 @@ done:
 	VZEROUPPER
 	RET
 
-// func reluAVX2(dst *float32, src *float32, n int)
+// func reluKernel(dst *float32, src *float32, n int)
 // Requires: AVX
-TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+TEXT ·reluKernel(SB), NOSPLIT, $0-24
 	MOVQ   dst+0(FP), AX
 	MOVQ   src+8(FP), CX
 	MOVQ   n+16(FP), DX
 	VXORPS Y4, Y4, Y4
 	CMPQ   DX, $0x20
-	JL     reluAVX2_one
+	JL     reluKernel_one
 
-reluAVX2_loop:
+reluKernel_loop:
 	VMAXPS  (CX), Y4, Y0
 	VMOVUPS Y0, (AX)
 	VMAXPS  32(CX), Y4, Y1
@@ -775,33 +775,33 @@ reluAVX2_loop:
 	ADDQ    $0x80, CX
 	SUBQ    $0x20, DX
 	CMPQ    DX, $0x20
-	JGE     reluAVX2_loop
+	JGE     reluKernel_loop
 
-reluAVX2_one:
+reluKernel_one:
 	TESTQ   DX, DX
-	JE      reluAVX2_done
+	JE      reluKernel_done
 	VMAXPS  (CX), Y4, Y0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, DX
-	JMP     reluAVX2_one
+	JMP     reluKernel_one
 
-reluAVX2_done:
+reluKernel_done:
 	VZEROUPPER
 	RET
 
-// func reluAVX2NT(dst *float32, src *float32, n int)
+// func reluKernelNT(dst *float32, src *float32, n int)
 // Requires: AVX, MMX+
-TEXT ·reluAVX2NT(SB), NOSPLIT, $0-24
+TEXT ·reluKernelNT(SB), NOSPLIT, $0-24
 	MOVQ   dst+0(FP), AX
 	MOVQ   src+8(FP), CX
 	MOVQ   n+16(FP), DX
 	VXORPS Y4, Y4, Y4
 	CMPQ   DX, $0x20
-	JL     reluAVX2NT_one
+	JL     reluKernelNT_one
 
-reluAVX2NT_loop:
+reluKernelNT_loop:
 	VMAXPS   (CX), Y4, Y0
 	VMOVNTPS Y0, (AX)
 	VMAXPS   32(CX), Y4, Y1
@@ -814,26 +814,26 @@ reluAVX2NT_loop:
 	ADDQ     $0x80, CX
 	SUBQ     $0x20, DX
 	CMPQ     DX, $0x20
-	JGE      reluAVX2NT_loop
+	JGE      reluKernelNT_loop
 
-reluAVX2NT_one:
+reluKernelNT_one:
 	TESTQ    DX, DX
-	JE       reluAVX2NT_done
+	JE       reluKernelNT_done
 	VMAXPS   (CX), Y4, Y0
 	VMOVNTPS Y0, (AX)
 	ADDQ     $0x20, AX
 	ADDQ     $0x20, CX
 	SUBQ     $0x08, DX
-	JMP      reluAVX2NT_one
+	JMP      reluKernelNT_one
 
-reluAVX2NT_done:
+reluKernelNT_done:
 	SFENCE
 	VZEROUPPER
 	RET
 
-// func sigmoidBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+// func sigmoidBackwardKernel(dz *float32, da *float32, a *float32, n int)
 // Requires: AVX, AVX2
-TEXT ·sigmoidBackwardAVX2(SB), NOSPLIT, $0-32
+TEXT ·sigmoidBackwardKernel(SB), NOSPLIT, $0-32
 	MOVQ         dz+0(FP), AX
 	MOVQ         da+8(FP), CX
 	MOVQ         a+16(FP), DX
@@ -842,9 +842,9 @@ TEXT ·sigmoidBackwardAVX2(SB), NOSPLIT, $0-32
 	VMOVD        SI, X8
 	VBROADCASTSS X8, Y8
 	CMPQ         BX, $0x20
-	JL           sigmoidBackwardAVX2_one
+	JL           sigmoidBackwardKernel_one
 
-sigmoidBackwardAVX2_loop:
+sigmoidBackwardKernel_loop:
 	VMOVUPS (DX), Y0
 	VSUBPS  Y0, Y8, Y1
 	VMULPS  Y1, Y0, Y0
@@ -870,11 +870,11 @@ sigmoidBackwardAVX2_loop:
 	ADDQ    $0x80, DX
 	SUBQ    $0x20, BX
 	CMPQ    BX, $0x20
-	JGE     sigmoidBackwardAVX2_loop
+	JGE     sigmoidBackwardKernel_loop
 
-sigmoidBackwardAVX2_one:
+sigmoidBackwardKernel_one:
 	TESTQ   BX, BX
-	JE      sigmoidBackwardAVX2_done
+	JE      sigmoidBackwardKernel_done
 	VMOVUPS (DX), Y0
 	VSUBPS  Y0, Y8, Y1
 	VMULPS  Y1, Y0, Y0
@@ -884,15 +884,15 @@ sigmoidBackwardAVX2_one:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, BX
-	JMP     sigmoidBackwardAVX2_one
+	JMP     sigmoidBackwardKernel_one
 
-sigmoidBackwardAVX2_done:
+sigmoidBackwardKernel_done:
 	VZEROUPPER
 	RET
 
-// func sigmoidBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+// func sigmoidBackwardKernelNT(dz *float32, da *float32, a *float32, n int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·sigmoidBackwardAVX2NT(SB), NOSPLIT, $0-32
+TEXT ·sigmoidBackwardKernelNT(SB), NOSPLIT, $0-32
 	MOVQ         dz+0(FP), AX
 	MOVQ         da+8(FP), CX
 	MOVQ         a+16(FP), DX
@@ -901,9 +901,9 @@ TEXT ·sigmoidBackwardAVX2NT(SB), NOSPLIT, $0-32
 	VMOVD        SI, X8
 	VBROADCASTSS X8, Y8
 	CMPQ         BX, $0x20
-	JL           sigmoidBackwardAVX2NT_one
+	JL           sigmoidBackwardKernelNT_one
 
-sigmoidBackwardAVX2NT_loop:
+sigmoidBackwardKernelNT_loop:
 	VMOVUPS  (DX), Y0
 	VSUBPS   Y0, Y8, Y1
 	VMULPS   Y1, Y0, Y0
@@ -929,11 +929,11 @@ sigmoidBackwardAVX2NT_loop:
 	ADDQ     $0x80, DX
 	SUBQ     $0x20, BX
 	CMPQ     BX, $0x20
-	JGE      sigmoidBackwardAVX2NT_loop
+	JGE      sigmoidBackwardKernelNT_loop
 
-sigmoidBackwardAVX2NT_one:
+sigmoidBackwardKernelNT_one:
 	TESTQ    BX, BX
-	JE       sigmoidBackwardAVX2NT_done
+	JE       sigmoidBackwardKernelNT_done
 	VMOVUPS  (DX), Y0
 	VSUBPS   Y0, Y8, Y1
 	VMULPS   Y1, Y0, Y0
@@ -943,16 +943,16 @@ sigmoidBackwardAVX2NT_one:
 	ADDQ     $0x20, CX
 	ADDQ     $0x20, DX
 	SUBQ     $0x08, BX
-	JMP      sigmoidBackwardAVX2NT_one
+	JMP      sigmoidBackwardKernelNT_one
 
-sigmoidBackwardAVX2NT_done:
+sigmoidBackwardKernelNT_done:
 	SFENCE
 	VZEROUPPER
 	RET
 
-// func tanhBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+// func tanhBackwardKernel(dz *float32, da *float32, a *float32, n int)
 // Requires: AVX, AVX2
-TEXT ·tanhBackwardAVX2(SB), NOSPLIT, $0-32
+TEXT ·tanhBackwardKernel(SB), NOSPLIT, $0-32
 	MOVQ         dz+0(FP), AX
 	MOVQ         da+8(FP), CX
 	MOVQ         a+16(FP), DX
@@ -961,9 +961,9 @@ TEXT ·tanhBackwardAVX2(SB), NOSPLIT, $0-32
 	VMOVD        SI, X8
 	VBROADCASTSS X8, Y8
 	CMPQ         BX, $0x20
-	JL           tanhBackwardAVX2_one
+	JL           tanhBackwardKernel_one
 
-tanhBackwardAVX2_loop:
+tanhBackwardKernel_loop:
 	VMOVUPS (DX), Y0
 	VSUBPS  Y0, Y8, Y1
 	VADDPS  Y8, Y0, Y0
@@ -993,11 +993,11 @@ tanhBackwardAVX2_loop:
 	ADDQ    $0x80, DX
 	SUBQ    $0x20, BX
 	CMPQ    BX, $0x20
-	JGE     tanhBackwardAVX2_loop
+	JGE     tanhBackwardKernel_loop
 
-tanhBackwardAVX2_one:
+tanhBackwardKernel_one:
 	TESTQ   BX, BX
-	JE      tanhBackwardAVX2_done
+	JE      tanhBackwardKernel_done
 	VMOVUPS (DX), Y0
 	VSUBPS  Y0, Y8, Y1
 	VADDPS  Y8, Y0, Y0
@@ -1008,15 +1008,15 @@ tanhBackwardAVX2_one:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, BX
-	JMP     tanhBackwardAVX2_one
+	JMP     tanhBackwardKernel_one
 
-tanhBackwardAVX2_done:
+tanhBackwardKernel_done:
 	VZEROUPPER
 	RET
 
-// func tanhBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+// func tanhBackwardKernelNT(dz *float32, da *float32, a *float32, n int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·tanhBackwardAVX2NT(SB), NOSPLIT, $0-32
+TEXT ·tanhBackwardKernelNT(SB), NOSPLIT, $0-32
 	MOVQ         dz+0(FP), AX
 	MOVQ         da+8(FP), CX
 	MOVQ         a+16(FP), DX
@@ -1025,9 +1025,9 @@ TEXT ·tanhBackwardAVX2NT(SB), NOSPLIT, $0-32
 	VMOVD        SI, X8
 	VBROADCASTSS X8, Y8
 	CMPQ         BX, $0x20
-	JL           tanhBackwardAVX2NT_one
+	JL           tanhBackwardKernelNT_one
 
-tanhBackwardAVX2NT_loop:
+tanhBackwardKernelNT_loop:
 	VMOVUPS  (DX), Y0
 	VSUBPS   Y0, Y8, Y1
 	VADDPS   Y8, Y0, Y0
@@ -1057,11 +1057,11 @@ tanhBackwardAVX2NT_loop:
 	ADDQ     $0x80, DX
 	SUBQ     $0x20, BX
 	CMPQ     BX, $0x20
-	JGE      tanhBackwardAVX2NT_loop
+	JGE      tanhBackwardKernelNT_loop
 
-tanhBackwardAVX2NT_one:
+tanhBackwardKernelNT_one:
 	TESTQ    BX, BX
-	JE       tanhBackwardAVX2NT_done
+	JE       tanhBackwardKernelNT_done
 	VMOVUPS  (DX), Y0
 	VSUBPS   Y0, Y8, Y1
 	VADDPS   Y8, Y0, Y0
@@ -1072,25 +1072,25 @@ tanhBackwardAVX2NT_one:
 	ADDQ     $0x20, CX
 	ADDQ     $0x20, DX
 	SUBQ     $0x08, BX
-	JMP      tanhBackwardAVX2NT_one
+	JMP      tanhBackwardKernelNT_one
 
-tanhBackwardAVX2NT_done:
+tanhBackwardKernelNT_done:
 	SFENCE
 	VZEROUPPER
 	RET
 
-// func reluBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+// func reluBackwardKernel(dz *float32, da *float32, a *float32, n int)
 // Requires: AVX
-TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-32
+TEXT ·reluBackwardKernel(SB), NOSPLIT, $0-32
 	MOVQ   dz+0(FP), AX
 	MOVQ   da+8(FP), CX
 	MOVQ   a+16(FP), DX
 	MOVQ   n+24(FP), BX
 	VXORPS Y4, Y4, Y4
 	CMPQ   BX, $0x20
-	JL     reluBackwardAVX2_one
+	JL     reluBackwardKernel_one
 
-reluBackwardAVX2_loop:
+reluBackwardKernel_loop:
 	VMOVUPS (DX), Y0
 	VCMPPS  $0x1e, Y4, Y0, Y0
 	VANDPS  (CX), Y0, Y0
@@ -1112,11 +1112,11 @@ reluBackwardAVX2_loop:
 	ADDQ    $0x80, DX
 	SUBQ    $0x20, BX
 	CMPQ    BX, $0x20
-	JGE     reluBackwardAVX2_loop
+	JGE     reluBackwardKernel_loop
 
-reluBackwardAVX2_one:
+reluBackwardKernel_one:
 	TESTQ   BX, BX
-	JE      reluBackwardAVX2_done
+	JE      reluBackwardKernel_done
 	VMOVUPS (DX), Y0
 	VCMPPS  $0x1e, Y4, Y0, Y0
 	VANDPS  (CX), Y0, Y0
@@ -1125,24 +1125,24 @@ reluBackwardAVX2_one:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, BX
-	JMP     reluBackwardAVX2_one
+	JMP     reluBackwardKernel_one
 
-reluBackwardAVX2_done:
+reluBackwardKernel_done:
 	VZEROUPPER
 	RET
 
-// func reluBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+// func reluBackwardKernelNT(dz *float32, da *float32, a *float32, n int)
 // Requires: AVX, MMX+
-TEXT ·reluBackwardAVX2NT(SB), NOSPLIT, $0-32
+TEXT ·reluBackwardKernelNT(SB), NOSPLIT, $0-32
 	MOVQ   dz+0(FP), AX
 	MOVQ   da+8(FP), CX
 	MOVQ   a+16(FP), DX
 	MOVQ   n+24(FP), BX
 	VXORPS Y4, Y4, Y4
 	CMPQ   BX, $0x20
-	JL     reluBackwardAVX2NT_one
+	JL     reluBackwardKernelNT_one
 
-reluBackwardAVX2NT_loop:
+reluBackwardKernelNT_loop:
 	VMOVUPS  (DX), Y0
 	VCMPPS   $0x1e, Y4, Y0, Y0
 	VANDPS   (CX), Y0, Y0
@@ -1164,11 +1164,11 @@ reluBackwardAVX2NT_loop:
 	ADDQ     $0x80, DX
 	SUBQ     $0x20, BX
 	CMPQ     BX, $0x20
-	JGE      reluBackwardAVX2NT_loop
+	JGE      reluBackwardKernelNT_loop
 
-reluBackwardAVX2NT_one:
+reluBackwardKernelNT_one:
 	TESTQ    BX, BX
-	JE       reluBackwardAVX2NT_done
+	JE       reluBackwardKernelNT_done
 	VMOVUPS  (DX), Y0
 	VCMPPS   $0x1e, Y4, Y0, Y0
 	VANDPS   (CX), Y0, Y0
@@ -1177,9 +1177,9 @@ reluBackwardAVX2NT_one:
 	ADDQ     $0x20, CX
 	ADDQ     $0x20, DX
 	SUBQ     $0x08, BX
-	JMP      reluBackwardAVX2NT_one
+	JMP      reluBackwardKernelNT_one
 
-reluBackwardAVX2NT_done:
+reluBackwardKernelNT_done:
 	SFENCE
 	VZEROUPPER
 	RET

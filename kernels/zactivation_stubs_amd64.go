@@ -24,42 +24,42 @@ func tanhKernel(dst *float32, src *float32, n int)
 //go:noescape
 func tanhKernelNT(dst *float32, src *float32, n int)
 
-// reluAVX2 sets, for i < n (a multiple of 8): dst[i] = max(src[i], 0) with NaN kept; see reluGeneric.
+// reluKernel sets, for i < n (a multiple of 8): dst[i] = max(src[i], 0) with NaN kept; see reluGeneric.
 //
 //go:noescape
-func reluAVX2(dst *float32, src *float32, n int)
+func reluKernel(dst *float32, src *float32, n int)
 
-// reluAVX2NT is reluAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+// reluKernelNT is reluKernel with non-temporal stores; outputs must be 32-byte aligned.
 //
 //go:noescape
-func reluAVX2NT(dst *float32, src *float32, n int)
+func reluKernelNT(dst *float32, src *float32, n int)
 
-// sigmoidBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] * (a[i] * (1 - a[i])).
+// sigmoidBackwardKernel sets, for i < n (a multiple of 8): dz[i] = da[i] * (a[i] * (1 - a[i])).
 //
 //go:noescape
-func sigmoidBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+func sigmoidBackwardKernel(dz *float32, da *float32, a *float32, n int)
 
-// sigmoidBackwardAVX2NT is sigmoidBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+// sigmoidBackwardKernelNT is sigmoidBackwardKernel with non-temporal stores; outputs must be 32-byte aligned.
 //
 //go:noescape
-func sigmoidBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+func sigmoidBackwardKernelNT(dz *float32, da *float32, a *float32, n int)
 
-// tanhBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] * ((1 - a[i]) * (1 + a[i])).
+// tanhBackwardKernel sets, for i < n (a multiple of 8): dz[i] = da[i] * ((1 - a[i]) * (1 + a[i])).
 //
 //go:noescape
-func tanhBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+func tanhBackwardKernel(dz *float32, da *float32, a *float32, n int)
 
-// tanhBackwardAVX2NT is tanhBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+// tanhBackwardKernelNT is tanhBackwardKernel with non-temporal stores; outputs must be 32-byte aligned.
 //
 //go:noescape
-func tanhBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+func tanhBackwardKernelNT(dz *float32, da *float32, a *float32, n int)
 
-// reluBackwardAVX2 sets, for i < n (a multiple of 8): dz[i] = da[i] where a[i] > 0, else 0.
+// reluBackwardKernel sets, for i < n (a multiple of 8): dz[i] = da[i] where a[i] > 0, else 0.
 //
 //go:noescape
-func reluBackwardAVX2(dz *float32, da *float32, a *float32, n int)
+func reluBackwardKernel(dz *float32, da *float32, a *float32, n int)
 
-// reluBackwardAVX2NT is reluBackwardAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+// reluBackwardKernelNT is reluBackwardKernel with non-temporal stores; outputs must be 32-byte aligned.
 //
 //go:noescape
-func reluBackwardAVX2NT(dz *float32, da *float32, a *float32, n int)
+func reluBackwardKernelNT(dz *float32, da *float32, a *float32, n int)

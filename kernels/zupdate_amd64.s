@@ -4,17 +4,17 @@
 
 #include "textflag.h"
 
-// func sgdAVX2(w *float32, grad *float32, n int, lr float32)
+// func sgdKernel(w *float32, grad *float32, n int, lr float32)
 // Requires: AVX
-TEXT ·sgdAVX2(SB), NOSPLIT, $0-28
+TEXT ·sgdKernel(SB), NOSPLIT, $0-28
 	MOVQ         w+0(FP), AX
 	MOVQ         grad+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VBROADCASTSS lr+24(FP), Y8
 	CMPQ         DX, $0x20
-	JL           sgdAVX2_one
+	JL           sgdKernel_one
 
-sgdAVX2_loop:
+sgdKernel_loop:
 	VMULPS  (CX), Y8, Y0
 	VMOVUPS (AX), Y1
 	VSUBPS  Y0, Y1, Y1
@@ -35,11 +35,11 @@ sgdAVX2_loop:
 	ADDQ    $0x80, CX
 	SUBQ    $0x20, DX
 	CMPQ    DX, $0x20
-	JGE     sgdAVX2_loop
+	JGE     sgdKernel_loop
 
-sgdAVX2_one:
+sgdKernel_one:
 	TESTQ   DX, DX
-	JE      sgdAVX2_done
+	JE      sgdKernel_done
 	VMULPS  (CX), Y8, Y0
 	VMOVUPS (AX), Y1
 	VSUBPS  Y0, Y1, Y1
@@ -47,15 +47,15 @@ sgdAVX2_one:
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, DX
-	JMP     sgdAVX2_one
+	JMP     sgdKernel_one
 
-sgdAVX2_done:
+sgdKernel_done:
 	VZEROUPPER
 	RET
 
-// func momentumAVX2(w *float32, grad *float32, v *float32, n int, lr float32, mu float32)
+// func momentumKernel(w *float32, grad *float32, v *float32, n int, lr float32, mu float32)
 // Requires: AVX
-TEXT ·momentumAVX2(SB), NOSPLIT, $0-40
+TEXT ·momentumKernel(SB), NOSPLIT, $0-40
 	MOVQ         w+0(FP), AX
 	MOVQ         grad+8(FP), CX
 	MOVQ         v+16(FP), DX
@@ -63,9 +63,9 @@ TEXT ·momentumAVX2(SB), NOSPLIT, $0-40
 	VBROADCASTSS lr+32(FP), Y8
 	VBROADCASTSS mu+36(FP), Y9
 	CMPQ         BX, $0x20
-	JL           momentumAVX2_one
+	JL           momentumKernel_one
 
-momentumAVX2_loop:
+momentumKernel_loop:
 	VMULPS  (DX), Y9, Y0
 	VMULPS  (CX), Y8, Y1
 	VSUBPS  Y1, Y0, Y0
@@ -95,11 +95,11 @@ momentumAVX2_loop:
 	ADDQ    $0x80, DX
 	SUBQ    $0x20, BX
 	CMPQ    BX, $0x20
-	JGE     momentumAVX2_loop
+	JGE     momentumKernel_loop
 
-momentumAVX2_one:
+momentumKernel_one:
 	TESTQ   BX, BX
-	JE      momentumAVX2_done
+	JE      momentumKernel_done
 	VMULPS  (DX), Y9, Y0
 	VMULPS  (CX), Y8, Y1
 	VSUBPS  Y1, Y0, Y0
@@ -110,15 +110,15 @@ momentumAVX2_one:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, BX
-	JMP     momentumAVX2_one
+	JMP     momentumKernel_one
 
-momentumAVX2_done:
+momentumKernel_done:
 	VZEROUPPER
 	RET
 
-// func adagradAVX2(w *float32, grad *float32, h *float32, n int, lr float32, eps float32)
+// func adagradKernel(w *float32, grad *float32, h *float32, n int, lr float32, eps float32)
 // Requires: AVX
-TEXT ·adagradAVX2(SB), NOSPLIT, $0-40
+TEXT ·adagradKernel(SB), NOSPLIT, $0-40
 	MOVQ         w+0(FP), AX
 	MOVQ         grad+8(FP), CX
 	MOVQ         h+16(FP), DX
@@ -126,9 +126,9 @@ TEXT ·adagradAVX2(SB), NOSPLIT, $0-40
 	VBROADCASTSS lr+32(FP), Y9
 	VBROADCASTSS eps+36(FP), Y10
 	CMPQ         BX, $0x18
-	JL           adagradAVX2_one
+	JL           adagradKernel_one
 
-adagradAVX2_loop:
+adagradKernel_loop:
 	VMOVUPS (CX), Y0
 	VMULPS  Y0, Y0, Y1
 	VADDPS  (DX), Y1, Y1
@@ -167,11 +167,11 @@ adagradAVX2_loop:
 	ADDQ    $0x60, DX
 	SUBQ    $0x18, BX
 	CMPQ    BX, $0x18
-	JGE     adagradAVX2_loop
+	JGE     adagradKernel_loop
 
-adagradAVX2_one:
+adagradKernel_one:
 	TESTQ   BX, BX
-	JE      adagradAVX2_done
+	JE      adagradKernel_done
 	VMOVUPS (CX), Y0
 	VMULPS  Y0, Y0, Y1
 	VADDPS  (DX), Y1, Y1
@@ -187,15 +187,15 @@ adagradAVX2_one:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, BX
-	JMP     adagradAVX2_one
+	JMP     adagradKernel_one
 
-adagradAVX2_done:
+adagradKernel_done:
 	VZEROUPPER
 	RET
 
-// func rmspropAVX2(w *float32, grad *float32, h *float32, n int, lr float32, rho float32, omr float32, eps float32)
+// func rmspropKernel(w *float32, grad *float32, h *float32, n int, lr float32, rho float32, omr float32, eps float32)
 // Requires: AVX
-TEXT ·rmspropAVX2(SB), NOSPLIT, $0-48
+TEXT ·rmspropKernel(SB), NOSPLIT, $0-48
 	MOVQ         w+0(FP), AX
 	MOVQ         grad+8(FP), CX
 	MOVQ         h+16(FP), DX
@@ -205,9 +205,9 @@ TEXT ·rmspropAVX2(SB), NOSPLIT, $0-48
 	VBROADCASTSS omr+40(FP), Y11
 	VBROADCASTSS eps+44(FP), Y12
 	CMPQ         BX, $0x18
-	JL           rmspropAVX2_one
+	JL           rmspropKernel_one
 
-rmspropAVX2_loop:
+rmspropKernel_loop:
 	VMOVUPS (CX), Y0
 	VMULPS  Y11, Y0, Y1
 	VMULPS  Y0, Y1, Y1
@@ -252,11 +252,11 @@ rmspropAVX2_loop:
 	ADDQ    $0x60, DX
 	SUBQ    $0x18, BX
 	CMPQ    BX, $0x18
-	JGE     rmspropAVX2_loop
+	JGE     rmspropKernel_loop
 
-rmspropAVX2_one:
+rmspropKernel_one:
 	TESTQ   BX, BX
-	JE      rmspropAVX2_done
+	JE      rmspropKernel_done
 	VMOVUPS (CX), Y0
 	VMULPS  Y11, Y0, Y1
 	VMULPS  Y0, Y1, Y1
@@ -274,15 +274,15 @@ rmspropAVX2_one:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, BX
-	JMP     rmspropAVX2_one
+	JMP     rmspropKernel_one
 
-rmspropAVX2_done:
+rmspropKernel_done:
 	VZEROUPPER
 	RET
 
-// func adamAVX2(w *float32, grad *float32, m *float32, v *float32, n int, b1 float32, omb1 float32, b2 float32, omb2 float32, lrc float32, c2 float32, eps float32)
+// func adamKernel(w *float32, grad *float32, m *float32, v *float32, n int, b1 float32, omb1 float32, b2 float32, omb2 float32, lrc float32, c2 float32, eps float32)
 // Requires: AVX
-TEXT ·adamAVX2(SB), NOSPLIT, $0-68
+TEXT ·adamKernel(SB), NOSPLIT, $0-68
 	MOVQ         w+0(FP), AX
 	MOVQ         grad+8(FP), CX
 	MOVQ         m+16(FP), DX
@@ -296,9 +296,9 @@ TEXT ·adamAVX2(SB), NOSPLIT, $0-68
 	VBROADCASTSS c2+60(FP), Y14
 	VBROADCASTSS eps+64(FP), Y15
 	CMPQ         SI, $0x18
-	JL           adamAVX2_one
+	JL           adamKernel_one
 
-adamAVX2_loop:
+adamKernel_loop:
 	VMOVUPS (CX), Y0
 	VMULPS  (DX), Y9, Y1
 	VMULPS  Y0, Y10, Y2
@@ -359,11 +359,11 @@ adamAVX2_loop:
 	ADDQ    $0x60, BX
 	SUBQ    $0x18, SI
 	CMPQ    SI, $0x18
-	JGE     adamAVX2_loop
+	JGE     adamKernel_loop
 
-adamAVX2_one:
+adamKernel_one:
 	TESTQ   SI, SI
-	JE      adamAVX2_done
+	JE      adamKernel_done
 	VMOVUPS (CX), Y0
 	VMULPS  (DX), Y9, Y1
 	VMULPS  Y0, Y10, Y2
@@ -387,8 +387,8 @@ adamAVX2_one:
 	ADDQ    $0x20, DX
 	ADDQ    $0x20, BX
 	SUBQ    $0x08, SI
-	JMP     adamAVX2_one
+	JMP     adamKernel_one
 
-adamAVX2_done:
+adamKernel_done:
 	VZEROUPPER
 	RET

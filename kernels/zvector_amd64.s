@@ -4,17 +4,17 @@
 
 #include "textflag.h"
 
-// func axpyAVX2(x *float32, y *float32, n int, alpha float32)
+// func axpyKernel(x *float32, y *float32, n int, alpha float32)
 // Requires: AVX
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-28
+TEXT ·axpyKernel(SB), NOSPLIT, $0-28
 	MOVQ         x+0(FP), AX
 	MOVQ         y+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VBROADCASTSS alpha+24(FP), Y4
 	CMPQ         DX, $0x20
-	JL           axpyAVX2_one
+	JL           axpyKernel_one
 
-axpyAVX2_loop:
+axpyKernel_loop:
 	VMULPS  (AX), Y4, Y0
 	VADDPS  (CX), Y0, Y0
 	VMOVUPS Y0, (CX)
@@ -31,33 +31,33 @@ axpyAVX2_loop:
 	ADDQ    $0x80, CX
 	SUBQ    $0x20, DX
 	CMPQ    DX, $0x20
-	JGE     axpyAVX2_loop
+	JGE     axpyKernel_loop
 
-axpyAVX2_one:
+axpyKernel_one:
 	TESTQ   DX, DX
-	JE      axpyAVX2_done
+	JE      axpyKernel_done
 	VMULPS  (AX), Y4, Y0
 	VADDPS  (CX), Y0, Y0
 	VMOVUPS Y0, (CX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, DX
-	JMP     axpyAVX2_one
+	JMP     axpyKernel_one
 
-axpyAVX2_done:
+axpyKernel_done:
 	VZEROUPPER
 	RET
 
-// func scaleAVX2(x *float32, n int, alpha float32)
+// func scaleKernel(x *float32, n int, alpha float32)
 // Requires: AVX
-TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
+TEXT ·scaleKernel(SB), NOSPLIT, $0-20
 	MOVQ         x+0(FP), AX
 	MOVQ         n+8(FP), CX
 	VBROADCASTSS alpha+16(FP), Y4
 	CMPQ         CX, $0x20
-	JL           scaleAVX2_one
+	JL           scaleKernel_one
 
-scaleAVX2_loop:
+scaleKernel_loop:
 	VMULPS  (AX), Y4, Y0
 	VMOVUPS Y0, (AX)
 	VMULPS  32(AX), Y4, Y1
@@ -69,32 +69,32 @@ scaleAVX2_loop:
 	ADDQ    $0x80, AX
 	SUBQ    $0x20, CX
 	CMPQ    CX, $0x20
-	JGE     scaleAVX2_loop
+	JGE     scaleKernel_loop
 
-scaleAVX2_one:
+scaleKernel_one:
 	TESTQ   CX, CX
-	JE      scaleAVX2_done
+	JE      scaleKernel_done
 	VMULPS  (AX), Y4, Y0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x20, AX
 	SUBQ    $0x08, CX
-	JMP     scaleAVX2_one
+	JMP     scaleKernel_one
 
-scaleAVX2_done:
+scaleKernel_done:
 	VZEROUPPER
 	RET
 
-// func mulAVX2(dst *float32, x *float32, y *float32, n int)
+// func mulKernel(dst *float32, x *float32, y *float32, n int)
 // Requires: AVX
-TEXT ·mulAVX2(SB), NOSPLIT, $0-32
+TEXT ·mulKernel(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ x+8(FP), CX
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), BX
 	CMPQ BX, $0x20
-	JL   mulAVX2_one
+	JL   mulKernel_one
 
-mulAVX2_loop:
+mulKernel_loop:
 	VMOVUPS (CX), Y0
 	VMULPS  (DX), Y0, Y0
 	VMOVUPS Y0, (AX)
@@ -112,11 +112,11 @@ mulAVX2_loop:
 	ADDQ    $0x80, DX
 	SUBQ    $0x20, BX
 	CMPQ    BX, $0x20
-	JGE     mulAVX2_loop
+	JGE     mulKernel_loop
 
-mulAVX2_one:
+mulKernel_one:
 	TESTQ   BX, BX
-	JE      mulAVX2_done
+	JE      mulKernel_done
 	VMOVUPS (CX), Y0
 	VMULPS  (DX), Y0, Y0
 	VMOVUPS Y0, (AX)
@@ -124,23 +124,23 @@ mulAVX2_one:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, BX
-	JMP     mulAVX2_one
+	JMP     mulKernel_one
 
-mulAVX2_done:
+mulKernel_done:
 	VZEROUPPER
 	RET
 
-// func mulAVX2NT(dst *float32, x *float32, y *float32, n int)
+// func mulKernelNT(dst *float32, x *float32, y *float32, n int)
 // Requires: AVX, MMX+
-TEXT ·mulAVX2NT(SB), NOSPLIT, $0-32
+TEXT ·mulKernelNT(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ x+8(FP), CX
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), BX
 	CMPQ BX, $0x20
-	JL   mulAVX2NT_one
+	JL   mulKernelNT_one
 
-mulAVX2NT_loop:
+mulKernelNT_loop:
 	VMOVUPS  (CX), Y0
 	VMULPS   (DX), Y0, Y0
 	VMOVNTPS Y0, (AX)
@@ -158,11 +158,11 @@ mulAVX2NT_loop:
 	ADDQ     $0x80, DX
 	SUBQ     $0x20, BX
 	CMPQ     BX, $0x20
-	JGE      mulAVX2NT_loop
+	JGE      mulKernelNT_loop
 
-mulAVX2NT_one:
+mulKernelNT_one:
 	TESTQ    BX, BX
-	JE       mulAVX2NT_done
+	JE       mulKernelNT_done
 	VMOVUPS  (CX), Y0
 	VMULPS   (DX), Y0, Y0
 	VMOVNTPS Y0, (AX)
@@ -170,16 +170,16 @@ mulAVX2NT_one:
 	ADDQ     $0x20, CX
 	ADDQ     $0x20, DX
 	SUBQ     $0x08, BX
-	JMP      mulAVX2NT_one
+	JMP      mulKernelNT_one
 
-mulAVX2NT_done:
+mulKernelNT_done:
 	SFENCE
 	VZEROUPPER
 	RET
 
-// func addRowVecAVX2(x *float32, v *float32, rows int, cols int, cols8 int)
+// func addRowKernel(x *float32, v *float32, rows int, cols int, cols8 int)
 // Requires: AVX
-TEXT ·addRowVecAVX2(SB), NOSPLIT, $0-40
+TEXT ·addRowKernel(SB), NOSPLIT, $0-40
 	MOVQ  x+0(FP), AX
 	MOVQ  v+8(FP), CX
 	MOVQ  rows+16(FP), DX
@@ -237,9 +237,9 @@ arv_done:
 	VZEROUPPER
 	RET
 
-// func addColVecAVX2(x *float32, v *float32, rows int, cols int, cols8 int)
+// func addColKernel(x *float32, v *float32, rows int, cols int, cols8 int)
 // Requires: AVX
-TEXT ·addColVecAVX2(SB), NOSPLIT, $0-40
+TEXT ·addColKernel(SB), NOSPLIT, $0-40
 	MOVQ  x+0(FP), AX
 	MOVQ  v+8(FP), CX
 	MOVQ  rows+16(FP), DX
@@ -291,9 +291,9 @@ acv_done:
 	VZEROUPPER
 	RET
 
-// func colSumsAVX2(dst *float32, x *float32, rows int, cols int)
+// func colSumsKernel(dst *float32, x *float32, rows int, cols int)
 // Requires: AVX, CMOV, MMX+
-TEXT ·colSumsAVX2(SB), NOSPLIT, $0-32
+TEXT ·colSumsKernel(SB), NOSPLIT, $0-32
 	MOVQ   dst+0(FP), AX
 	MOVQ   x+8(FP), CX
 	MOVQ   rows+16(FP), DX
@@ -437,9 +437,9 @@ cs_next:
 	VZEROUPPER
 	RET
 
-// func rowSumsAVX2(dst *float32, x *float32, rows int, cols int)
+// func rowSumsKernel(dst *float32, x *float32, rows int, cols int)
 // Requires: AVX
-TEXT ·rowSumsAVX2(SB), NOSPLIT, $0-32
+TEXT ·rowSumsKernel(SB), NOSPLIT, $0-32
 	MOVQ  dst+0(FP), AX
 	MOVQ  x+8(FP), CX
 	MOVQ  rows+16(FP), DX

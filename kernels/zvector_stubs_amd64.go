@@ -4,42 +4,42 @@
 
 package kernels
 
-// axpyAVX2 sets, for i < n (a multiple of 8): y[i] += alpha * x[i].
+// axpyKernel sets, for i < n (a multiple of 8): y[i] += alpha * x[i].
 //
 //go:noescape
-func axpyAVX2(x *float32, y *float32, n int, alpha float32)
+func axpyKernel(x *float32, y *float32, n int, alpha float32)
 
-// scaleAVX2 sets, for i < n (a multiple of 8): x[i] *= alpha.
+// scaleKernel sets, for i < n (a multiple of 8): x[i] *= alpha.
 //
 //go:noescape
-func scaleAVX2(x *float32, n int, alpha float32)
+func scaleKernel(x *float32, n int, alpha float32)
 
-// mulAVX2 sets, for i < n (a multiple of 8): dst[i] = x[i] * y[i].
+// mulKernel sets, for i < n (a multiple of 8): dst[i] = x[i] * y[i].
 //
 //go:noescape
-func mulAVX2(dst *float32, x *float32, y *float32, n int)
+func mulKernel(dst *float32, x *float32, y *float32, n int)
 
-// mulAVX2NT is mulAVX2 with non-temporal stores; outputs must be 32-byte aligned.
+// mulKernelNT is mulKernel with non-temporal stores; outputs must be 32-byte aligned.
 //
 //go:noescape
-func mulAVX2NT(dst *float32, x *float32, y *float32, n int)
+func mulKernelNT(dst *float32, x *float32, y *float32, n int)
 
-// addRowVecAVX2 adds v[j] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).
+// addRowKernel adds v[j] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).
 //
 //go:noescape
-func addRowVecAVX2(x *float32, v *float32, rows int, cols int, cols8 int)
+func addRowKernel(x *float32, v *float32, rows int, cols int, cols8 int)
 
-// addColVecAVX2 adds v[i] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).
+// addColKernel adds v[i] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).
 //
 //go:noescape
-func addColVecAVX2(x *float32, v *float32, rows int, cols int, cols8 int)
+func addColKernel(x *float32, v *float32, rows int, cols int, cols8 int)
 
-// colSumsAVX2 sets dst[j] to the sum of x[i*cols+j] over i < rows (rows >= 1), j < cols, in blocks of 16 rows.
+// colSumsKernel sets dst[j] to the sum of x[i*cols+j] over i < rows (rows >= 1), j < cols, in blocks of 16 rows.
 //
 //go:noescape
-func colSumsAVX2(dst *float32, x *float32, rows int, cols int)
+func colSumsKernel(dst *float32, x *float32, rows int, cols int)
 
-// rowSumsAVX2 sets dst[i] to the sum of x[i*cols+j] over j < cols, for i < rows.
+// rowSumsKernel sets dst[i] to the sum of x[i*cols+j] over j < cols, for i < rows.
 //
 //go:noescape
-func rowSumsAVX2(dst *float32, x *float32, rows int, cols int)
+func rowSumsKernel(dst *float32, x *float32, rows int, cols int)

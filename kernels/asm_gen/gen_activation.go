@@ -93,7 +93,7 @@ func tanhBody(r []reg.VecPhysical) {
 // the backward forms of the activations from their saved outputs.
 var activationKernels = []ewKernel{
 	{
-		name: "reluAVX2", doc: "dst[i] = max(src[i], 0) with NaN kept; see reluGeneric.",
+		name: "reluKernel", doc: "dst[i] = max(src[i], 0) with NaN kept; see reluGeneric.",
 		ptrs: []string{"dst", "src"}, zero: true, nt: true, temps: 1, unroll: 4,
 		body: func(l lanes) {
 			// VMAXPS returns its second source operand (here the memory
@@ -103,7 +103,7 @@ var activationKernels = []ewKernel{
 		},
 	},
 	{
-		name: "sigmoidBackwardAVX2", doc: "dz[i] = da[i] * (a[i] * (1 - a[i])).",
+		name: "sigmoidBackwardKernel", doc: "dz[i] = da[i] * (a[i] * (1 - a[i])).",
 		ptrs: []string{"dz", "da", "a"}, one: true, nt: true, temps: 2, unroll: 4,
 		body: func(l lanes) {
 			VMOVUPS(l.addr(2), l.t(0))
@@ -114,7 +114,7 @@ var activationKernels = []ewKernel{
 		},
 	},
 	{
-		name: "tanhBackwardAVX2", doc: "dz[i] = da[i] * ((1 - a[i]) * (1 + a[i])).",
+		name: "tanhBackwardKernel", doc: "dz[i] = da[i] * ((1 - a[i]) * (1 + a[i])).",
 		ptrs: []string{"dz", "da", "a"}, one: true, nt: true, temps: 2, unroll: 4,
 		body: func(l lanes) {
 			VMOVUPS(l.addr(2), l.t(0))
@@ -126,7 +126,7 @@ var activationKernels = []ewKernel{
 		},
 	},
 	{
-		name: "reluBackwardAVX2", doc: "dz[i] = da[i] where a[i] > 0, else 0.",
+		name: "reluBackwardKernel", doc: "dz[i] = da[i] where a[i] > 0, else 0.",
 		ptrs: []string{"dz", "da", "a"}, zero: true, nt: true, temps: 1, unroll: 4,
 		body: func(l lanes) {
 			VMOVUPS(l.addr(2), l.t(0))

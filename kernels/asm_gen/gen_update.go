@@ -13,7 +13,7 @@ func updateFamily() { emitElementwiseKernels(updateKernels) }
 // and the state in one pass.
 var updateKernels = []ewKernel{
 	{
-		name: "sgdAVX2", doc: "w[i] -= lr * g[i].",
+		name: "sgdKernel", doc: "w[i] -= lr * g[i].",
 		ptrs: []string{"w", "grad"}, scalars: []string{"lr"}, temps: 2, unroll: 4,
 		body: func(l lanes) {
 			VMULPS(l.addr(1), l.c(0), l.t(0))
@@ -23,7 +23,7 @@ var updateKernels = []ewKernel{
 		},
 	},
 	{
-		name: "momentumAVX2", doc: "v[i] = mu*v[i] - lr*g[i]; w[i] += v[i].",
+		name: "momentumKernel", doc: "v[i] = mu*v[i] - lr*g[i]; w[i] += v[i].",
 		ptrs: []string{"w", "grad", "v"}, scalars: []string{"lr", "mu"}, temps: 2, unroll: 4,
 		body: func(l lanes) {
 			VMULPS(l.addr(2), l.c(1), l.t(0))
@@ -35,7 +35,7 @@ var updateKernels = []ewKernel{
 		},
 	},
 	{
-		name: "adagradAVX2", doc: "h[i] += g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).",
+		name: "adagradKernel", doc: "h[i] += g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).",
 		ptrs: []string{"w", "grad", "h"}, scalars: []string{"lr", "eps"}, temps: 3, unroll: 3,
 		body: func(l lanes) {
 			VMOVUPS(l.addr(1), l.t(0))
@@ -52,7 +52,7 @@ var updateKernels = []ewKernel{
 		},
 	},
 	{
-		name: "rmspropAVX2", doc: "h[i] = rho*h[i] + omr*g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).",
+		name: "rmspropKernel", doc: "h[i] = rho*h[i] + omr*g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).",
 		ptrs: []string{"w", "grad", "h"}, scalars: []string{"lr", "rho", "omr", "eps"}, temps: 3, unroll: 3,
 		body: func(l lanes) {
 			VMOVUPS(l.addr(1), l.t(0))
@@ -71,7 +71,7 @@ var updateKernels = []ewKernel{
 		},
 	},
 	{
-		name: "adamAVX2",
+		name: "adamKernel",
 		doc:  "m[i] = b1*m[i] + omb1*g[i]; v[i] = b2*v[i] + omb2*g[i]*g[i]; w[i] -= lrc*m[i] / (sqrt(v[i]*c2) + eps).",
 		ptrs: []string{"w", "grad", "m", "v"}, scalars: []string{"b1", "omb1", "b2", "omb2", "lrc", "c2", "eps"},
 		temps: 3, unroll: 3,

@@ -10,8 +10,8 @@ import (
 // vector_amd64.go): axpy, scale, product, bias adds and sums.
 func vectorFamily() {
 	emitElementwiseKernels(vectorKernels)
-	addRowVec()
-	addColVec()
+	addRowAsm()
+	addColAsm()
 	colSumsAsm()
 	rowSumsAsm()
 }
@@ -19,7 +19,7 @@ func vectorFamily() {
 // vectorKernels are the elementwise kernels of vector.go.
 var vectorKernels = []ewKernel{
 	{
-		name: "axpyAVX2", doc: "y[i] += alpha * x[i].",
+		name: "axpyKernel", doc: "y[i] += alpha * x[i].",
 		ptrs: []string{"x", "y"}, scalars: []string{"alpha"}, temps: 1, unroll: 4,
 		body: func(l lanes) {
 			VMULPS(l.addr(0), l.c(0), l.t(0))
@@ -28,7 +28,7 @@ var vectorKernels = []ewKernel{
 		},
 	},
 	{
-		name: "scaleAVX2", doc: "x[i] *= alpha.",
+		name: "scaleKernel", doc: "x[i] *= alpha.",
 		ptrs: []string{"x"}, scalars: []string{"alpha"}, temps: 1, unroll: 4,
 		body: func(l lanes) {
 			VMULPS(l.addr(0), l.c(0), l.t(0))
@@ -36,7 +36,7 @@ var vectorKernels = []ewKernel{
 		},
 	},
 	{
-		name: "mulAVX2", doc: "dst[i] = x[i] * y[i].",
+		name: "mulKernel", doc: "dst[i] = x[i] * y[i].",
 		ptrs: []string{"dst", "x", "y"}, nt: true, temps: 1, unroll: 4,
 		body: func(l lanes) {
 			VMOVUPS(l.addr(1), l.t(0))
@@ -46,10 +46,10 @@ var vectorKernels = []ewKernel{
 	},
 }
 
-// addRowVec emits addRowVecAVX2: x[i*cols+j] += v[j] for i < rows and
+// addRowAsm emits addRowKernel: x[i*cols+j] += v[j] for i < rows and
 // j < cols8 (a multiple of 8, at most cols).
-func addRowVec() {
-	text("addRowVecAVX2", "func(x, v *float32, rows, cols, cols8 int)", "addRowVecAVX2 adds v[j] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).")
+func addRowAsm() {
+	text("addRowKernel", "func(x, v *float32, rows, cols, cols8 int)", "addRowKernel adds v[j] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).")
 	x := Load(Param("x"), GP64())
 	v := Load(Param("v"), GP64())
 	rows := Load(Param("rows"), GP64())
@@ -97,10 +97,10 @@ func addRowVec() {
 	RET()
 }
 
-// addColVec emits addColVecAVX2: x[i*cols+j] += v[i] for i < rows and
+// addColAsm emits addColKernel: x[i*cols+j] += v[i] for i < rows and
 // j < cols8.
-func addColVec() {
-	text("addColVecAVX2", "func(x, v *float32, rows, cols, cols8 int)", "addColVecAVX2 adds v[i] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).")
+func addColAsm() {
+	text("addColKernel", "func(x, v *float32, rows, cols, cols8 int)", "addColKernel adds v[i] to x[i*cols+j] for i < rows, j < cols8 (a multiple of 8, cols8 <= cols).")
 	x := Load(Param("x"), GP64())
 	v := Load(Param("v"), GP64())
 	rows := Load(Param("rows"), GP64())
@@ -145,14 +145,14 @@ func addColVec() {
 	RET()
 }
 
-// colSumsAsm emits colSumsAVX2: dst[j] = Σ_{i<rows} x[i*cols+j] for
+// colSumsAsm emits colSumsKernel: dst[j] = Σ_{i<rows} x[i*cols+j] for
 // j < cols, rows >= 1. The rows are taken in blocks of sumBlock: within a
 // block each strip of columns (32, then 8, then single columns) is summed
 // down the block's rows in registers and added into dst, so x is read
 // block by block, in order, and no sum takes more than about
 // sumBlock + rows/sumBlock rounding steps.
 func colSumsAsm() {
-	text("colSumsAVX2", "func(dst, x *float32, rows, cols int)", "colSumsAVX2 sets dst[j] to the sum of x[i*cols+j] over i < rows (rows >= 1), j < cols, in blocks of 16 rows.")
+	text("colSumsKernel", "func(dst, x *float32, rows, cols int)", "colSumsKernel sets dst[j] to the sum of x[i*cols+j] over i < rows (rows >= 1), j < cols, in blocks of 16 rows.")
 	dst := Load(Param("dst"), GP64())
 	x := Load(Param("x"), GP64())
 	rows := Load(Param("rows"), GP64())
@@ -269,12 +269,12 @@ func colSumsAsm() {
 	RET()
 }
 
-// rowSumsAsm emits rowSumsAVX2: dst[i] = Σ_{j<cols} x[i*cols+j]. Each row
+// rowSumsAsm emits rowSumsKernel: dst[i] = Σ_{j<cols} x[i*cols+j]. Each row
 // is summed by four 8-wide accumulators over 32-column steps, flushed into
 // four outer accumulators every sumBlock steps, then 8-column steps, a
 // horizontal sum, and the last cols%8 elements one by one.
 func rowSumsAsm() {
-	text("rowSumsAVX2", "func(dst, x *float32, rows, cols int)", "rowSumsAVX2 sets dst[i] to the sum of x[i*cols+j] over j < cols, for i < rows.")
+	text("rowSumsKernel", "func(dst, x *float32, rows, cols int)", "rowSumsKernel sets dst[i] to the sum of x[i*cols+j] over j < cols, for i < rows.")
 	dst := Load(Param("dst"), GP64())
 	x := Load(Param("x"), GP64())
 	rows := Load(Param("rows"), GP64())
