@@ -14,18 +14,25 @@ var genericExp = expKernels{exp: expGeneric, log: logGeneric}
 // logP0…) are the assembly's: asm_gen/consts.go declares them and explains
 // the algorithms, zconst.go states them for Go.
 
-// expNeg returns e^z for z ≤ 0 (or NaN), flushed to 0 below expCutoff.
-func expNeg(z float32) float32 {
-	t := float32(z*log2e) + expMagicBias
-	s := math.Float32frombits(math.Float32bits(t) << 23)
-	n := t - expMagicBias
-	r := z - float32(n*ln2Hi)
+// expReduced returns e^r ≈ 1 + r·p(r) for the reduced argument
+// r = x − n·ln2 of x, n being x·log2(e) rounded; the polynomial is the
+// assembly's poly5.
+func expReduced(x, n float32) float32 {
+	r := x - float32(n*ln2Hi)
 	r -= float32(n * ln2Lo)
 	p := float32(expC5*r) + expC4
 	p = float32(p*r) + expC3
 	p = float32(p*r) + expC2
 	p = float32(p*r) + expC1
-	p = float32(p*r) + 1
+	return float32(p*r) + 1
+}
+
+// expNeg returns e^z for z ≤ 0 (or NaN), flushed to 0 below expCutoff.
+func expNeg(z float32) float32 {
+	t := float32(z*log2e) + expMagicBias
+	s := math.Float32frombits(math.Float32bits(t) << 23)
+	n := t - expMagicBias
+	p := expReduced(z, n)
 	if z < expCutoff {
 		return 0
 	}
@@ -44,13 +51,7 @@ func expf(x float32) float32 {
 	t := float32(xc*log2e) + expMagic
 	ni := int32(math.Float32bits(t) - math.Float32bits(expMagic))
 	n := t - expMagic
-	r := xc - float32(n*ln2Hi)
-	r -= float32(n * ln2Lo)
-	p := float32(expC5*r) + expC4
-	p = float32(p*r) + expC3
-	p = float32(p*r) + expC2
-	p = float32(p*r) + expC1
-	p = float32(p*r) + 1
+	p := expReduced(xc, n)
 	n1 := ni >> 1
 	n2 := ni - n1
 	p *= math.Float32frombits(uint32(n1+127) << 23)

@@ -261,27 +261,10 @@ func TestUnaryTails(t *testing.T) {
 	})
 }
 
-// fuzzFloats returns the fuzz bytes as float32 bit patterns, four bytes
-// (little-endian) each.
-func fuzzFloats(data []byte) []float32 {
-	x := make([]float32, len(data)/4)
-	for i := range x {
-		x[i] = math.Float32frombits(uint32(data[4*i]) | uint32(data[4*i+1])<<8 | uint32(data[4*i+2])<<16 | uint32(data[4*i+3])<<24)
-	}
-	return x
-}
-
 // FuzzUnary compares the assembly of Exp, Log, Sigmoid, Tanh and Softmax
 // with their Go twins on fuzzed float32 bit patterns.
 func FuzzUnary(f *testing.F) {
-	f.Add([]byte{0, 0, 0x80, 0x3f, 0, 0, 0xc0, 0x7f, 0x12, 0x34, 0x56, 0x78})
-	f.Add(make([]byte, 4*33))
-	asm := implNamed("avx2")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if asm == nil {
-			t.Skip("no assembly on this machine")
-		}
-		src := fuzzFloats(data)
+	fuzzFloats(f, func(t *testing.T, asm *Impl, src []float32, _ []byte) {
 		for _, c := range unaryCases {
 			got, want := make([]float32, len(src)), make([]float32, len(src))
 			c.fn(asm)(got, src)
@@ -302,19 +285,6 @@ func FuzzUnary(f *testing.F) {
 			}
 		}
 	})
-}
-
-// sameBits reports whether a and b hold the same bit patterns.
-func sameBits(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // TestExpLogAPI runs Exp and Log on the default implementation and checks

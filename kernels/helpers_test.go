@@ -343,6 +343,19 @@ func errorBound(k int, mag float64) float64 {
 	return 2*u*float64(k+4)*mag + 1e-35
 }
 
+// sameBits reports whether a and b hold the same bit patterns.
+func sameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // sameFloat reports whether x and y are equal or both NaN.
 func sameFloat(x, y float32) bool {
 	return x == y || x != x && y != y
@@ -471,4 +484,23 @@ func wantPanics(t *testing.T, cases []panicCase) {
 			t.Errorf("case %d: panic %q (panicked %t), want one containing %q", i, msg, ok, c.want)
 		}
 	}
+}
+
+// fuzzFloats runs check on the fuzz bytes as float32 bit patterns, four
+// bytes (little-endian) each, with the assembly implementation; it skips
+// where there is none.
+func fuzzFloats(f *testing.F, check func(t *testing.T, asm *Impl, x []float32, data []byte)) {
+	f.Add([]byte{0, 0, 0x80, 0x3f, 0, 0, 0xc0, 0x7f, 0x12, 0x34, 0x56, 0x78})
+	f.Add(make([]byte, 4*33))
+	asm := implNamed("avx2")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if asm == nil {
+			t.Skip("no assembly on this machine")
+		}
+		x := make([]float32, len(data)/4)
+		for i := range x {
+			x[i] = math.Float32frombits(uint32(data[4*i]) | uint32(data[4*i+1])<<8 | uint32(data[4*i+2])<<16 | uint32(data[4*i+3])<<24)
+		}
+		check(t, asm, x, data)
+	})
 }

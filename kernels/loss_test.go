@@ -314,14 +314,7 @@ func TestLossAPI(t *testing.T) {
 // first byte of each word. A float32 chunk sum of the assembly may overflow
 // where the twin's float64 sum does not: sums are compared below 1e30 only.
 func FuzzLoss(f *testing.F) {
-	f.Add([]byte{0, 0, 0x80, 0x3f, 0, 0, 0xc0, 0x7f, 0x12, 0x34, 0x56, 0x78})
-	f.Add(make([]byte, 4*33))
-	asm := implNamed("avx2")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if asm == nil {
-			t.Skip("no assembly on this machine")
-		}
-		src := fuzzFloats(data)
+	fuzzFloats(f, func(t *testing.T, asm *Impl, src []float32, data []byte) {
 		n := len(src)
 		y := make([]float32, n)
 		for i := range y {

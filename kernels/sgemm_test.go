@@ -200,12 +200,12 @@ func TestSgemmSpecialValues(t *testing.T) {
 		// k == 0: A and B are empty (nil is fine), C is scaled.
 		c := []float32{nan, 1, 2, inf}
 		im.Sgemm(false, true, 2, 2, 0, 1, nil, 1, nil, 1, 0, c, 2)
-		if want := []float32{0, 0, 0, 0}; !equalBits(c, want) {
+		if want := []float32{0, 0, 0, 0}; !sameBits(c, want) {
 			t.Errorf("k=0 beta=0: c = %v, want %v", c, want)
 		}
 		c = []float32{1, 2, -3, 4}
 		im.Sgemm(true, false, 2, 2, 0, 1, nil, 2, nil, 2, -1, c, 2)
-		if want := []float32{-1, -2, 3, -4}; !equalBits(c, want) {
+		if want := []float32{-1, -2, 3, -4}; !sameBits(c, want) {
 			t.Errorf("k=0 beta=-1: c = %v, want %v", c, want)
 		}
 
@@ -217,23 +217,10 @@ func TestSgemmSpecialValues(t *testing.T) {
 		im.Sgemm(false, false, 3, 0, 2, 1, a, 2, nil, 1, 0, nil, 1) // op(B) 2×0, C 3×0
 		im.Sgemm(true, true, 0, 0, 2, 1, nil, 1, nil, 2, 0, c, 1)
 		im.Sgemm(false, false, 0, 3, 0, 1, nil, 1, nil, 3, 0, c, 3)
-		if !equalBits(c, c0) {
+		if !sameBits(c, c0) {
 			t.Errorf("m or n = 0 changed c: %v, was %v", c, c0)
 		}
 	})
-}
-
-// equalBits reports whether x and y hold the same bits.
-func equalBits(x, y []float32) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	for i := range x {
-		if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // badCall is an Sgemm call with bad arguments, and what its panic message

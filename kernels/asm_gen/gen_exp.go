@@ -89,11 +89,32 @@ func logBody(r []reg.VecPhysical) {
 	VCMPPS(U8(cmpLT), k("minNormal"), x, sm)
 	VMULPS(k("two23"), x, xb)
 	VBLENDVPS(sm, xb, x, xb)
+	logExponent(xb, e)
+	VANDPS(k("f23"), sm, sm)
+	VSUBPS(sm, e, e)
+	logMantissa(xb, f, z, y, e)
+	VCMPPS(U8(cmpNLT), k("posInf"), x, sm) // +Inf or NaN
+	VBLENDVPS(sm, x, y, y)
+	VXORPS(z, z, z)
+	VCMPPS(U8(cmpEQ), z, x, sm)
+	VBLENDVPS(sm, k("negInf"), y, y)
+	VCMPPS(U8(cmpLT), z, x, sm)
+	VBLENDVPS(sm, k("nan"), y, x)
+}
+
+// logExponent starts ln x for the bits of a positive normal x in xb: it
+// sets e to the exponent of x = 2^e · m, m in [√½, √2), as a float, and xb
+// to the bits of x less those of √½.
+func logExponent(xb, e reg.VecPhysical) {
 	VPSUBD(k("sqrtHalf"), xb, xb)
 	VPSRAD(U8(23), xb, e)
 	VCVTDQ2PS(e, e)
-	VANDPS(k("f23"), sm, sm)
-	VSUBPS(sm, e, e)
+}
+
+// logMantissa finishes ln x from xb and e of logExponent: it sets
+// y = e·ln2 + ln(1+f) with f = m − 1 by Cephes' polynomial, z = f² (f may
+// be xb).
+func logMantissa(xb, f, z, y, e reg.VecPhysical) {
 	VANDPS(k("mant"), xb, xb)
 	VPADDD(k("sqrtHalf"), xb, xb)
 	VSUBPS(k("one"), xb, f)
@@ -108,13 +129,6 @@ func logBody(r []reg.VecPhysical) {
 	VFMADD231PS(k("minusHalf"), z, y)
 	VADDPS(y, f, y)
 	VFMADD231PS(k("q2"), e, y)
-	VCMPPS(U8(cmpNLT), k("posInf"), x, sm) // +Inf or NaN
-	VBLENDVPS(sm, x, y, y)
-	VXORPS(z, z, z)
-	VCMPPS(U8(cmpEQ), z, x, sm)
-	VBLENDVPS(sm, k("negInf"), y, y)
-	VCMPPS(U8(cmpLT), z, x, sm)
-	VBLENDVPS(sm, k("nan"), y, x)
 }
 
 // expShiftSumKernel emits expShiftSumKernel(dst, src, n, m) float32:

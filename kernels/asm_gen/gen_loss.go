@@ -79,23 +79,8 @@ func bceKernel(grad bool) {
 		// ln u for u in [1, 2] (logBody without its special cases: u is
 		// normal and positive, or NaN with z NaN, when the loss is NaN
 		// anyway).
-		VPSUBD(k("sqrtHalf"), D, D)
-		VPSRAD(U8(23), D, C)
-		VCVTDQ2PS(C, C)
-		VANDPS(k("mant"), D, D)
-		VPADDD(k("sqrtHalf"), D, D)
-		VSUBPS(k("one"), D, D) // f
-		VMULPS(D, D, B)        // f²
-		VMOVUPS(k("p0"), E)
-		for _, c := range []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"} {
-			VFMADD213PS(k(c), D, E)
-		}
-		VMULPS(D, E, E)
-		VMULPS(B, E, E)
-		VFMADD231PS(k("q1"), C, E)
-		VFMADD231PS(k("minusHalf"), B, E)
-		VADDPS(E, D, E)
-		VFMADD231PS(k("q2"), C, E)
+		logExponent(D, C)
+		logMantissa(D, D, B, E, C) // f in D, f² in B, ln u in E
 		VADDPS(E, A, A)
 		VADDPS(A, accs[grp], accs[grp])
 	}
