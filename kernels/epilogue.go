@@ -35,8 +35,8 @@ type Epilogue struct {
 	// Bias is added to C before the activation; nil adds nothing. With
 	// BiasPerRow it has one element per row of C (m), else one per column (n).
 	Bias       []float32
-	BiasPerRow bool
-	Act        Activation
+	BiasPerRow bool       // Bias has one element per row of C, not per column
+	Act        Activation // applied after the bias
 }
 
 // SgemmEpilogue computes C = act(alpha*op(A)*op(B) + beta*C + bias) with the

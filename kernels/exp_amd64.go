@@ -2,6 +2,8 @@
 
 package kernels
 
+// avx2Exp wires the exponential and the logarithm to the assembly in
+// zexp_amd64.s through unaryAVX2 (elementwise_amd64.go).
 var avx2Exp = expKernels{exp: expAVX2, log: logAVX2}
 
 func expAVX2(dst, src []float32) { unaryAVX2(dst, src, expKernel, expKernelNT, expGeneric) }

@@ -13,7 +13,7 @@ import "sync"
 const maxTilesPerCall = 1024
 
 // gemm is one Sgemm call after argument checks, and the task its threads
-// share (do). gemms are recycled through gemms, so a call allocates nothing.
+// share (Do). gemms are recycled through gemms, so a call allocates nothing.
 type gemm struct {
 	im             *Impl
 	transA, transB bool

@@ -10,6 +10,34 @@
 //
 // Kernels panic on argument errors with a message naming the argument, as
 // BLAS does; they never read or write outside the slices they are given.
+//
+// Where each concept lives (x.go holds the API, x_generic.go the pure-Go
+// twins, x_amd64.go the wiring to the assembly, zx_amd64.s the assembly
+// that asm_gen/gen_x.go generates):
+//
+//   - sgemm.go: Sgemm and its argument checks; epilogue.go: SgemmEpilogue,
+//     the fused bias and activation; external.go: an Impl whose products
+//     come from another library (WithSgemm, Swap).
+//   - gemm_blocked.go: the BLIS loop nest of the packed GEMM, its
+//     workspaces and thread split; blocking.go: the block sizes from the
+//     caches; pack.go: the packing of A and B into micro-panels; the
+//     macro-kernels are sgemm_generic.go and sgemm_amd64.go.
+//   - exp.go: Exp and Log, which the activations and losses build on.
+//   - activation.go: Sigmoid, Tanh, ReLU with their backward forms, and
+//     Softmax.
+//   - loss.go: BCEWithLogits, MSE, SoftmaxCrossEntropy.
+//   - vector.go: bias adds, row and column sums, Axpy, Scale, Mul.
+//   - update.go: the optimizer updates (SGD, momentum, AdaGrad, RMSProp,
+//     Adam).
+//   - elementwise.go, elementwise_amd64.go: what the elementwise families
+//     share (call sizes, non-temporal stores, the wrappers of the
+//     assembly); check.go: their argument checks; scratch.go: their
+//     scratch buffers.
+//   - zconst.go: the constants shared with the assembly (micro-tile shape,
+//     epilogue codes, polynomial coefficients), generated from
+//     asm_gen/consts.go.
+//   - pool.go: the worker pool (Parallel, SetThreads); dispatch_*.go: the
+//     choice of implementation; report.go: Info; peak.go: MeasurePeak.
 package kernels
 
 import (

@@ -2,6 +2,8 @@
 
 package kernels
 
+// avx2Loss wires the losses to the assembly in zloss_amd64.s; the softmax
+// cross-entropy runs on the exponential pass of exp_amd64.go.
 var avx2Loss = lossKernels{bce: bceAVX2, mse: mseAVX2, sxe: sxeAVX2}
 
 // lossChunk is the most elements one call of a loss kernel sums: its

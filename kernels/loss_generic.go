@@ -2,6 +2,10 @@ package kernels
 
 import "math"
 
+// The pure-Go twins of the losses. BCEWithLogits runs the algorithm of the
+// assembly (asm_gen/gen_loss.go) element by element on expNeg and logf of
+// exp_generic.go; every twin sums in float64.
+
 var genericLoss = lossKernels{bce: bceGeneric, mse: mseGeneric, sxe: sxeGeneric}
 
 // log1pSmall returns ln(1+e) for e in [0, 1]: ln(u) for u = 1+e, corrected

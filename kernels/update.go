@@ -20,7 +20,7 @@ type updateKernels struct {
 	adam func(w, g, m, v []float32, p adamParams)
 }
 
-// adamParams are the per-call scalars of an Adam step; see vecKernels.adam.
+// adamParams are the per-call scalars of an Adam step; see updateKernels.adam.
 type adamParams struct {
 	b1, omb1, b2, omb2, lrc, c2, eps float32
 }

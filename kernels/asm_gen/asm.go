@@ -6,6 +6,9 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
+// The helpers every family uses: routine headers, registers, parameters,
+// comparison predicates and the common loop and reduction shapes.
+
 // text starts the routine name with Go signature sig and doc comment doc
 // (lines) in the stub file. Every routine is a leaf that keeps no pointer,
 // hence NOSPLIT and //go:noescape.
@@ -40,6 +43,27 @@ const (
 	cmpNLT = 0x05 // NLT_US: true for NaN
 	cmpGT  = 0x1e // GT_OQ: false for NaN
 )
+
+// pairLoop emits the loop of a routine over a positive multiple of 8
+// elements n, two groups of 8 lanes per iteration while n ≥ 16, then one:
+// step(g) handles group g at the current pointers, advance moves them on
+// by 16 elements. It ends at label "done".
+func pairLoop(n reg.Register, step func(g int), advance func()) {
+	CMPQ(n, U8(16))
+	JL(LabelRef("one"))
+	Label("two")
+	step(0)
+	step(1)
+	advance()
+	SUBQ(U8(16), n)
+	CMPQ(n, U8(16))
+	JGE(LabelRef("two"))
+	Label("one")
+	TESTQ(n, n)
+	JE(LabelRef("done"))
+	step(0)
+	Label("done")
+}
 
 // reduceSum sets X0 to the sum of the 8 lanes of the accumulators (which
 // it overwrites) and returns it as the routine's float32 result, after

@@ -25,6 +25,7 @@ func emitElementwiseKernels(ks []ewKernel) {
 	}
 }
 
+// lanes gives the body of an elementwise kernel its registers and
 // addresses for one 8-wide lane group of the unrolled loop.
 type lanes struct {
 	t     func(i int) reg.VecPhysical         // temporaries of this lane group

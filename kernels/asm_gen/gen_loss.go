@@ -91,20 +91,7 @@ func bceKernel(grad bool) {
 			}
 		}
 	}
-	CMPQ(n, U8(16))
-	JL(LabelRef("one"))
-	Label("two")
-	step(0)
-	step(1)
-	advance(16)
-	SUBQ(U8(16), n)
-	CMPQ(n, U8(16))
-	JGE(LabelRef("two"))
-	Label("one")
-	TESTQ(n, n)
-	JE(LabelRef("done"))
-	step(0)
-	Label("done")
+	pairLoop(n, step, func() { advance(16) })
 	reduceSum(accs...)
 }
 
