@@ -62,12 +62,16 @@ func sxeWith(grad, logits, y []float32, rows, cols int, scale float32, expShiftS
 	}
 	for r := 0; r < rows; r++ {
 		x, t := logits[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
-		m := rowMax(x)
+		// One pass for the row's maximum (as rowMax) and the target sums.
+		m := float32(math.Inf(-1))
 		var sy, syx float64
 		for j, v := range x {
-			if t[j] != 0 {
-				sy += float64(t[j])
-				syx += float64(t[j]) * float64(v)
+			if !(v <= m) {
+				m = v
+			}
+			if tj := t[j]; tj != 0 {
+				sy += float64(tj)
+				syx += float64(tj) * float64(v)
 			}
 		}
 		var s float64
