@@ -5,7 +5,8 @@ import "sync"
 // The BLIS loop nest of the packed GEMM (see docs/DESIGN.md): C is split
 // into regions, one per task of the pool (run, Do); each region walks
 // blocks of B (nc columns, kc deep) and of A (mc rows), packs them (pack.go)
-// and multiplies them with the macro-kernel of its implementation
+// or takes them from an operand packed beforehand (packed.go), and
+// multiplies them with the macro-kernel of its implementation
 // (sgemm_generic.go, sgemm_amd64.go), which stores whole micro-tiles of C.
 
 // maxTilesPerCall bounds one assembly call (≈ 1024 tiles ≈ 0.6 ms at kc =
@@ -23,6 +24,7 @@ type gemm struct {
 	lda, ldb, ldc  int
 	ep             *Epilogue // applied to each part of C once complete; nil for none
 	epv            Epilogue  // what ep points to
+	pa, pb         *Packed   // op(A) and op(B) packed beforehand (packed.go); nil: packed here
 
 	// The split of C into chunks (run).
 	m, n, chunks, tiles, unit int
@@ -144,7 +146,8 @@ func (g *gemm) run(m, n int) {
 	parallelTask(chunks, t, g)
 }
 
-// Do computes chunk i of C, one of the regions run splits it into.
+// Do computes chunk i of C, one of the regions run splits it into. Chunks
+// start at multiples of mr rows or nr columns, as Packed.panels needs.
 func (g *gemm) Do(i int) {
 	lo := g.tiles * i / g.chunks * g.unit
 	hi := g.tiles * (i + 1) / g.chunks * g.unit
@@ -166,15 +169,25 @@ func (g *gemm) region(i0, i1, j0, j1 int) {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < g.k; pc += kc {
 			kb := min(kc, g.k-pc)
-			g.packB(ws.bp, pc, kb, jc, nb)
+			bp := ws.bp
+			if g.pb != nil {
+				bp = g.pb.panels(pc, kb, jc, nb)
+			} else {
+				g.packB(bp, pc, kb, jc, nb)
+			}
 			beta, accum := g.beta, g.beta != 0
 			if pc > 0 {
 				beta, accum = 1, true
 			}
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
-				g.packA(ws.ap, ic, mb, pc, kb)
-				g.block(ws, ic, mb, jc, nb, kb, beta, accum, pc+kb == g.k)
+				ap := ws.ap
+				if g.pa != nil {
+					ap = g.pa.panels(pc, kb, ic, mb)
+				} else {
+					g.packA(ap, ic, mb, pc, kb)
+				}
+				g.block(ws, ap, bp, ic, mb, jc, nb, kb, beta, accum, pc+kb == g.k)
 			}
 		}
 	}
@@ -200,10 +213,11 @@ func balance(total, maxBlock, unit int) int {
 	return min(maxBlock, roundUp((total+first-1)/first))
 }
 
-// block runs the macro-kernel over one packed mb×kb block of A and kb×nb
-// block of B. Full tiles are stored straight into C; the partial tiles of
-// the right and bottom edges go through scratch, with the same arithmetic.
-func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum, last bool) {
+// block runs the macro-kernel over one packed mb×kb block of A (ap) and
+// kb×nb block of B (bp). Full tiles are stored straight into C; the partial
+// tiles of the right and bottom edges go through ws's scratch, with the
+// same arithmetic.
+func (g *gemm) block(ws *workspace, ap, bp []float32, ic, mb, jc, nb, kb int, beta float32, accum, last bool) {
 	mt, nt := mb/mr, nb/nr
 	mtAll, ntAll := (mb+mr-1)/mr, (nb+nr-1)/nr
 	ldc := g.ldc
@@ -223,29 +237,29 @@ func (g *gemm) block(ws *workspace, ic, mb, jc, nb, kb int, beta float32, accum,
 			if last && g.ep != nil { // the epilogue in registers
 				st.bias, st.epi = g.ep.code(ic, mt*mr, jc+j*nr, s*nr)
 			}
-			g.im.macro(ws.ap, ws.bp[j*kb*nr:], c, kb, mt, s, ldc, st)
+			g.im.macro(ap, bp[j*kb*nr:], c, kb, mt, s, ldc, st)
 		}
 	}
 	if w := nb - nt*nr; w > 0 && mt > 0 { // right edge: a partial column of full-height tiles
-		bp := ws.bp[nt*kb*nr:]
+		bpe := bp[nt*kb*nr:]
 		switch {
 		case w == 8: // straight into C
 			st := store{alpha: g.alpha, beta: beta, accum: accum}
 			if last && g.ep != nil {
 				st.bias, st.epi = g.ep.code(ic, mt*mr, jc+nt*nr, 8)
 			}
-			g.im.macro8(ws.ap, bp, g.c[ic*ldc+jc+nt*nr:], kb, mt, 1, ldc, st)
+			g.im.macro8(ap, bpe, g.c[ic*ldc+jc+nt*nr:], kb, mt, 1, ldc, st)
 		case w < 8:
-			g.edge(ws, g.im.macro8, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, 8, kb, mt, 1, beta, accum)
+			g.edge(ws, g.im.macro8, ap, bpe, ic, mt*mr, jc+nt*nr, w, 8, kb, mt, 1, beta, accum)
 			done(ic, mt*mr, jc+nt*nr, w)
 		default:
-			g.edge(ws, g.im.macro, ws.ap, bp, ic, mt*mr, jc+nt*nr, w, nr, kb, mt, 1, beta, accum)
+			g.edge(ws, g.im.macro, ap, bpe, ic, mt*mr, jc+nt*nr, w, nr, kb, mt, 1, beta, accum)
 			done(ic, mt*mr, jc+nt*nr, w)
 		}
 	}
 	if mt < mtAll { // bottom edge, corner included
 		h := mb - mt*mr
-		g.edge(ws, g.im.macro, ws.ap[mt*kb*mr:], ws.bp, ic+mt*mr, h, jc, nb, ntAll*nr, kb, 1, ntAll, beta, accum)
+		g.edge(ws, g.im.macro, ap[mt*kb*mr:], bp, ic+mt*mr, h, jc, nb, ntAll*nr, kb, 1, ntAll, beta, accum)
 		done(ic+mt*mr, h, jc, nb)
 	}
 }

@@ -16,8 +16,9 @@
 // that asm_gen/gen_x.go generates):
 //
 //   - sgemm.go: Sgemm and its argument checks; epilogue.go: SgemmEpilogue,
-//     the fused bias and activation; external.go: an Impl whose products
-//     come from another library (WithSgemm, Swap).
+//     the fused bias and activation; packed.go: operands packed once for
+//     many products (Packed, PackA, PackB, SgemmPacked); external.go: an
+//     Impl whose products come from another library (WithSgemm, Swap).
 //   - gemm_blocked.go: the BLIS loop nest of the packed GEMM, its
 //     workspaces and thread split; blocking.go: the block sizes from the
 //     caches; pack.go: the packing of A and B into micro-panels; the
