@@ -6,11 +6,13 @@ import "github.com/gofma/gofma/kernels"
 //
 // A step over rows samples (x: rows×inputs, y: rows×outputs) runs:
 //   - forward: each layer out = act(a·Wᵀ + b) as one fused GEMM (the
-//     kernels split it into tiles of C);
+//     kernels split it into tiles of C); with the full batch, the first
+//     layer's GEMM reads x packed once per Fit (workspace.packX);
 //   - loss: row tiles of the logits each compute their loss sum, the fused
 //     output gradient dz = (a − y)/N, and their partial bias gradient;
 //   - backward, per layer from the last: dW = dzᵀ·a and dA = dz·W as two
-//     concurrent GEMMs (each split into tiles by the kernels), then row
+//     concurrent GEMMs (each split into tiles by the kernels; the first
+//     layer's dW reads x packed, as the forward does), then row
 //     tiles that turn dA into the previous layer's dz through its
 //     activation and sum their part of its bias gradient;
 //   - update: the optimizer over fixed chunks of the parameters.
@@ -35,12 +37,14 @@ func tileRows(rows, width int) int {
 // step allocates nothing.
 type workspace struct {
 	rows   int
-	out    [][]float32  // out[l]: outputs of layer l (logits for the last)
-	grad   [2][]float32 // dz and dA of the current layer, alternately
-	part   []float32    // per-tile partial bias gradients
-	loss   []float64    // per-tile loss sums
-	grads  []float32    // gradients, laid out like Network.params (training only)
-	x, y   []float32    // a gathered batch, compact targets: made when needed
+	out    [][]float32    // out[l]: outputs of layer l (logits for the last)
+	grad   [2][]float32   // dz and dA of the current layer, alternately
+	part   []float32      // per-tile partial bias gradients
+	loss   []float64      // per-tile loss sums
+	grads  []float32      // gradients, laid out like Network.params (training only)
+	x, y   []float32      // a gathered batch, compact targets: made when needed
+	xa, xb kernels.Packed // the full batch packed (packX)
+	packed bool           // xa and xb hold the current full batch
 	tiles  tileTask
 	pair   pairTask
 	update updateTask
@@ -67,6 +71,18 @@ func (n *Network) newWorkspace(rows int, training bool) *workspace {
 	return ws
 }
 
+// packX packs x (rows×cols, leading dimension ld), the full batch of a
+// Fit, once for all its steps, reusing the buffers: into ws.xa as op(A) of
+// layer 0's forward product and into ws.xb as op(B) of its weight
+// gradient, the two products that read x. It returns what it packed, for
+// Result.Prepacked.
+func (ws *workspace) packX(x []float32, ld, rows, cols int) []string {
+	kernels.PackA(&ws.xa, false, rows, cols, x, ld)
+	kernels.PackB(&ws.xb, false, rows, cols, x, ld)
+	ws.packed = true
+	return []string{"X as op(A) of layer 1's forward product", "X as op(B) of layer 1's weight gradient"}
+}
+
 // input returns the input of layer l and its leading dimension.
 func (n *Network) input(ws *workspace, l int, x []float32, ldx int) ([]float32, int) {
 	if l == 0 {
@@ -80,7 +96,11 @@ func (n *Network) input(ws *workspace, l int, x []float32, ldx int) ([]float32, 
 func (n *Network) forward(ws *workspace, x []float32, ldx, rows int) {
 	for i, l := range n.layers {
 		a, lda := n.input(ws, i, x, ldx)
-		kernels.SgemmEpilogue(false, true, rows, l.out, l.in, 1, a, lda, l.w, l.in, 0, ws.out[i][:rows*l.out], l.out,
+		var pa *kernels.Packed
+		if i == 0 && ws.packed {
+			pa = &ws.xa // x itself
+		}
+		kernels.SgemmPacked(false, true, rows, l.out, l.in, 1, a, lda, pa, l.w, l.in, nil, 0, ws.out[i][:rows*l.out], l.out,
 			kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
 	}
 }
@@ -205,7 +225,11 @@ func (p *pairTask) Do(i int) {
 	l := p.n.layers[p.l]
 	if i == 0 {
 		gw := p.ws.grads[l.off : l.off+l.out*l.in]
-		kernels.Sgemm(true, false, l.out, l.in, p.rows, 1, p.dz, l.out, p.a, p.lda, 0, gw, l.in)
+		var pb *kernels.Packed
+		if p.l == 0 && p.ws.packed {
+			pb = &p.ws.xb // p.a is x
+		}
+		kernels.SgemmPacked(true, false, l.out, l.in, p.rows, 1, p.dz, l.out, nil, p.a, p.lda, pb, 0, gw, l.in, kernels.Epilogue{})
 		return
 	}
 	kernels.Sgemm(false, false, p.rows, l.in, l.out, 1, p.dz, l.out, l.w, l.in, 0, p.da, l.in)

@@ -63,7 +63,14 @@ type Result struct {
 	Forward  time.Duration // forward passes and losses
 	Backward time.Duration // gradients
 	Update   time.Duration // optimizer steps
+	// Prepacked names the operands Fit packed once for all its steps,
+	// e.g. "X as op(A) of layer 1's forward product"; nil for none.
+	Prepacked []string
 }
+
+// prepackX says whether full-batch Fit packs X once; tests turn it off to
+// compare with the unpacked path.
+var prepackX = true
 
 // Fit trains the network on the samples X (N×inputs) and targets Y
 // (N×outputs) as cfg says, and returns what it did. It checks ctx before
@@ -71,6 +78,13 @@ type Result struct {
 // a step under way finishes, with its callbacks, and a Fit whose last
 // step has run returns no error. Bad data or settings give an error
 // before any step.
+//
+// X must not change during Fit, in its callbacks either. With the full
+// batch, Fit packs X once for all its steps (kernels.PackA, PackB) as the
+// operand of the first layer's forward product and of its weight gradient
+// (Result.Prepacked): two copies of about X's size each, which Elapsed
+// includes and which the network keeps for its next Fit, as it keeps its
+// other workspaces; a mini-batch Fit drops them.
 func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Result, error) {
 	var res Result
 	if err := n.checkData(X, Y); err != nil {
@@ -126,6 +140,14 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	}
 
 	start := time.Now()
+	if full && prepackX {
+		res.Prepacked = ws.packX(xs.Data, xs.Stride, N, xs.Cols)
+		defer func() { ws.packed = false }()
+	} else {
+		ws.packed = false
+		ws.xa.Release()
+		ws.xb.Release()
+	}
 	stepsPerEpoch := (N + batch - 1) / batch
 	epochLoss := 0.0
 	for step := 1; ; step++ {
