@@ -36,3 +36,10 @@ func matrixLen(rows, cols int) int {
 	}
 	return rows * cols
 }
+
+// nonNegative panics unless the size named name is at least 0.
+func nonNegative(name string, v int) {
+	if v < 0 {
+		panic(fmt.Sprintf("kernels: %s = %d, must not be negative", name, v))
+	}
+}

@@ -12,8 +12,10 @@ import "fmt"
 // which is about the rows of op(A) rounded up to 6 (the columns of op(B)
 // rounded up to 16) times k floats. It also keeps a reference to the
 // source matrix, which an implementation with an external Sgemm
-// (WithSgemm) multiplies instead of the panels: do not change the source
-// while the Packed is in use. The panels are the same for every
+// (WithSgemm) multiplies instead: packing on such an implementation keeps
+// only that reference and no panels (Len is then 0), and a Packed without
+// panels multiplies its source on any implementation. Do not change the
+// source while the Packed is in use. The panels are the same for every
 // implementation. Packing is not safe concurrently with any other use of
 // the same Packed; SgemmPacked calls may share it.
 type Packed struct {
@@ -53,7 +55,7 @@ func PackA(p *Packed, transA bool, m, k int, a []float32, lda int) *Packed {
 
 // PackA is the package-level PackA on this implementation.
 func (im *Impl) PackA(p *Packed, transA bool, m, k int, a []float32, lda int) *Packed {
-	return p.pack('A', transA, m, k, a, lda, packJob{trans: transA, packN: im.packAN, packT: im.packAT})
+	return p.pack('A', transA, m, k, a, lda, im.ext != nil, packJob{trans: transA, packN: im.packAN, packT: im.packAT})
 }
 
 // PackB packs op(B), k×n (B is n×k when transB), into p for SgemmPacked
@@ -67,7 +69,7 @@ func PackB(p *Packed, transB bool, k, n int, b []float32, ldb int) *Packed {
 // PackB is the package-level PackB on this implementation.
 func (im *Impl) PackB(p *Packed, transB bool, k, n int, b []float32, ldb int) *Packed {
 	// The nr-column panels of op(B) are the panels of op(B)ᵀ (see packB).
-	return p.pack('B', transB, k, n, b, ldb, packJob{trans: !transB, packN: im.packBT, packT: im.packBN})
+	return p.pack('B', transB, k, n, b, ldb, im.ext != nil, packJob{trans: !transB, packN: im.packBT, packT: im.packBN})
 }
 
 // Release empties p and drops its buffer and its reference to the source:
@@ -105,9 +107,15 @@ func (im *Impl) SgemmPacked(transA, transB bool, m, n, k int, alpha float32, a [
 	b []float32, ldb int, pb *Packed, beta float32, c []float32, ldc int, ep Epilogue) {
 	if pa != nil {
 		a, lda = pa.source("pa", 'A', transA, m, k)
+		if len(pa.buf) == 0 { // no panels: multiply the source
+			pa = nil
+		}
 	}
 	if pb != nil {
 		b, ldb = pb.source("pb", 'B', transB, k, n)
+		if len(pb.buf) == 0 {
+			pb = nil
+		}
 	}
 	plain := ep.Bias == nil && ep.Act == ActIdentity
 	if im.ext != nil || pa == nil && pb == nil {
@@ -140,18 +148,12 @@ func (im *Impl) SgemmPacked(transA, transB bool, m, n, k int, alpha float32, a [
 	freeGemm(g)
 }
 
-// nonNegative panics unless the size named name is at least 0.
-func nonNegative(name string, v int) {
-	if v < 0 {
-		panic(fmt.Sprintf("kernels: %s = %d, must not be negative", name, v))
-	}
-}
-
 // pack checks its arguments as Sgemm does, then packs the rows×cols op(X)
 // of the source x (leading dimension ld) into p (a new Packed when nil)
 // as operand side with the transpose flag trans, with the packers of j,
-// and returns p.
-func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int, j packJob) *Packed {
+// and returns p. With sourceOnly (an external Sgemm) p keeps the source
+// and drops its buffer.
+func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int, sourceOnly bool, j packJob) *Packed {
 	rowsName, colsName, name := "m", "k", "a"
 	if side == 'B' {
 		rowsName, colsName, name = "k", "n", "b"
@@ -168,6 +170,9 @@ func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int
 	}
 	buf := p.buf
 	*p = Packed{side: side, trans: trans, rows: rows, cols: cols, src: x, ld: ld}
+	if sourceOnly {
+		return p
+	}
 	dim, w, k := p.shape()
 	p.kc = balance(k, kcBlock, 8) // as gemm.region blocks k
 	need := (dim + w - 1) / w * w * k

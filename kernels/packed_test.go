@@ -312,5 +312,24 @@ func TestSgemmPackedExternal(t *testing.T) {
 				}
 			}
 		}
+		// Packing on the external implementation keeps the source, no
+		// panels; such a Packed multiplies its source on the native one.
+		a, b, _ := tc.operands()
+		pa := ext.PackA(nil, tc.transA, tc.m, tc.k, a.arg(tc.view), a.ld)
+		pb := ext.PackB(nil, tc.transB, tc.k, tc.n, b.arg(tc.view), b.ld)
+		if pa.Len() != 0 || pb.Len() != 0 {
+			t.Errorf("packed on an external Sgemm: Len %d and %d, want 0 (no panels)", pa.Len(), pb.Len())
+		}
+		_, _, c := tc.operands()
+		want := c.copy()
+		ep := Epilogue{Act: ActSigmoid}
+		im.SgemmEpilogue(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.arg(tc.view), a.ld,
+			b.arg(tc.view), b.ld, tc.beta, want.arg(tc.view), want.ld, ep)
+		calls = 0
+		im.SgemmPacked(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, nil, 0, pa, nil, 0, pb,
+			tc.beta, c.arg(tc.view), c.ld, ep)
+		if idx := firstDifference(c.buf, want.buf); idx >= 0 || calls != 0 {
+			t.Errorf("source-only operands on %s: %d external calls, first difference at %d", im.Name(), calls, idx)
+		}
 	})
 }

@@ -40,15 +40,9 @@ func (im *Impl) Sgemm(transA, transB bool, m, n, k int, alpha float32,
 
 // checkSgemm panics unless the slices hold the matrices the sizes describe.
 func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if m < 0 {
-		panic(fmt.Sprintf("kernels: m = %d, must not be negative", m))
-	}
-	if n < 0 {
-		panic(fmt.Sprintf("kernels: n = %d, must not be negative", n))
-	}
-	if k < 0 {
-		panic(fmt.Sprintf("kernels: k = %d, must not be negative", k))
-	}
+	nonNegative("m", m)
+	nonNegative("n", n)
+	nonNegative("k", k)
 	ar, ac := m, k
 	if transA {
 		ar, ac = k, m
