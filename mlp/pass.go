@@ -75,12 +75,20 @@ func (n *Network) newWorkspace(rows int, training bool) *workspace {
 // Fit, once for all its steps, reusing the buffers: into ws.xa as op(A) of
 // layer 0's forward product and into ws.xb as op(B) of its weight
 // gradient, the two products that read x. It returns what it packed, for
-// Result.Prepacked.
+// Result.Prepacked: nothing on kernels whose products come from another
+// library (kernels' WithSgemm), which multiply x itself.
 func (ws *workspace) packX(x []float32, ld, rows, cols int) []string {
 	kernels.PackA(&ws.xa, false, rows, cols, x, ld)
 	kernels.PackB(&ws.xb, false, rows, cols, x, ld)
 	ws.packed = true
-	return []string{"X as op(A) of layer 1's forward product", "X as op(B) of layer 1's weight gradient"}
+	var packed []string
+	if ws.xa.Len() > 0 {
+		packed = append(packed, "X as op(A) of layer 1's forward product")
+	}
+	if ws.xb.Len() > 0 {
+		packed = append(packed, "X as op(B) of layer 1's weight gradient")
+	}
+	return packed
 }
 
 // input returns the input of layer l and its leading dimension.

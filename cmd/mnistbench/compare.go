@@ -89,7 +89,7 @@ func timeSteps(ctx context.Context, o *options, d *data, im *kernels.Impl, setPr
 		return row{}, err
 	}
 	cfg.Iterations = o.compareSteps
-	res, err := net.Fit(ctx, d.train.X, d.train.Y, cfg) // no callbacks: Elapsed is the steps
+	res, err := net.Fit(ctx, d.train.X, d.train.Y, cfg) // no callbacks: Elapsed is the steps and the one packing of X (full batch)
 	if err != nil {
 		return row{}, err
 	}

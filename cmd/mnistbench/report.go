@@ -28,19 +28,20 @@ type report struct {
 	Optimizer  string  `json:"optimizer"`
 	Batch      int     `json:"batch"`
 
-	Steps           int     `json:"steps"`
-	PlannedSteps    int     `json:"planned_steps"` // what -iters and -epochs asked for
-	Interrupted     bool    `json:"interrupted"`   // Ctrl-C stopped the run: Steps < PlannedSteps, no -compare
-	Epochs          float64 `json:"epochs"`
-	ForwardSeconds  float64 `json:"forward_s"`
-	BackwardSeconds float64 `json:"backward_s"`
-	UpdateSeconds   float64 `json:"update_s"`
-	OtherSeconds    float64 `json:"other_s"` // batch gathering, callbacks, progress
-	TrainSeconds    float64 `json:"train_s"` // the four above
-	EvalSeconds     float64 `json:"eval_s"`  // test evaluations during training
-	SamplesPerSec   float64 `json:"samples_per_s"`
-	GFLOPS          float64 `json:"gflops"`
-	PeakShare       float64 `json:"peak_share"` // 0: no peak
+	Steps           int      `json:"steps"`
+	PlannedSteps    int      `json:"planned_steps"` // what -iters and -epochs asked for
+	Interrupted     bool     `json:"interrupted"`   // Ctrl-C stopped the run: Steps < PlannedSteps, no -compare
+	Epochs          float64  `json:"epochs"`
+	Prepacked       []string `json:"prepacked"` // operands packed once for all steps (mlp.Result.Prepacked)
+	ForwardSeconds  float64  `json:"forward_s"`
+	BackwardSeconds float64  `json:"backward_s"`
+	UpdateSeconds   float64  `json:"update_s"`
+	OtherSeconds    float64  `json:"other_s"` // packing X once, batch gathering, callbacks, progress
+	TrainSeconds    float64  `json:"train_s"` // the four above
+	EvalSeconds     float64  `json:"eval_s"`  // test evaluations during training
+	SamplesPerSec   float64  `json:"samples_per_s"`
+	GFLOPS          float64  `json:"gflops"`
+	PeakShare       float64  `json:"peak_share"` // 0: no peak
 
 	LastStepLoss  float64 `json:"last_step_loss"`
 	TrainLoss     float64 `json:"train_loss"`
@@ -100,6 +101,7 @@ func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.
 // setTraining records a Fit's result; evalTime is spent in test evaluations.
 func (r *report) setTraining(res mlp.Result, evalTime time.Duration, net *mlp.Network) {
 	r.Steps, r.Epochs, r.LastStepLoss = res.Steps, res.Epochs, res.Loss
+	r.Prepacked = res.Prepacked
 	r.ForwardSeconds, r.BackwardSeconds, r.UpdateSeconds = res.Forward.Seconds(), res.Backward.Seconds(), res.Update.Seconds()
 	train := res.Elapsed - evalTime
 	r.TrainSeconds, r.EvalSeconds = train.Seconds(), evalTime.Seconds()
@@ -143,6 +145,9 @@ func (r *report) writeText(w io.Writer) {
 		batch = fmt.Sprintf("batches of %d", r.Batch)
 	}
 	p("training", "%s, %s, %d steps (%.2f epochs)", r.Optimizer, batch, r.Steps, r.Epochs)
+	if len(r.Prepacked) > 0 {
+		p("prepacked", "%s", strings.Join(r.Prepacked, "; "))
+	}
 	if r.Interrupted {
 		skipped := ""
 		if r.CompareSkipped {
