@@ -1,5 +1,5 @@
 // Package bench compares gofma's kernels with other implementations of the
-// same operations on the shapes the reference workload runs: gofma's own
+// same operations on the shapes the reference workloads run: gofma's own
 // implementations (impl=avx2, impl=generic), gonum's pure-Go BLAS
 // (impl=gonum) and, with the build tag openblas (cgo and libopenblas-dev),
 // OpenBLAS (impl=openblas).
@@ -13,14 +13,26 @@
 // process. Run it with
 //
 //	go test -run XXX -bench . -count 10 ./bench > bench.txt
-//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl bench.txt
+//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -filter '.name:Sgemm .unit:GFLOP/s' -row /shape,/threads -col /impl bench.txt
+//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -filter '.name:TrainStep .unit:ms/step' -table /workload -row /batch,/threads -col /impl bench.txt
 //
 // Benchmarks are named BenchmarkSgemm/shape=NAME/impl=IMPL/threads=N and
-// report GFLOP/s (2·m·n·k per operation); BenchmarkTrainStep/impl=IMPL/threads=N
-// times full-batch training steps of the reference workload with mlp, each
-// implementation's Sgemm under gofma's elementwise kernels (gofma's own with
-// fused epilogues, a baseline's with the epilogue in a second pass), in
-// ms/step; BenchmarkPeak/threads=N reports the machine's FMA peak from
+// report GFLOP/s (2·m·n·k per operation).
+//
+// BenchmarkTrainStep/workload=W/batch=B/impl=IMPL/threads=N times training
+// steps with mlp, each implementation's Sgemm under gofma's elementwise
+// kernels (gofma's own with fused epilogues, a baseline's with the epilogue
+// in a second pass), on random data of two reference workloads' shapes:
+// workload=seed/batch=full, MNIST 5 vs 8 (11,272 samples, 784-196-1,
+// sigmoid, binary cross-entropy, full-batch GD), and workload=everyday with
+// batch=32, 128 and 512, all ten digits (60,000 samples, 784-256-128-10,
+// sigmoid, softmax cross-entropy, Adam, mini-batches shuffled and gathered
+// by Fit). It reports ms/step, samples/s, GFLOP/s of the step's matrix
+// products and %peak, that rate as a share of the FMA peak on N threads
+// measured in the same sub-benchmark; its ns/op also counts Fit's check of
+// the data, so read ms/step.
+//
+// BenchmarkPeak/threads=N reports the machine's FMA peak from
 // kernels.MeasurePeak, to judge a kernel against. The machines are shared
 // and noisy: compare implementations within one run, as ratios, and quote
 // medians (benchstat does both).
