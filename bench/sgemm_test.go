@@ -195,7 +195,7 @@ func TestSetThreads(t *testing.T) {
 }
 
 // TestShapes checks the shape table: unique names that match the sizes,
-// and the one full-batch MNIST iteration ≈ 6.93 GFLOP of DESIGN.md.
+// and the one full-batch MNIST iteration ≈ 6.93 GFLOP of docs/DESIGN.md.
 func TestShapes(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range shapes() {
