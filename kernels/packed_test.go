@@ -297,18 +297,13 @@ func TestSgemmPackedAllocatesNothing(t *testing.T) {
 func TestSgemmPackedExternal(t *testing.T) {
 	rng := rand.New(rand.NewPCG(27, 28))
 	forEachImpl(t, func(t *testing.T, im *Impl) {
-		calls := 0
-		ext := im.WithSgemm("ext", func(transA, transB bool, m, n, k int, alpha float32,
-			a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-			calls++
-			im.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		})
+		ext, calls := counting(im, "ext")
 		tc := gemmCase{transA: true, m: 2*mr + 1, n: nr + 3, k: kcBlock + 5, alpha: 1, beta: 0.5, padA: 2, padB: 1, padC: 3}
 		for _, ep := range testEpilogues(rng, tc.m, tc.n) {
 			for _, mode := range packedModes {
-				calls = 0
-				if err := packedMatches(ext, tc, ep, mode, nil, nil); err != nil || calls != 2 {
-					t.Errorf("packed A %t, B %t, epilogue %v: %d external calls (want 2), %v", mode[0], mode[1], ep.Act, calls, err)
+				*calls = 0
+				if err := packedMatches(ext, tc, ep, mode, nil, nil); err != nil || *calls != 2 {
+					t.Errorf("packed A %t, B %t, epilogue %v: %d external calls (want 2), %v", mode[0], mode[1], ep.Act, *calls, err)
 				}
 			}
 		}
@@ -325,11 +320,11 @@ func TestSgemmPackedExternal(t *testing.T) {
 		ep := Epilogue{Act: ActSigmoid}
 		im.SgemmEpilogue(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.arg(tc.view), a.ld,
 			b.arg(tc.view), b.ld, tc.beta, want.arg(tc.view), want.ld, ep)
-		calls = 0
+		*calls = 0
 		im.SgemmPacked(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, nil, 0, pa, nil, 0, pb,
 			tc.beta, c.arg(tc.view), c.ld, ep)
-		if idx := firstDifference(c.buf, want.buf); idx >= 0 || calls != 0 {
-			t.Errorf("source-only operands on %s: %d external calls, first difference at %d", im.Name(), calls, idx)
+		if idx := firstDifference(c.buf, want.buf); idx >= 0 || *calls != 0 {
+			t.Errorf("source-only operands on %s: %d external calls, first difference at %d", im.Name(), *calls, idx)
 		}
 	})
 }

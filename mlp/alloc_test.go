@@ -9,7 +9,7 @@ import (
 )
 
 // TestStepAllocs checks that a training step allocates nothing once its
-// workspace exists, on every implementation.
+// workspace exists (X packed or not), on every implementation.
 func TestStepAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts are not meaningful under -race; skipped with -short")
@@ -22,6 +22,12 @@ func TestStepAllocs(t *testing.T) {
 			s.run()
 			if a := testing.AllocsPerRun(5, s.run); a != 0 {
 				t.Errorf("a full-batch step of the reference network allocates %v times", a)
+			}
+			xs := X.RawMatrix() // and on X packed once, as full-batch Fit does
+			s.n.train.packX(xs.Data, xs.Stride, xs.Rows, xs.Cols)
+			s.run()
+			if a := testing.AllocsPerRun(5, s.run); a != 0 {
+				t.Errorf("a full-batch step on packed X allocates %v times", a)
 			}
 			// A softmax network over several loss tiles (width 1100:
 			// 16 rows a tile).

@@ -114,24 +114,3 @@ func TestFitPrepackedWorkspace(t *testing.T) {
 		t.Fatalf("after a mini-batch Fit with the same workspace: Len %d and %d, want 0", ws.xa.Len(), ws.xb.Len())
 	}
 }
-
-// TestPrepackedStepAllocs checks that a full-batch step on packed X
-// allocates nothing, on every implementation.
-func TestPrepackedStepAllocs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocation counts are not meaningful under -race; skipped with -short")
-	}
-	X, Y := refData(300)
-	for _, im := range kernels.Impls() {
-		t.Run("impl="+im.Name(), func(t *testing.T) {
-			useImpl(t, im.Name())
-			s := newStepper(t, refNet(t), X, Y)
-			xs := X.RawMatrix()
-			s.n.train.packX(xs.Data, xs.Stride, xs.Rows, xs.Cols)
-			s.run()
-			if a := testing.AllocsPerRun(5, s.run); a != 0 {
-				t.Errorf("a full-batch step on packed X allocates %v times", a)
-			}
-		})
-	}
-}
