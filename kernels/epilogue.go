@@ -52,26 +52,7 @@ func SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32,
 // SgemmEpilogue is the package-level SgemmEpilogue on this implementation.
 func (im *Impl) SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32,
 	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
-	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	ep.check(m, n)
-	if m == 0 || n == 0 {
-		return
-	}
-	if im.ext != nil {
-		// A copy of its own: its address escapes to the pool, and taking
-		// ep's would move ep to the heap on the packed path too.
-		ext := ep
-		im.extSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, &ext)
-		return
-	}
-	g := newGemm(im, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, &ep)
-	defer freeGemm(g)
-	if alpha == 0 || k == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
-		g.finish(0, m, 0, n)
-		return
-	}
-	g.run(m, n)
+	im.product(transA, transB, m, n, k, alpha, a, lda, nil, b, ldb, nil, beta, c, ldc, &ep)
 }
 
 // check panics unless the epilogue fits an m×n C.

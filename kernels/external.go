@@ -41,7 +41,8 @@ func (im *Impl) extSgemm(transA, transB bool, m, n, k int, alpha float32,
 	if ep == nil {
 		return
 	}
-	t := &epilogueBands{g: gemm{im: im, c: c, ldc: ldc, ep: ep}, m: m, n: n}
+	t := &epilogueBands{g: gemm{im: im, c: c, ldc: ldc, epv: *ep}, m: m, n: n}
+	t.g.ep = &t.g.epv // a copy: the caller's ep stays on its stack
 	Parallel((m+extEpilogueRows-1)/extEpilogueRows, t)
 }
 

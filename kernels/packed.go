@@ -117,35 +117,7 @@ func (im *Impl) SgemmPacked(transA, transB bool, m, n, k int, alpha float32, a [
 			pb = nil
 		}
 	}
-	plain := ep.Bias == nil && ep.Act == ActIdentity
-	if im.ext != nil || pa == nil && pb == nil {
-		if plain {
-			im.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		} else {
-			im.SgemmEpilogue(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
-		}
-		return
-	}
-	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	ep.check(m, n)
-	if m == 0 || n == 0 {
-		return
-	}
-	var epp *Epilogue
-	if !plain {
-		epp = &ep
-	}
-	g := newGemm(im, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, epp)
-	g.pa, g.pb = pa, pb
-	if alpha == 0 || k == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
-		if g.ep != nil {
-			g.finish(0, m, 0, n)
-		}
-	} else {
-		g.run(m, n)
-	}
-	freeGemm(g)
+	im.product(transA, transB, m, n, k, alpha, a, lda, pa, b, ldb, pb, beta, c, ldc, &ep)
 }
 
 // pack checks its arguments as Sgemm does, then packs the rows×cols op(X)

@@ -21,20 +21,40 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 // Sgemm is the package-level Sgemm on this implementation.
 func (im *Impl) Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	im.product(transA, transB, m, n, k, alpha, a, lda, nil, b, ldb, nil, beta, c, ldc, nil)
+}
+
+// product is what Sgemm, SgemmEpilogue and SgemmPacked run: it checks the
+// arguments, then computes C = act(alpha·op(A)·op(B) + beta·C + bias) with
+// the epilogue ep (nil: none), taking op(A) from the panels of pa and op(B)
+// from those of pb where they are not nil (a and b are then their
+// sources), on the external Sgemm when im has one.
+func (im *Impl) product(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, pa *Packed,
+	b []float32, ldb int, pb *Packed, beta float32, c []float32, ldc int, ep *Epilogue) {
 	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if ep != nil {
+		ep.check(m, n)
+		if ep.Bias == nil && ep.Act == ActIdentity {
+			ep = nil // nothing to apply
+		}
+	}
 	if m == 0 || n == 0 {
 		return
 	}
 	if im.ext != nil {
-		im.extSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+		im.extSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 		return
 	}
+	g := newGemm(im, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
+	g.pa, g.pb = pa, pb
 	if alpha == 0 || k == 0 {
 		scaleMatrix(m, n, beta, c, ldc)
-		return
+		if g.ep != nil {
+			g.finish(0, m, 0, n)
+		}
+	} else {
+		g.run(m, n)
 	}
-	g := newGemm(im, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
-	g.run(m, n)
 	freeGemm(g)
 }
 
