@@ -181,26 +181,40 @@ func TestThreadsFollowsGOMAXPROCS(t *testing.T) {
 }
 
 // BenchmarkParallelHandoff measures how long a job waits for a pool worker
-// to start on it when jobs come back to back, as in a training step.
+// to start on it when jobs come back to back, as in a training step: with
+// both parts working, the caller's the longer (the worker is idle between
+// jobs) or the worker's (the caller waits for it at the end of each job, and
+// must not give up its processor doing so).
 func BenchmarkParallelHandoff(b *testing.B) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		b.Skip("needs GOMAXPROCS >= 2")
 	}
-	var wait time.Duration
-	for b.Loop() {
-		var started time.Duration
-		t0 := time.Now()
-		parallel(2, 2, func(i int) {
-			if i == 1 {
-				started = time.Since(t0)
-				return
+	for _, longer := range []string{"caller", "worker"} {
+		b.Run("longer="+longer, func(b *testing.B) {
+			long := 0 // the index that works 60 µs; the other works 50 µs
+			if longer == "worker" {
+				long = 1
 			}
-			for time.Since(t0) < 20*time.Microsecond { // the caller's share
+			var wait time.Duration
+			for b.Loop() {
+				var started time.Duration
+				t0 := time.Now()
+				parallel(2, 2, func(i int) {
+					if i == 1 {
+						started = time.Since(t0)
+					}
+					d := 50 * time.Microsecond
+					if i == long {
+						d = 60 * time.Microsecond
+					}
+					for time.Since(t0) < d {
+					}
+				})
+				wait += started
 			}
+			b.ReportMetric(float64(wait.Nanoseconds())/float64(b.N)/1e3, "µs-wait/op")
 		})
-		wait += started
 	}
-	b.ReportMetric(float64(wait.Nanoseconds())/float64(b.N)/1e3, "µs-wait/op")
 }
 
 // TestSgemmAllocatesNothing checks that a steady-state Sgemm and
