@@ -21,7 +21,7 @@ import "github.com/gofma/gofma/kernels"
 // tile order, so results do not depend on the thread count.
 
 const (
-	tileElems   = 1 << 14 // elements per row tile, about 64 KiB
+	tileElems   = 1 << 12 // elements per row tile, 16 KiB: a batch of 32 makes two tiles of 256 units
 	maxPartials = 1 << 20 // bias-gradient partial sums per pass, at most
 	updateChunk = 1 << 14 // parameters per update tile
 )

@@ -246,7 +246,8 @@ type gatherTask struct {
 	idx    []int
 }
 
-const gatherRows = 32
+// gatherRows is the rows a gather tile copies: a batch of 32 makes two.
+const gatherRows = 16
 
 // run gathers rows idx of xs and ys into ws.x and ws.y.
 func (g *gatherTask) run(ws *workspace, xs, ys blas32.General, idx []int) {
