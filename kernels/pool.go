@@ -26,7 +26,8 @@ var pool struct {
 
 // Task is the body of a parallel loop: Do(i) computes part i of the work.
 // Parts must be independent of each other; Do is called at most once for
-// each i, on any thread.
+// each i, on any thread. Do may panic (see Parallel) but must not call
+// runtime.Goexit.
 type Task interface{ Do(i int) }
 
 // job is one parallel loop over indices [0, n). state packs the
@@ -38,6 +39,10 @@ type job struct {
 	state atomic.Uint64
 	left  atomic.Int64 // indices not yet finished, for the caller's spin (await)
 	done  sync.WaitGroup
+
+	failed   atomic.Bool // a Do panicked: later indices are skipped
+	mu       sync.Mutex  // guards panicked
+	panicked any         // the first panic's value, re-raised by the caller
 }
 
 // jobRef announces generation gen of a job to the workers.
@@ -61,11 +66,31 @@ func (j *job) help(gen uint64) {
 			return
 		}
 		if j.state.CompareAndSwap(s, s+1) {
-			j.t.Do(int(next))
+			j.run(int(next))
 			j.left.Add(-1)
 			j.done.Done()
 		}
 	}
+}
+
+// run calls t.Do(i) unless an index has panicked, and keeps the first
+// panic for the caller: a panic must not end a worker (that would end the
+// process) nor unwind the caller while other threads still run the job.
+func (j *job) run(i int) {
+	if j.failed.Load() {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			j.mu.Lock()
+			if !j.failed.Load() {
+				j.panicked = r
+				j.failed.Store(true)
+			}
+			j.mu.Unlock()
+		}
+	}()
+	j.t.Do(i)
 }
 
 // SetThreads sets the number of threads kernels may use; n <= 0 means
@@ -92,8 +117,11 @@ func Threads() int {
 // Parallel runs t.Do(0) … t.Do(n-1) on the shared worker pool, on up to
 // Threads() threads (the caller's among them), and returns when all have
 // finished. It allocates nothing once the pool is warm, so pass a pointer
-// to a long-lived task. Calls may nest and run concurrently. It panics if
-// n exceeds 1<<20 - 1.
+// to a long-lived task. Calls may nest and run concurrently. When a Do
+// panics, the indices not yet started are skipped, and Parallel panics
+// with the first panic's value once every started index has finished, on
+// the caller's goroutine, where it can be recovered; the pool stays
+// usable. It panics if n exceeds 1<<20 - 1.
 func Parallel(n int, t Task) {
 	if n > 1 {
 		parallelTask(n, Threads(), t)
@@ -125,10 +153,15 @@ func parallelTask(n, threads int, t Task) {
 	}
 	j.help(gen)
 	j.await()
+	failed, p := j.failed.Load(), j.panicked
+	j.t, j.panicked = nil, nil
+	j.failed.Store(false)
 	pool.mu.Lock()
-	j.t = nil
 	pool.free = append(pool.free, j)
 	pool.mu.Unlock()
+	if failed {
+		panic(p)
+	}
 }
 
 // startJob starts workers until at least helpers run and returns the job

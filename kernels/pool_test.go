@@ -256,3 +256,58 @@ func TestParallelStaleAnnouncements(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelPanic checks that a panicking Do reaches the caller of
+// Parallel, once, only after every started index has finished, whether it
+// runs on a pool worker or on the calling goroutine, and that the pool
+// runs the next loop whole. The first index taken blocks until a second
+// one starts, which is then on another goroutine.
+func TestParallelPanic(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs GOMAXPROCS >= 2")
+	}
+	for _, where := range []string{"second", "first"} {
+		t.Run("panics="+where, func(t *testing.T) {
+			var started, finished atomic.Int32
+			f := func(i int) {
+				n := started.Add(1)
+				if n == 1 {
+					deadline := time.Now().Add(poolTimeout)
+					for started.Load() < 2 && time.Now().Before(deadline) {
+						runtime.Gosched()
+					}
+					if where == "first" {
+						panic("boom")
+					}
+					time.Sleep(10 * time.Millisecond)
+				} else if n == 2 {
+					if where == "second" {
+						panic("boom")
+					}
+					time.Sleep(20 * time.Millisecond) // outlives the first index's panic
+				}
+				finished.Add(1)
+			}
+			var got any
+			panics := 0
+			within(t, "a panicking loop", func() {
+				defer func() {
+					got = recover()
+					if got != nil {
+						panics++
+					}
+				}()
+				parallel(64, 2, f)
+			})
+			if panics != 1 || got != "boom" {
+				t.Fatalf("recovered %v %d times, want \"boom\" once", got, panics)
+			}
+			if s, d := started.Load(), finished.Load(); d != s-1 {
+				t.Errorf("%d indices started but %d finished when Parallel panicked, want all but the panicking one", s, d)
+			}
+			var counts [100]atomic.Int32
+			within(t, "the next loop", func() { parallel(len(counts), 2, func(i int) { counts[i].Add(1) }) })
+			checkOnce(t, "after a panic", counts[:])
+		})
+	}
+}
