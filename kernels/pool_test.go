@@ -261,13 +261,22 @@ func TestParallelStaleAnnouncements(t *testing.T) {
 // Parallel, once, only after every started index has finished, whether it
 // runs on a pool worker or on the calling goroutine, and that the pool
 // runs the next loop whole. The first index taken blocks until a second
-// one starts, which is then on another goroutine.
+// one starts, which is then on another goroutine: that needs a worker to
+// take the job's announcement, so the test first waits until the workers
+// have taken every earlier one (a full queue drops announcements).
 func TestParallelPanic(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS >= 2")
 	}
+	parallel(2, 2, func(int) {}) // at least one worker
+	pool.mu.Lock()
+	ch := pool.jobs
+	pool.mu.Unlock()
 	for _, where := range []string{"second", "first"} {
 		t.Run("panics="+where, func(t *testing.T) {
+			for deadline := time.Now().Add(poolTimeout); len(ch) > 0 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 			var started, finished atomic.Int32
 			f := func(i int) {
 				n := started.Add(1)
