@@ -39,10 +39,9 @@ type job struct {
 	state atomic.Uint64
 	left  atomic.Int64 // indices not yet finished, for the caller's spin (await)
 	done  sync.WaitGroup
-
-	failed   atomic.Bool // a Do panicked: later indices are skipped
-	mu       sync.Mutex  // guards panicked
-	panicked any         // the first panic's value, re-raised by the caller
+	// panicked holds the first panic's value, re-raised by the caller; once
+	// it is set, the indices not yet started are skipped.
+	panicked atomic.Pointer[any]
 }
 
 // jobRef announces generation gen of a job to the workers.
@@ -77,17 +76,13 @@ func (j *job) help(gen uint64) {
 // panic for the caller: a panic must not end a worker (that would end the
 // process) nor unwind the caller while other threads still run the job.
 func (j *job) run(i int) {
-	if j.failed.Load() {
+	if j.panicked.Load() != nil {
 		return
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			j.mu.Lock()
-			if !j.failed.Load() {
-				j.panicked = r
-				j.failed.Store(true)
-			}
-			j.mu.Unlock()
+			v := r // only a panic allocates
+			j.panicked.CompareAndSwap(nil, &v)
 		}
 	}()
 	j.t.Do(i)
@@ -153,14 +148,13 @@ func parallelTask(n, threads int, t Task) {
 	}
 	j.help(gen)
 	j.await()
-	failed, p := j.failed.Load(), j.panicked
-	j.t, j.panicked = nil, nil
-	j.failed.Store(false)
+	p := j.panicked.Swap(nil)
+	j.t = nil
 	pool.mu.Lock()
 	pool.free = append(pool.free, j)
 	pool.mu.Unlock()
-	if failed {
-		panic(p)
+	if p != nil {
+		panic(*p)
 	}
 }
 
