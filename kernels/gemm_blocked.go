@@ -103,9 +103,10 @@ func putWorkspace(ws *workspace) {
 }
 
 // minFlopsPerThread is the least work (multiply-adds) worth a thread:
-// about 12 µs at the development VM's peak, against about 1 µs to hand a
-// job to a polling worker (BenchmarkParallelHandoff), so that the second
-// layer of a mini-batch of 32 (32×128×256) splits.
+// about 10 µs at the development VM's peak (50 G multiply-adds a second),
+// against about 1 µs to hand a job to a polling worker
+// (BenchmarkParallelHandoff), so that the second layer of a mini-batch of
+// 32 (32×128×256) splits.
 const minFlopsPerThread = 1 << 19
 
 // elemCost is the cost, in multiply-adds, of moving one element through

@@ -199,8 +199,10 @@ func (j *job) await() {
 // Polling costs at most this much CPU after each job.
 const spinTime = time.Millisecond
 
-// spin polls ready until it reports true or spinTime has passed, and
-// returns its last answer. It yields the processor only every yieldEvery
+// spin polls ready until it reports true or about spinTime has passed,
+// and returns its last answer. It reads the clock only every clockEvery
+// polls, the first time to set the deadline, so a wait that is already
+// over reads no clock; and it yields the processor only every yieldEvery
 // polls: a yield puts the goroutine on the global run queue and may wake
 // an idle thread to take it, which costs more than the polling saves.
 func spin(ready func() bool) bool {
@@ -208,13 +210,15 @@ func spin(ready func() bool) bool {
 		clockEvery = 1 << 8  // polls between looks at the clock (≈ 1 µs)
 		yieldEvery = 1 << 15 // polls between yields (≈ 100 µs)
 	)
-	deadline := time.Now().Add(spinTime)
+	var deadline time.Time
 	for i := 1; ; i++ {
 		if ready() {
 			return true
 		}
 		if i%clockEvery == 0 {
-			if time.Now().After(deadline) {
+			if now := time.Now(); deadline.IsZero() {
+				deadline = now.Add(spinTime)
+			} else if now.After(deadline) {
 				return false
 			}
 			if i%yieldEvery == 0 {
