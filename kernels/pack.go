@@ -3,15 +3,26 @@ package kernels
 // packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) into mr-row
 // micro-panels: dst[t*kb*mr + p*mr + r] = op(A)[i0+t*mr+r][p0+p].
 func (g *gemm) packA(dst []float32, i0, mb, p0, kb int) {
-	packPanels(dst, g.a, g.lda, g.transA, i0, mb, p0, kb, mr, g.im.packAN, g.im.packAT)
+	trans, packN, packT := g.im.packers('A', g.transA)
+	packPanels(dst, g.a, g.lda, trans, i0, mb, p0, kb, mr, packN, packT)
 }
 
 // packB packs rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into
 // nr-column micro-panels: dst[t*kb*nr + p*nr + j] = op(B)[p0+p][j0+t*nr+j].
-// These are the mr-row panels of op(B)ᵀ, whose rows are B's rows when
-// transB and its columns otherwise.
 func (g *gemm) packB(dst []float32, p0, kb, j0, nb int) {
-	packPanels(dst, g.b, g.ldb, !g.transB, j0, nb, p0, kb, nr, g.im.packBT, g.im.packBN)
+	trans, packN, packT := g.im.packers('B', g.transB)
+	packPanels(dst, g.b, g.ldb, trans, j0, nb, p0, kb, nr, packN, packT)
+}
+
+// packers returns how im packs op(A) (side 'A') or op(B) (side 'B') with
+// the transpose flag trans: packPanels' trans and its packers of full
+// panels of either layout. The nr-column panels of op(B) are the panels of
+// op(B)ᵀ, whose rows are B's rows when transB and its columns otherwise.
+func (im *Impl) packers(side byte, trans bool) (panelTrans bool, packN, packT func(dst, src []float32, ld, kc, n int)) {
+	if side == 'A' {
+		return trans, im.packAN, im.packAT
+	}
+	return !trans, im.packBT, im.packBN
 }
 
 // packPanels packs rows [i0, i0+rows) and columns [p0, p0+kb) of the matrix

@@ -55,7 +55,7 @@ func PackA(p *Packed, transA bool, m, k int, a []float32, lda int) *Packed {
 
 // PackA is the package-level PackA on this implementation.
 func (im *Impl) PackA(p *Packed, transA bool, m, k int, a []float32, lda int) *Packed {
-	return p.pack('A', transA, m, k, a, lda, im.ext != nil, packJob{trans: transA, packN: im.packAN, packT: im.packAT})
+	return p.pack('A', transA, m, k, a, lda, im)
 }
 
 // PackB packs op(B), k×n (B is n×k when transB), into p for SgemmPacked
@@ -68,8 +68,7 @@ func PackB(p *Packed, transB bool, k, n int, b []float32, ldb int) *Packed {
 
 // PackB is the package-level PackB on this implementation.
 func (im *Impl) PackB(p *Packed, transB bool, k, n int, b []float32, ldb int) *Packed {
-	// The nr-column panels of op(B) are the panels of op(B)ᵀ (see packB).
-	return p.pack('B', transB, k, n, b, ldb, im.ext != nil, packJob{trans: !transB, packN: im.packBT, packT: im.packBN})
+	return p.pack('B', transB, k, n, b, ldb, im)
 }
 
 // Release empties p and drops its buffer and its reference to the source:
@@ -122,10 +121,10 @@ func (im *Impl) SgemmPacked(transA, transB bool, m, n, k int, alpha float32, a [
 
 // pack checks its arguments as Sgemm does, then packs the rows×cols op(X)
 // of the source x (leading dimension ld) into p (a new Packed when nil)
-// as operand side with the transpose flag trans, with the packers of j,
-// and returns p. With sourceOnly (an external Sgemm) p keeps the source
-// and drops its buffer.
-func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int, sourceOnly bool, j packJob) *Packed {
+// as operand side with the transpose flag trans, with im's packers, and
+// returns p. On an implementation with an external Sgemm p keeps the
+// source and drops its buffer.
+func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int, im *Impl) *Packed {
 	rowsName, colsName, name := "m", "k", "a"
 	if side == 'B' {
 		rowsName, colsName, name = "k", "n", "b"
@@ -142,7 +141,7 @@ func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int
 	}
 	buf := p.buf
 	*p = Packed{side: side, trans: trans, rows: rows, cols: cols, src: x, ld: ld}
-	if sourceOnly {
+	if im.ext != nil {
 		return p
 	}
 	dim, w, k := p.shape()
@@ -156,7 +155,8 @@ func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int
 	if need == 0 {
 		return p
 	}
-	j.p = p
+	j := packJob{p: p}
+	j.trans, j.packN, j.packT = im.packers(side, trans)
 	j.units = (dim + w - 1) / w * ((k + p.kc - 1) / p.kc)
 	j.tasks = min(j.units, maxPackTasks, (need+packChunk-1)/packChunk)
 	p.job = j
