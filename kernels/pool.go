@@ -19,7 +19,7 @@ import (
 var pool struct {
 	mu      sync.Mutex
 	threads int // 0 means GOMAXPROCS
-	workers int // goroutines started
+	workers int // goroutines started and not told to retire
 	jobs    chan jobRef
 	free    []*job // finished jobs, for reuse
 }
@@ -44,7 +44,8 @@ type job struct {
 	panicked atomic.Pointer[any]
 }
 
-// jobRef announces generation gen of a job to the workers.
+// jobRef announces generation gen of a job to the workers; a jobRef with
+// a nil job tells the worker that takes it to retire.
 type jobRef struct {
 	j   *job
 	gen uint64
@@ -89,12 +90,27 @@ func (j *job) run(i int) {
 }
 
 // SetThreads sets the number of threads kernels may use; n <= 0 means
-// GOMAXPROCS (the default). It returns the previous setting.
+// GOMAXPROCS (the default). It returns the previous setting. Workers
+// beyond the new count retire once they are idle.
 func SetThreads(n int) int {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	prev := pool.threads
 	pool.threads = max(n, 0)
+	t := pool.threads
+	if t == 0 {
+		t = runtime.GOMAXPROCS(0)
+	}
+	if extra := pool.workers - (t - 1); extra > 0 {
+		pool.workers -= extra
+		// Another goroutine sends the notices, so that SetThreads never
+		// waits for a busy pool, even when a task calls it.
+		go func(ch chan jobRef) {
+			for range extra {
+				ch <- jobRef{}
+			}
+		}(pool.jobs)
+	}
 	return prev
 }
 
@@ -116,7 +132,8 @@ func Threads() int {
 // panics, the indices not yet started are skipped, and Parallel panics
 // with the first panic's value once every started index has finished, on
 // the caller's goroutine, where it can be recovered; the pool stays
-// usable. It panics if n exceeds 1<<20 - 1.
+// usable. Any n is allowed; a loop of more than 1<<20 - 1 indices runs as
+// several loops one after another.
 func Parallel(n int, t Task) {
 	if n > 1 {
 		parallelTask(n, Threads(), t)
@@ -136,7 +153,10 @@ func parallelTask(n, threads int, t Task) {
 		return
 	}
 	if n > maxIndex {
-		panic("kernels: internal error: parallel loop too long")
+		for lo := 0; lo < n; lo += maxIndex {
+			parallelTask(min(maxIndex, n-lo), threads, &shifted{t, lo})
+		}
+		return
 	}
 	helpers := min(n, threads) - 1
 	ch, j, gen := startJob(helpers, n, t)
@@ -157,6 +177,15 @@ func parallelTask(n, threads int, t Task) {
 		panic(*p)
 	}
 }
+
+// shifted is a part of a loop too long for one job: Do(i) is t.Do(lo+i).
+type shifted struct {
+	t  Task
+	lo int
+}
+
+// Do runs index lo+i of the whole loop.
+func (s *shifted) Do(i int) { s.t.Do(s.lo + i) }
 
 // startJob starts workers until at least helpers run and returns the job
 // queue and a job (new or reused) set up for generation gen of the loop.
@@ -228,6 +257,7 @@ func spin(ready func() bool) bool {
 	}
 }
 
+// worker helps with the jobs announced on ch until it is told to retire.
 func worker(ch chan jobRef) {
 	for {
 		var r jobRef
@@ -235,6 +265,9 @@ func worker(ch chan jobRef) {
 		case r = <-ch:
 		default:
 			r = poll(ch)
+		}
+		if r.j == nil {
+			return
 		}
 		r.j.help(r.gen)
 	}

@@ -320,3 +320,50 @@ func TestParallelPanic(t *testing.T) {
 		})
 	}
 }
+
+// TestParallelLongLoop checks that Parallel runs every index of a loop
+// longer than one job holds exactly once (it used to panic with "parallel
+// loop too long"; mlp reaches such loops with mini-batches of over 2^25
+// samples).
+func TestParallelLongLoop(t *testing.T) {
+	setThreads(t, 3)
+	counts := make([]atomic.Int32, 2*maxIndex+5)
+	within(t, "a long loop", func() {
+		Parallel(len(counts), funcTask(func(i int) { counts[i].Add(1) }))
+	})
+	checkOnce(t, "a loop of 2*maxIndex+5 indices", counts)
+}
+
+// TestSetThreadsRetiresWorkers checks that lowering the thread count lets
+// the workers beyond it end, so that a large count set once does not keep
+// its goroutines for the life of the process.
+func TestSetThreadsRetiresWorkers(t *testing.T) {
+	setThreads(t, 2)
+	parallel(2, 2, func(int) {}) // the pool has its one worker for 2 threads
+	base := runtime.NumGoroutine()
+	SetThreads(64)
+	var counts [64]atomic.Int32
+	within(t, "a loop on 64 threads", func() {
+		Parallel(len(counts), funcTask(func(i int) {
+			counts[i].Add(1)
+			time.Sleep(time.Millisecond) // keep the workers busy so that many start
+		}))
+	})
+	if n := runtime.NumGoroutine(); n < base+32 {
+		t.Fatalf("%d goroutines on 64 threads, %d on 2: the test did not start workers", n, base)
+	}
+	SetThreads(2)
+	deadline := time.Now().Add(poolTimeout)
+	for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		t.Errorf("%d goroutines %v after SetThreads(2), %d before SetThreads(64): the extra workers did not retire", n, poolTimeout, base)
+	}
+	within(t, "a loop after retiring", func() { parallel(len(counts), 2, func(i int) { counts[i].Add(1) }) })
+	for i := range counts {
+		if c := counts[i].Load(); c != 2 {
+			t.Fatalf("f(%d) ran %d times in two loops, want twice", i, c)
+		}
+	}
+}
