@@ -34,6 +34,7 @@ func (a Activation) String() string {
 type Epilogue struct {
 	// Bias is added to C before the activation; nil adds nothing. With
 	// BiasPerRow it has one element per row of C (m), else one per column (n).
+	// It may share memory with C: it is then copied first.
 	Bias       []float32
 	BiasPerRow bool       // Bias has one element per row of C, not per column
 	Act        Activation // applied after the bias

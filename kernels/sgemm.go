@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"slices"
+	"unsafe"
 )
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
@@ -11,7 +13,9 @@ import (
 //
 // As in BLAS, beta == 0 overwrites C without reading it, alpha == 0 or
 // k == 0 only scales C by beta, and m == 0 or n == 0 does nothing. Leading
-// dimensions may exceed the row lengths. Bad arguments panic with a message
+// dimensions may exceed the row lengths. A or B may share memory with C
+// (unlike BLAS): such an operand is copied before C is written, so the
+// result is that of distinct matrices. Bad arguments panic with a message
 // that names them.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -41,6 +45,22 @@ func (im *Impl) product(transA, transB bool, m, n, k int, alpha float32, a []flo
 	if m == 0 || n == 0 {
 		return
 	}
+	if alpha != 0 && k != 0 {
+		// An operand that shares memory with C is copied first: C is
+		// written block by block while op(A) and op(B) are still read.
+		ar, ac, br, bc := shapes(transA, transB, m, n, k)
+		if pa == nil {
+			a, lda = apart(a, ar, ac, lda, c, m, n, ldc)
+		}
+		if pb == nil {
+			b, ldb = apart(b, br, bc, ldb, c, m, n, ldc)
+		}
+	}
+	if ep != nil && overlaps(ep.Bias, 1, len(ep.Bias), 0, c, m, n, ldc) {
+		e := *ep
+		e.Bias = slices.Clone(ep.Bias)
+		ep = &e
+	}
 	if im.ext != nil {
 		im.extSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 		return
@@ -58,22 +78,56 @@ func (im *Impl) product(transA, transB bool, m, n, k int, alpha float32, a []flo
 	freeGemm(g)
 }
 
+// apart returns x and ld, or a compact copy of x's rows×cols matrix (and
+// its leading dimension) when the matrix shares memory with C's m×n span.
+func apart(x []float32, rows, cols, ld int, c []float32, m, n, ldc int) ([]float32, int) {
+	if !overlaps(x, rows, cols, ld, c, m, n, ldc) {
+		return x, ld
+	}
+	y := make([]float32, rows*cols)
+	for i := range rows {
+		copy(y[i*cols:(i+1)*cols], x[i*ld:i*ld+cols])
+	}
+	return y, cols
+}
+
+// overlaps reports whether the memory spans of x's rows×cols matrix and
+// y's m×n matrix (leading dimensions ldx, ldy) share an address. Spans are
+// first to last element, so two matrices that interleave without sharing
+// an element count as overlapping, which costs only a copy.
+func overlaps(x []float32, rows, cols, ldx int, y []float32, m, n, ldy int) bool {
+	if rows == 0 || cols == 0 || m == 0 || n == 0 {
+		return false
+	}
+	x0 := uintptr(unsafe.Pointer(unsafe.SliceData(x)))
+	y0 := uintptr(unsafe.Pointer(unsafe.SliceData(y)))
+	x1 := x0 + uintptr((rows-1)*ldx+cols)*4 // one past the last element
+	y1 := y0 + uintptr((m-1)*ldy+n)*4
+	return x0 < y1 && y0 < x1
+}
+
 // checkSgemm panics unless the slices hold the matrices the sizes describe.
 func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	nonNegative("m", m)
 	nonNegative("n", n)
 	nonNegative("k", k)
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := shapes(transA, transB, m, n, k)
 	checkMatrix("a", ar, ac, a, lda)
 	checkMatrix("b", br, bc, b, ldb)
 	checkMatrix("c", m, n, c, ldc)
+}
+
+// shapes returns the rows and columns of A and B as stored for a product
+// of op(A), m×k, and op(B), k×n.
+func shapes(transA, transB bool, m, n, k int) (ar, ac, br, bc int) {
+	ar, ac, br, bc = m, k, k, n
+	if transA {
+		ar, ac = k, m
+	}
+	if transB {
+		br, bc = n, k
+	}
+	return ar, ac, br, bc
 }
 
 // checkMatrix panics unless x holds a rows×cols row-major matrix with

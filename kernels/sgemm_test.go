@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -463,4 +464,61 @@ func TestSgemmConcurrent(t *testing.T) {
 			t.Errorf("impl=%s %v: %v", j.im.Name(), j.tc, err)
 		}
 	}
+}
+
+// TestSgemmAliased checks products whose C shares memory with A, B or the
+// epilogue's bias: the result must be bitwise that of the same product on
+// separate copies (it used to read operands already overwritten).
+func TestSgemmAliased(t *testing.T) {
+	const m, n, k = 150, 150, 150 // more than one block of C's rows
+	rng := rand.New(rand.NewPCG(7, 8))
+	fill := func(x []float32) {
+		for i := range x {
+			x[i] = rng.Float32()*2 - 1
+		}
+	}
+	type alias struct {
+		name           string
+		transA, transB bool
+		beta           float32
+		// where C, A and B start in one shared buffer (leading dimension ld)
+		c, a, b int
+		bias    int // where the bias starts in the buffer; -1: no bias
+	}
+	const ld = 160
+	rows := 3 * m
+	cases := []alias{
+		{"c=a", false, false, 0, 0, 0, 2 * m * ld, -1},
+		{"c=a beta=1", false, false, 1, 0, 0, 2 * m * ld, -1},
+		{"c=b transB", false, true, 0.5, 0, 2 * m * ld, 0, -1},
+		{"c=a+5rows transA", true, false, 1, 5 * ld, 0, 2 * m * ld, -1},
+		{"c=b-7rows", false, false, 0, 7 * ld, 2 * m * ld, 0, -1},
+		{"c=a+3cols", false, false, 1, 3, 0, 2 * m * ld, -1},
+		{"bias in c", false, false, 0, 0, m * ld, 2 * m * ld, 2 * ld},
+	}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				buf := make([]float32, rows*ld+ld)
+				fill(buf)
+				// The same product on separate copies of each operand.
+				a, b, c := slices.Clone(buf[tc.a:]), slices.Clone(buf[tc.b:]), slices.Clone(buf[tc.c:])
+				ep := Epilogue{Act: ActSigmoid}
+				epAlias := ep
+				if tc.bias >= 0 {
+					ep.Bias = slices.Clone(buf[tc.bias : tc.bias+n])
+					epAlias.Bias = buf[tc.bias : tc.bias+n]
+				}
+				im.SgemmEpilogue(tc.transA, tc.transB, m, n, k, 1, a, ld, b, ld, tc.beta, c, ld, ep)
+				im.SgemmEpilogue(tc.transA, tc.transB, m, n, k, 1, buf[tc.a:], ld, buf[tc.b:], ld, tc.beta, buf[tc.c:], ld, epAlias)
+				for i := range m {
+					for j := range n {
+						if got, want := buf[tc.c+i*ld+j], c[i*ld+j]; !sameFloat(got, want) {
+							t.Fatalf("C[%d,%d] = %v, want %v as with separate operands", i, j, got, want)
+						}
+					}
+				}
+			})
+		}
+	})
 }
