@@ -15,7 +15,9 @@ type lossKernels struct {
 // targets y (usually 0 or 1), with its gradient in the same pass. It
 // returns Σ_i max(z_i,0) − z_i·y_i + log(1 + e^−|z_i|), the sum of
 // −y·log σ(z) − (1−y)·log(1−σ(z)) computed stably for any z (it never
-// takes log 0), and, unless grad is nil, sets grad[i] = scale·(σ(z_i) − y_i).
+// takes log 0; an infinite z_i gives the limit, 0 for z_i = +∞ and y_i = 1
+// or z_i = −∞ and y_i = 0) and summed in float64, and, unless grad is nil,
+// sets grad[i] = scale·(σ(z_i) − y_i).
 // grad may be z or y. It panics unless len(y) == len(z) and grad is nil or
 // as long.
 func BCEWithLogits(grad, z, y []float32, scale float32) float64 {
@@ -38,8 +40,8 @@ func MSE(grad, pred, y []float32, scale float32) float64 {
 // logits (rows contiguous rows of cols) against target distributions y
 // (usually one-hot rows), with its gradient in the same pass. It returns
 // −Σ y·log softmax(logits), computed as Σ y·(logsumexp − logit) so that it
-// is finite for any finite logits, and, unless grad is nil, sets grad =
-// scale·(softmax(logits) − y). grad may be logits, not y. It panics unless
+// is finite for any finite logits (0 when cols is 0), and, unless grad is
+// nil, sets grad = scale·(softmax(logits) − y). grad may be logits, not y. It panics unless
 // rows, cols ≥ 0, len(logits) == len(y) == rows*cols and grad is nil or as
 // long.
 func SoftmaxCrossEntropy(grad, logits, y []float32, rows, cols int, scale float32) float64 {

@@ -14,9 +14,13 @@ const lossChunk = 4096
 // lossAVX2 runs a loss kernel (with grad) or lossKernel (grad nil) on the
 // multiple-of-8 head of x in chunks and returns the sum of the chunk sums
 // and the length of the head, which the caller finishes with the Go twin.
+// A chunk whose float32 sum is not finite is summed again by twin, in
+// float64: its terms may be finite and their sum not, or a term may be a
+// limit the kernel does not take (an infinite logit).
 func lossAVX2(grad, x, y []float32, scale float32,
 	kernel func(grad, x, y *float32, n int, scale float32) float32,
-	lossKernel func(x, y *float32, n int) float32) (sum float64, head int) {
+	lossKernel func(x, y *float32, n int) float32,
+	twin func(x, y []float32) float64) (sum float64, head int) {
 	y = y[:len(x)] // panics unless len(y) >= len(x)
 	if grad != nil {
 		grad = grad[:len(x)]
@@ -24,10 +28,16 @@ func lossAVX2(grad, x, y []float32, scale float32,
 	head = len(x) &^ 7
 	for i := 0; i < head; i += lossChunk {
 		n := min(lossChunk, head-i)
+		var s float32
 		if grad != nil {
-			sum += float64(kernel(&grad[i], &x[i], &y[i], n, scale))
+			s = kernel(&grad[i], &x[i], &y[i], n, scale)
 		} else {
-			sum += float64(lossKernel(&x[i], &y[i], n))
+			s = lossKernel(&x[i], &y[i], n)
+		}
+		if s-s != 0 { // ±Inf or NaN
+			sum += twin(x[i:i+n], y[i:i+n])
+		} else {
+			sum += float64(s)
 		}
 	}
 	return sum, head
@@ -42,13 +52,15 @@ func tailOf(grad []float32, head int) []float32 {
 }
 
 func bceAVX2(grad, z, y []float32, scale float32) float64 {
-	s, h := lossAVX2(grad, z, y, scale, bceKernel, bceLossKernel)
+	s, h := lossAVX2(grad, z, y, scale, bceKernel, bceLossKernel,
+		func(z, y []float32) float64 { return bceGeneric(nil, z, y, 0) })
 	return s + bceGeneric(tailOf(grad, h), z[h:], y[h:], scale)
 }
 
 // mseAVX2: the kernels sum d², MSE halves it.
 func mseAVX2(grad, pred, y []float32, scale float32) float64 {
-	s, h := lossAVX2(grad, pred, y, scale, mseKernel, mseLossKernel)
+	s, h := lossAVX2(grad, pred, y, scale, mseKernel, mseLossKernel,
+		func(p, y []float32) float64 { return 2 * mseGeneric(nil, p, y, 0) })
 	return s/2 + mseGeneric(tailOf(grad, h), pred[h:], y[h:], scale)
 }
 

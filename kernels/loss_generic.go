@@ -23,6 +23,9 @@ func bceGeneric(grad, z, y []float32, scale float32) float64 {
 		e := expNeg(a)
 		yi := y[i]
 		l := max(x, 0) - x*yi + log1pSmall(e)
+		if l != l && math.IsInf(float64(x), 0) {
+			l = bceAtInf(x, yi)
+		}
 		sum += float64(l)
 		if grad != nil {
 			f := e / (e + 1)
@@ -33,6 +36,20 @@ func bceGeneric(grad, z, y []float32, scale float32) float64 {
 		}
 	}
 	return sum
+}
+
+// bceAtInf returns BCEWithLogits' term at an infinite logit x, where
+// max(x,0) − x·y is ∞ − ∞: its limit, (1−y)·∞ for x = +∞ and y·∞ for
+// x = −∞, with 0·∞ = 0 (a sure prediction of its target costs nothing).
+func bceAtInf(x, y float32) float32 {
+	c := y
+	if x > 0 {
+		c = 1 - y
+	}
+	if c == 0 {
+		return 0
+	}
+	return c * float32(math.Inf(1))
 }
 
 func mseGeneric(grad, pred, y []float32, scale float32) float64 {
@@ -54,6 +71,9 @@ func sxeGeneric(grad, logits, y []float32, rows, cols int, scale float32) float6
 
 // sxeWith is SoftmaxCrossEntropy with the exponential pass expShiftSum.
 func sxeWith(grad, logits, y []float32, rows, cols int, scale float32, expShiftSum func(dst, src []float32, m float32) float64) float64 {
+	if cols == 0 {
+		return 0 // no classes: no targets, no loss
+	}
 	var loss float64
 	var tmp []float32 // where the exponentials go when grad is nil
 	if grad == nil {

@@ -311,8 +311,11 @@ func TestLossAPI(t *testing.T) {
 
 // FuzzLoss compares the assembly of BCEWithLogits and MSE with their Go
 // twins on fuzzed float32 bit patterns, with targets in [0, 1] from the
-// first byte of each word. A float32 chunk sum of the assembly may overflow
-// where the twin's float64 sum does not: sums are compared below 1e30 only.
+// first byte of each word. Both must be finite, infinite or NaN alike;
+// finite sums are compared below 1e30 only, where the assembly's float32
+// chunk sums round like the twin's float64 sum, within the rounding of
+// terms: the assembly's fused z·y rounds once, the twin's twice, which is
+// up to |z·y|·2⁻²⁴ apart when max(z,0) − z·y cancels.
 func FuzzLoss(f *testing.F) {
 	fuzzFloats(f, func(t *testing.T, asm *Impl, src []float32, data []byte) {
 		n := len(src)
@@ -320,10 +323,19 @@ func FuzzLoss(f *testing.F) {
 		for i := range y {
 			y[i] = float32(data[4*i]) / 255
 		}
+		var cancel float64 // how far terms' roundings may differ
+		for i, z := range src {
+			cancel += math.Abs(float64(z) * float64(y[i]))
+		}
+		cancel *= 0x1p-23
+		if cancel != cancel { // a NaN z, whose sums must both be NaN
+			cancel = math.Inf(1)
+		}
 		for _, c := range lossCases {
 			g1, g2 := make([]float32, n), make([]float32, n)
 			got, want := c.fn(asm)(g1, src, y, 0.5), c.fn(generic)(g2, src, y, 0.5)
-			if math.IsNaN(want) != math.IsNaN(got) || math.Abs(want) < 1e30 && !closeTo(got, want, 1e-5) {
+			if math.IsNaN(want) != math.IsNaN(got) || math.IsInf(want, 0) != math.IsInf(got, 0) ||
+				math.Abs(want) < 1e30 && !(math.Abs(got-want) <= 1e-5*(1+math.Abs(want))+cancel) {
 				t.Fatalf("%s = %v, Go twin %v", c.name, got, want)
 			}
 			for i := range g1 {
@@ -331,6 +343,58 @@ func FuzzLoss(f *testing.F) {
 					t.Fatalf("%s: grad[%d] = %v for x=%v y=%v, Go twin %v", c.name, i, g1[i], src[i], y[i], g2[i])
 				}
 			}
+		}
+	})
+}
+
+// TestLossEdgeValues checks the losses where float32 arithmetic reaches
+// its limits: infinite logits, sums beyond float32's range, no classes.
+func TestLossEdgeValues(t *testing.T) {
+	inf := float32(math.Inf(1))
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		// BCEWithLogits' terms at infinite logits, alone and at position
+		// 3 of 8 (the assembly's head) and of 20 (head and tail).
+		for _, c := range []struct {
+			z, y float32
+			want float64
+		}{{inf, 1, 0}, {-inf, 0, 0}, {inf, 0, math.Inf(1)}, {-inf, 1, math.Inf(1)}, {inf, 0.25, math.Inf(1)}} {
+			for _, n := range []int{1, 8, 20} {
+				z, y := make([]float32, n), make([]float32, n)
+				for i := range y {
+					y[i] = 1
+					z[i] = 50
+				}
+				z[n/3], y[n/3] = c.z, c.y
+				grad := make([]float32, n)
+				got := im.loss.bce(grad, z, y, 1)
+				want := c.want + float64(n-1)*math.Log1p(math.Exp(-50))
+				if !(got == want || closeTo(got, want, 1e-6)) {
+					t.Errorf("BCEWithLogits with z=%v, y=%v at %d of %d = %v, want %v", c.z, c.y, n/3, n, got, want)
+				}
+				if g, w := grad[n/3], float32(max(0, min(1, c.z)))-c.y; g != w {
+					t.Errorf("BCEWithLogits' gradient at z=%v, y=%v = %v, want %v", c.z, c.y, g, w)
+				}
+			}
+		}
+		// Sums beyond float32's range of finite terms: the float64 sum is
+		// finite, as the Go twin's is.
+		const n = 2 * lossChunk
+		big, zero := make([]float32, n), make([]float32, n)
+		for i := range big {
+			big[i] = 1e36
+		}
+		if got, want := im.loss.bce(nil, big, zero, 1), 1e36*n; !closeTo(got, want, 1e-6) {
+			t.Errorf("BCEWithLogits of %d logits 1e36 = %v, want %v", n, got, want)
+		}
+		for i := range big {
+			big[i] = 1e19
+		}
+		if got, want := im.loss.mse(nil, big, zero, 1), 0.5*float64(float32(1e19)*float32(1e19))*n; !closeTo(got, want, 1e-6) {
+			t.Errorf("MSE of %d differences 1e19 = %v, want %v", n, got, want)
+		}
+		// No classes: no loss.
+		if got := im.loss.sxe(nil, nil, nil, 3, 0, 1); got != 0 {
+			t.Errorf("SoftmaxCrossEntropy of 3 rows of 0 classes = %v, want 0", got)
 		}
 	})
 }
