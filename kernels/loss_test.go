@@ -378,7 +378,7 @@ func TestLossEdgeValues(t *testing.T) {
 		}
 		// Sums beyond float32's range of finite terms: the float64 sum is
 		// finite, as the Go twin's is.
-		const n = 2 * lossChunk
+		const n = 8192 // two of the assembly's chunks (lossChunk)
 		big, zero := make([]float32, n), make([]float32, n)
 		for i := range big {
 			big[i] = 1e36
