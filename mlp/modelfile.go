@@ -8,9 +8,11 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // The model file's fixed parts; see Save.
@@ -193,11 +195,9 @@ func load(r io.Reader) (*Network, error) {
 		}
 		return nil, fmt.Errorf("reading the layer table: %w", err)
 	}
-	// P = Σ out·(in+1) with in, out ≤ 2^20 and at most 2^10 layers stays
-	// below 2^51: uint64 cannot overflow, and the total is checked after
-	// every layer.
-	var params uint64
-	in := uint64(inputs)
+	// P = Σ out·(in+1) is checked against MaxParams after every layer, so
+	// that the error names the layer that passes it.
+	total, in := 0, cfg.Inputs
 	for i := range int(nl) {
 		rec := table[modelLayerLen*i:]
 		units, act := le.Uint32(rec), Activation(rec[4])
@@ -211,11 +211,11 @@ func load(r io.Reader) (*Network, error) {
 		case !act.valid():
 			return nil, fmt.Errorf("layer %d of %d has unknown activation code %d (want 1..4): the file is corrupted or from a newer gofma", i+1, nl, rec[4])
 		}
-		params += uint64(units) * (in + 1)
-		if params > MaxParams {
+		var ok bool
+		if total, ok = addLayerParams(total, in, int(units)); !ok {
 			return nil, fmt.Errorf("the first %d of %d layers have more than %d parameters (the limit MaxParams): the file is corrupted", i+1, nl, MaxParams)
 		}
-		in = uint64(units)
+		in = int(units)
 		if last {
 			cfg.Outputs = int(units)
 		} else {
@@ -226,13 +226,20 @@ func load(r io.Reader) (*Network, error) {
 		return nil, fmt.Errorf("cross-entropy with %d output, need at least 2: the file is corrupted", cfg.Outputs)
 	}
 
+	// Config.Check has the last word on the shape and counts P as New
+	// does; the checks above are there to name the file's fields.
+	params, err := cfg.check()
+	if err != nil {
+		return nil, fmt.Errorf("invalid network: %w", err)
+	}
+
 	// Read the parameters in chunks that grow with what has arrived, so
 	// that memory follows the bytes present, not the header's claim.
 	if params > (math.MaxInt-1<<20)/4 {
 		return nil, fmt.Errorf("%d parameters need more memory than this platform can address", params)
 	}
 	start := modelHeaderLen + len(table)
-	size := 4 * int(params)
+	size := 4 * params
 	var chunks [][]byte
 	for done, c := 0, modelChunkFirst; done < size; c = min(2*c, modelChunkMax) {
 		buf := make([]byte, min(c, size-done))
@@ -262,9 +269,6 @@ func load(r io.Reader) (*Network, error) {
 	n, err := build(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("invalid network: %w", err)
-	}
-	if len(n.params) != int(params) {
-		return nil, fmt.Errorf("the network has %d parameters, the file %d", len(n.params), params)
 	}
 	p := n.params
 	for _, c := range chunks {
@@ -296,34 +300,116 @@ func truncated(where string, got, want int, exact bool) error {
 }
 
 // SaveFile writes the network to the file path as Save does. It writes a
-// temporary file in the same directory and renames it to path, so that path
-// holds either its old contents or the whole new model, never a part. The
-// file's mode is 0644. Errors name the file.
-func (n *Network) SaveFile(path string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+// temporary file in the same directory, syncs it, renames it to path and
+// syncs the directory, so that path holds either its old contents or the
+// whole new model, never a part, even across a crash. A new file's mode is
+// 0644; a file that exists keeps its permission bits (not its owner). If
+// path is a symbolic link, SaveFile replaces the file it points to (the
+// last of a chain) the same way and the link stays a link; a link to
+// nothing is an error, as is a path that is not a regular file. Errors
+// name the file.
+func (n *Network) SaveFile(path string) error {
+	if err := n.saveFile(path); err != nil {
 		return fmt.Errorf("mlp: model file %s: %w", path, err)
+	}
+	return nil
+}
+
+// saveFile is SaveFile without the prefix on its errors.
+func (n *Network) saveFile(path string) error {
+	target, mode, err := saveTarget(path)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(target)
+	tmp, err := n.saveTemp(dir, filepath.Base(target), mode)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("the model is saved, but syncing its directory %s failed, so a crash may lose it: %w", dir, err)
+	}
+	return nil
+}
+
+// saveTemp writes the model file to a new temporary file in dir, named
+// after base, with mode's permission bits, syncs and closes it, and
+// returns its name. On failure it removes the file.
+func (n *Network) saveTemp(dir, base string, mode fs.FileMode) (name string, err error) {
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return "", err
 	}
 	defer func() {
 		if err != nil {
 			f.Close()
 			os.Remove(f.Name())
-			err = fmt.Errorf("mlp: model file %s: %w", path, err)
 		}
 	}()
 	if err := n.save(f); err != nil {
-		return fmt.Errorf("writing: %w", err)
+		return "", fmt.Errorf("writing: %w", err)
 	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
+	if err := f.Chmod(mode); err != nil {
+		return "", err
 	}
 	if err := f.Sync(); err != nil {
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
+
+// saveTarget returns the file that SaveFile of path replaces, path itself
+// or, for a symbolic link, the file it resolves to, and the permission
+// bits the new file gets: the old file's, or 0644 for a new one.
+func saveTarget(path string) (string, fs.FileMode, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, 0o644, nil // CreateTemp reports a missing directory
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	target := path
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return "", 0, fmt.Errorf("it is a symbolic link that does not lead to a file (%w): create the file it names, or remove the link", err)
+		}
+		if fi, err = os.Stat(target); err != nil {
+			return "", 0, err
+		}
+	}
+	switch {
+	case fi.IsDir():
+		return "", 0, fmt.Errorf("%s is a directory: name a file", target)
+	case !fi.Mode().IsRegular():
+		return "", 0, fmt.Errorf("%s is not a regular file (mode %v): name a regular file", target, fi.Mode())
+	}
+	return target, fi.Mode().Perm(), nil
+}
+
+// syncDir flushes dir's entries to disk, which makes a rename in it
+// durable. Where the system cannot sync a directory (Windows, or a file
+// system without support) it does nothing. Tests replace it.
+var syncDir = func(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
 	}
-	return os.Rename(f.Name(), path)
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil
+	}
+	return err
 }
 
 // LoadFile reads the model file path as Load does. Unlike Load it also

@@ -43,7 +43,7 @@ type Config struct {
 	Seed    uint64  // seeds the weight generator
 }
 
-// Limits on a network's shape, which New and Load enforce.
+// Limits on a network's shape, which New, Config.Check and Load enforce.
 const (
 	MaxLayers = 1 << 10 // layers, the output layer included
 	MaxUnits  = 1 << 20 // inputs, or units in a layer
@@ -83,55 +83,98 @@ func New(cfg Config) (*Network, error) {
 	return n, nil
 }
 
+// Check returns the error New would return for c's shape, loss,
+// initialisation and activations, or nil when New would accept c. It
+// allocates no parameters.
+func (c Config) Check() error {
+	_, err := c.check()
+	return err
+}
+
+// check is Check that also returns the number of parameters.
+func (c Config) check() (params int, err error) {
+	if !c.Loss.valid() {
+		return 0, fmt.Errorf("mlp: Config.Loss is %v: set BinaryCrossEntropy, CrossEntropy or MeanSquaredError", c.Loss)
+	}
+	if c.Init > InitHe {
+		return 0, fmt.Errorf("mlp: Config.Init is %v: set InitLecture, InitXavier or InitHe", c.Init)
+	}
+	if len(c.Hidden)+1 > MaxLayers {
+		return 0, fmt.Errorf("mlp: %d layers, at most %d", len(c.Hidden)+1, MaxLayers)
+	}
+	if c.Inputs < 1 || c.Inputs > MaxUnits {
+		return 0, fmt.Errorf("mlp: Config.Inputs is %d, need 1..%d", c.Inputs, MaxUnits)
+	}
+	if c.Outputs < 1 || c.Outputs > MaxUnits {
+		return 0, fmt.Errorf("mlp: Config.Outputs is %d, need 1..%d", c.Outputs, MaxUnits)
+	}
+	if c.Loss == CrossEntropy && c.Outputs < 2 {
+		return 0, fmt.Errorf("mlp: cross-entropy needs at least 2 outputs (classes), have %d; use BinaryCrossEntropy for one", c.Outputs)
+	}
+	in := c.Inputs
+	for i, h := range c.Hidden {
+		if h.Units < 1 || h.Units > MaxUnits {
+			return 0, fmt.Errorf("mlp: hidden layer %d has %d units, need 1..%d", i+1, h.Units, MaxUnits)
+		}
+		if !h.Act.valid() {
+			return 0, fmt.Errorf("mlp: hidden layer %d has activation %v: set Sigmoid, Tanh, ReLU or Identity", i+1, h.Act)
+		}
+		var ok bool
+		if params, ok = addLayerParams(params, in, h.Units); !ok {
+			return 0, fmt.Errorf("mlp: more than %d parameters", MaxParams)
+		}
+		in = h.Units
+	}
+	params, ok := addLayerParams(params, in, c.Outputs)
+	if !ok {
+		return 0, fmt.Errorf("mlp: more than %d parameters", MaxParams)
+	}
+	return params, nil
+}
+
+// addLayerParams returns total plus the out·(in+1) weights and biases of a
+// layer of out units on in inputs, and whether the sum is within
+// MaxParams. With total in 0..MaxParams and in, out in 1..MaxUnits nothing
+// overflows, on 32-bit platforms too: the sum is below 2^41 in uint64.
+func addLayerParams(total, in, out int) (int, bool) {
+	t := uint64(total) + uint64(out)*(uint64(in)+1)
+	if t > MaxParams {
+		return 0, false
+	}
+	return int(t), true
+}
+
 // build checks cfg and returns a network of its shape with zero weights.
 func build(cfg Config) (*Network, error) {
-	if !cfg.Loss.valid() {
-		return nil, fmt.Errorf("mlp: Config.Loss is %v: set BinaryCrossEntropy, CrossEntropy or MeanSquaredError", cfg.Loss)
-	}
-	if cfg.Init > InitHe {
-		return nil, fmt.Errorf("mlp: Config.Init is %v: set InitLecture, InitXavier or InitHe", cfg.Init)
-	}
-	if len(cfg.Hidden)+1 > MaxLayers {
-		return nil, fmt.Errorf("mlp: %d layers, at most %d", len(cfg.Hidden)+1, MaxLayers)
-	}
-	if cfg.Inputs < 1 || cfg.Inputs > MaxUnits {
-		return nil, fmt.Errorf("mlp: Config.Inputs is %d, need 1..%d", cfg.Inputs, MaxUnits)
-	}
-	if cfg.Outputs < 1 || cfg.Outputs > MaxUnits {
-		return nil, fmt.Errorf("mlp: Config.Outputs is %d, need 1..%d", cfg.Outputs, MaxUnits)
-	}
-	if cfg.Loss == CrossEntropy && cfg.Outputs < 2 {
-		return nil, fmt.Errorf("mlp: cross-entropy needs at least 2 outputs (classes), have %d; use BinaryCrossEntropy for one", cfg.Outputs)
+	total, err := cfg.check()
+	if err != nil {
+		return nil, err
 	}
 	cfg.Hidden = slices.Clone(cfg.Hidden)
-	n := &Network{cfg: cfg}
-	in, total := cfg.Inputs, 0
+	n := &Network{cfg: cfg, params: make([]float32, total)}
+	in, off := cfg.Inputs, 0
 	for i := 0; i <= len(cfg.Hidden); i++ {
 		out, act := cfg.Outputs, Identity
 		if i < len(cfg.Hidden) {
-			h := cfg.Hidden[i]
-			if h.Units < 1 || h.Units > MaxUnits {
-				return nil, fmt.Errorf("mlp: hidden layer %d has %d units, need 1..%d", i+1, h.Units, MaxUnits)
-			}
-			if !h.Act.valid() {
-				return nil, fmt.Errorf("mlp: hidden layer %d has activation %v: set Sigmoid, Tanh, ReLU or Identity", i+1, h.Act)
-			}
-			out, act = h.Units, h.Act
+			out, act = cfg.Hidden[i].Units, cfg.Hidden[i].Act
 		}
-		if int64(total)+int64(out)*int64(in)+int64(out) > MaxParams { // int64: no overflow on 32-bit
-			return nil, fmt.Errorf("mlp: more than %d parameters", MaxParams)
-		}
-		n.layers = append(n.layers, layer{in: in, out: out, act: act, off: total})
-		total += out*in + out
+		n.layers = append(n.layers, layer{in: in, out: out, act: act, off: off})
+		off += out*in + out
 		in = out
 	}
-	n.params = make([]float32, total)
+	n.setParams(n.params)
+	return n, nil
+}
+
+// setParams makes p the network's parameters: every layer's w and b become
+// views of it.
+func (n *Network) setParams(p []float32) {
+	n.params = p
 	for i := range n.layers {
 		l := &n.layers[i]
-		l.w = n.params[l.off : l.off+l.out*l.in]
-		l.b = n.params[l.off+l.out*l.in : l.off+l.out*l.in+l.out]
+		l.w = p[l.off : l.off+l.out*l.in]
+		l.b = p[l.off+l.out*l.in : l.off+l.out*l.in+l.out]
 	}
-	return n, nil
 }
 
 // Config returns the configuration the network was made with.
@@ -149,13 +192,17 @@ func (n *Network) NumLayers() int { return len(n.layers) }
 func (n *Network) NumParams() int { return len(n.params) }
 
 // Weights returns layer l's out×in weight matrix (0 ≤ l < NumLayers()), a
-// view that shares the network's memory.
+// view that shares the network's memory. Fit keeps the weights of each
+// step in one of two buffers and returns with them in the network's own,
+// so a view taken outside Fit stays current; one taken in a Fit callback
+// is current until the callback returns.
 func (n *Network) Weights(l int) *mat32.Dense {
 	ly := n.layers[l]
 	return mat32.NewDense(ly.out, ly.in, ly.w)
 }
 
-// Bias returns layer l's bias vector, which shares the network's memory.
+// Bias returns layer l's bias vector, which shares the network's memory
+// (see Weights for how long it stays current).
 func (n *Network) Bias(l int) []float32 { return n.layers[l].b }
 
 // FLOPs returns the floating-point operations of the matrix products of

@@ -6,7 +6,8 @@ import (
 	"github.com/gofma/gofma/mat32"
 )
 
-// evalRows is the most samples Predict and Evaluate pass at once.
+// evalRows is the most samples Predict and Evaluate pass at once; their
+// workspace holds min(rows asked for, evalRows) samples.
 const evalRows = 4096
 
 // Metrics is how well a network fits some data.
@@ -18,24 +19,33 @@ type Metrics struct {
 	Accuracy float64
 }
 
-// evalWorkspace returns the workspace of Predict and Evaluate, which is
-// separate from Fit's so that Fit's callbacks may call them.
-func (n *Network) evalWorkspace() *workspace {
-	if n.eval == nil {
-		n.eval = n.newWorkspace(evalRows, false)
-		n.eval.y = make([]float32, evalRows*n.cfg.Outputs)
+// evalWorkspace returns the workspace of Predict and Evaluate, separate
+// from Fit's so that Fit's callbacks may call them, for passes over up to
+// rows samples (at most evalRows). It keeps the workspace it has when that
+// is large enough, and otherwise makes one for rows samples, so memory
+// follows the rows asked for.
+func (n *Network) evalWorkspace(rows int) *workspace {
+	ws := n.eval
+	if ws == nil || ws.rows < rows {
+		n.eval = nil // let the old workspace go before the new one is made
+		ws = n.newWorkspace(rows, false)
+		ws.y = make([]float32, rows*n.cfg.Outputs)
+		n.eval = ws
 	}
-	return n.eval
+	return ws
 }
 
 // Predict returns the network's outputs for the samples X (N×inputs):
 // probabilities for the cross-entropy heads, values for MeanSquaredError.
+// Predict and Evaluate pass up to 4,096 samples at once through a
+// workspace that the network keeps for later calls, made for the fewer of
+// N and 4,096 samples (or kept, if larger).
 func (n *Network) Predict(X *mat32.Dense) (*mat32.Dense, error) {
 	if err := n.checkInputs(X); err != nil {
 		return nil, err
 	}
-	ws := n.evalWorkspace()
 	xs := X.RawMatrix()
+	ws := n.evalWorkspace(min(xs.Rows, evalRows))
 	outs := n.cfg.Outputs
 	res := make([]float32, xs.Rows*outs)
 	for r0 := 0; r0 < xs.Rows; r0 += evalRows {
@@ -52,10 +62,10 @@ func (n *Network) Evaluate(X, Y *mat32.Dense) (Metrics, error) {
 	if err := n.checkData(X, Y); err != nil {
 		return Metrics{}, err
 	}
-	ws := n.evalWorkspace()
 	xs, ys := X.RawMatrix(), Y.RawMatrix()
 	outs := n.cfg.Outputs
 	sum, right, total := 0.0, 0, 0
+	ws := n.evalWorkspace(min(xs.Rows, evalRows))
 	for r0 := 0; r0 < xs.Rows; r0 += evalRows {
 		rows := min(evalRows, xs.Rows-r0)
 		copyRows(ws.y, ys.Data[r0*ys.Stride:], ys.Stride, outs, rows)

@@ -3,6 +3,7 @@ package mlp
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/gofma/gofma/kernels"
@@ -214,4 +215,84 @@ func (n *Network) relayer(params []float32) []layer {
 		l.b = params[l.off+l.out*l.in : l.off+l.out*l.in+l.out]
 	}
 	return ls
+}
+
+// TestEvalMemoryFollowsRows checks that Predict and Evaluate of a few rows
+// allocate in proportion to those rows, not to evalRows: on a model of
+// 0.4 MB whose workspace for evalRows rows would take 0.5 GiB. It also
+// checks that the workspace is reused, and grown, without changing any
+// result.
+func TestEvalMemoryFollowsRows(t *testing.T) {
+	cfg := Config{Inputs: 1, Hidden: []Layer{{1 << 15, ReLU}}, Outputs: 1, Loss: BinaryCrossEntropy, Seed: 2}
+	nets := make([]*Network, 3)
+	for i := range nets {
+		var err error
+		if nets[i], err = New(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := nets[0]
+	model := uint64(4 * n.NumParams())
+	X := mat32.NewDense(9, 1, []float32{-2, -1, -0.5, 0, 0.25, 0.5, 1, 2, 3})
+	Y := mat32.NewDense(9, 1, []float32{0, 1, 0, 1, 0, 1, 0, 1, 1})
+	one, oneY := X.Slice(0, 1, 0, 1), Y.Slice(0, 1, 0, 1)
+	// The kernels keep scratch for products of this shape, which does not
+	// depend on the rows: let another network make it first.
+	if _, err := nets[2].Evaluate(one, oneY); err != nil {
+		t.Fatal(err)
+	}
+	allocated := func(f func() error) uint64 {
+		t.Helper()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		err := f()
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	var p1 *mat32.Dense
+	if d := allocated(func() (err error) { p1, err = n.Predict(one); return err }); d > 2*model {
+		t.Errorf("Predict of 1 row allocated %d bytes, the model has %d", d, model)
+	}
+	if d := allocated(func() error { _, err := nets[1].Evaluate(one, oneY); return err }); d > 2*model {
+		t.Errorf("Evaluate of 1 row allocated %d bytes, the model has %d", d, model)
+	}
+	if d := allocated(func() error { _, err := n.Predict(one); return err }); d > 1<<10 {
+		t.Errorf("a second Predict of 1 row allocated %d bytes: the workspace was not reused", d)
+	}
+	if n.eval.rows != 1 {
+		t.Errorf("the workspace holds %d rows after passes over 1", n.eval.rows)
+	}
+
+	// The workspace grows to the rows asked for; results do not depend on
+	// its size: every row alone predicts as among all.
+	all, err := n.Predict(X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.eval.rows != 9 {
+		t.Errorf("the workspace holds %d rows after a pass over 9", n.eval.rows)
+	}
+	if math.Float32bits(p1.At(0, 0)) != math.Float32bits(all.At(0, 0)) {
+		t.Errorf("row 0: %v alone, %v among 9", p1.At(0, 0), all.At(0, 0))
+	}
+	for r := range 9 {
+		p, err := n.Predict(X.Slice(r, r+1, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Float32bits(p.At(0, 0)) != math.Float32bits(all.At(r, 0)) {
+			t.Errorf("row %d: %v alone, %v among 9", r, p.At(0, 0), all.At(r, 0))
+		}
+	}
+	m9, err := n.Evaluate(X, Y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := nets[1].Evaluate(X, Y); err != nil || m != m9 {
+		t.Errorf("Evaluate of 9 rows: %+v after passes over 1 and 9 rows, %+v after one over 1 (%v)", m9, m, err)
+	}
 }
