@@ -16,6 +16,18 @@ func needLen(name string, s []float32, n int) {
 	}
 }
 
+// needDst panics unless dst, of len(w) elements, is w, or g, or apart from
+// both: an update reads w and g element by element as it writes dst.
+func needDst(dst, w, g []float32) {
+	needLen("dst", dst, len(w))
+	n := len(w)
+	for _, x := range [][]float32{w, g} {
+		if n > 0 && &dst[0] != &x[0] && overlaps(dst, 1, n, 0, x, 1, n, 0) {
+			panic("kernels: dst overlaps w or g without being either")
+		}
+	}
+}
+
 // needGradLen panics unless grad is nil or has n elements.
 func needGradLen(grad []float32, n int) {
 	if grad != nil {

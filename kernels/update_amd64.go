@@ -10,34 +10,41 @@ var avx2Update = updateKernels{
 	rmsprop: rmspropAVX2, adam: adamAVX2,
 }
 
-func sgdAVX2(w, g []float32, lr float32) {
-	checkVec(len(w), g)
-	t := chunks(0, len(w), func(lo, hi int) { sgdKernel(&w[lo], &g[lo], hi-lo, lr) })
-	sgdGeneric(w[t:], g[t:], lr)
+func sgdAVX2(dst, w, g []float32, lr float32) bool {
+	checkVec(len(w), g, dst)
+	bad := 0
+	t := chunks(0, len(w), func(lo, hi int) { bad |= sgdKernel(&dst[lo], &w[lo], &g[lo], hi-lo, lr) })
+	return sgdGeneric(dst[t:], w[t:], g[t:], lr) && bad == 0
 }
 
-func momentumAVX2(w, g, v []float32, lr, mu float32) {
-	checkVec(len(w), g, v)
-	t := chunks(0, len(w), func(lo, hi int) { momentumKernel(&w[lo], &g[lo], &v[lo], hi-lo, lr, mu) })
-	momentumGeneric(w[t:], g[t:], v[t:], lr, mu)
+func momentumAVX2(dst, w, g, v []float32, lr, mu float32) bool {
+	checkVec(len(w), g, v, dst)
+	bad := 0
+	t := chunks(0, len(w), func(lo, hi int) { bad |= momentumKernel(&dst[lo], &w[lo], &g[lo], &v[lo], hi-lo, lr, mu) })
+	return momentumGeneric(dst[t:], w[t:], g[t:], v[t:], lr, mu) && bad == 0
 }
 
-func adagradAVX2(w, g, h []float32, lr, eps float32) {
-	checkVec(len(w), g, h)
-	t := chunks(0, len(w), func(lo, hi int) { adagradKernel(&w[lo], &g[lo], &h[lo], hi-lo, lr, eps) })
-	adagradGeneric(w[t:], g[t:], h[t:], lr, eps)
+func adagradAVX2(dst, w, g, h []float32, lr, eps float32) bool {
+	checkVec(len(w), g, h, dst)
+	bad := 0
+	t := chunks(0, len(w), func(lo, hi int) { bad |= adagradKernel(&dst[lo], &w[lo], &g[lo], &h[lo], hi-lo, lr, eps) })
+	return adagradGeneric(dst[t:], w[t:], g[t:], h[t:], lr, eps) && bad == 0
 }
 
-func rmspropAVX2(w, g, h []float32, lr, rho, omr, eps float32) {
-	checkVec(len(w), g, h)
-	t := chunks(0, len(w), func(lo, hi int) { rmspropKernel(&w[lo], &g[lo], &h[lo], hi-lo, lr, rho, omr, eps) })
-	rmspropGeneric(w[t:], g[t:], h[t:], lr, rho, omr, eps)
-}
-
-func adamAVX2(w, g, m, v []float32, p adamParams) {
-	checkVec(len(w), g, m, v)
+func rmspropAVX2(dst, w, g, h []float32, lr, rho, omr, eps float32) bool {
+	checkVec(len(w), g, h, dst)
+	bad := 0
 	t := chunks(0, len(w), func(lo, hi int) {
-		adamKernel(&w[lo], &g[lo], &m[lo], &v[lo], hi-lo, p.b1, p.omb1, p.b2, p.omb2, p.lrc, p.c2, p.eps)
+		bad |= rmspropKernel(&dst[lo], &w[lo], &g[lo], &h[lo], hi-lo, lr, rho, omr, eps)
 	})
-	adamGeneric(w[t:], g[t:], m[t:], v[t:], p)
+	return rmspropGeneric(dst[t:], w[t:], g[t:], h[t:], lr, rho, omr, eps) && bad == 0
+}
+
+func adamAVX2(dst, w, g, m, v []float32, p adamParams) bool {
+	checkVec(len(w), g, m, v, dst)
+	bad := 0
+	t := chunks(0, len(w), func(lo, hi int) {
+		bad |= adamKernel(&dst[lo], &w[lo], &g[lo], &m[lo], &v[lo], hi-lo, p.b1, p.omb1, p.b2, p.omb2, p.lrc, p.c2, p.eps)
+	})
+	return adamGeneric(dst[t:], w[t:], g[t:], m[t:], v[t:], p) && bad == 0
 }

@@ -4,27 +4,27 @@
 
 package kernels
 
-// sgdKernel sets, for i < n (a multiple of 8): w[i] -= lr * g[i].
+// sgdKernel sets, for i < n (a multiple of 8): dst[i] = w[i] - lr*g[i].
 //
 //go:noescape
-func sgdKernel(w *float32, grad *float32, n int, lr float32)
+func sgdKernel(dst *float32, w *float32, grad *float32, n int, lr float32) int
 
-// momentumKernel sets, for i < n (a multiple of 8): v[i] = mu*v[i] - lr*g[i]; w[i] += v[i].
+// momentumKernel sets, for i < n (a multiple of 8): v[i] = mu*v[i] - lr*g[i]; dst[i] = w[i] + v[i].
 //
 //go:noescape
-func momentumKernel(w *float32, grad *float32, v *float32, n int, lr float32, mu float32)
+func momentumKernel(dst *float32, w *float32, grad *float32, v *float32, n int, lr float32, mu float32) int
 
-// adagradKernel sets, for i < n (a multiple of 8): h[i] += g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).
+// adagradKernel sets, for i < n (a multiple of 8): h[i] += g[i]*g[i]; dst[i] = w[i] - lr*g[i] / (sqrt(h[i]) + eps).
 //
 //go:noescape
-func adagradKernel(w *float32, grad *float32, h *float32, n int, lr float32, eps float32)
+func adagradKernel(dst *float32, w *float32, grad *float32, h *float32, n int, lr float32, eps float32) int
 
-// rmspropKernel sets, for i < n (a multiple of 8): h[i] = rho*h[i] + omr*g[i]*g[i]; w[i] -= lr*g[i] / (sqrt(h[i]) + eps).
+// rmspropKernel sets, for i < n (a multiple of 8): h[i] = rho*h[i] + omr*g[i]*g[i]; dst[i] = w[i] - lr*g[i] / (sqrt(h[i]) + eps).
 //
 //go:noescape
-func rmspropKernel(w *float32, grad *float32, h *float32, n int, lr float32, rho float32, omr float32, eps float32)
+func rmspropKernel(dst *float32, w *float32, grad *float32, h *float32, n int, lr float32, rho float32, omr float32, eps float32) int
 
-// adamKernel sets, for i < n (a multiple of 8): m[i] = b1*m[i] + omb1*g[i]; v[i] = b2*v[i] + omb2*g[i]*g[i]; w[i] -= lrc*m[i] / (sqrt(v[i]*c2) + eps).
+// adamKernel sets, for i < n (a multiple of 8): m[i] = b1*m[i] + omb1*g[i]; v[i] = b2*v[i] + omb2*g[i]*g[i]; dst[i] = w[i] - lrc*m[i] / (sqrt(v[i]*c2) + eps).
 //
 //go:noescape
-func adamKernel(w *float32, grad *float32, m *float32, v *float32, n int, b1 float32, omb1 float32, b2 float32, omb2 float32, lrc float32, c2 float32, eps float32)
+func adamKernel(dst *float32, w *float32, grad *float32, m *float32, v *float32, n int, b1 float32, omb1 float32, b2 float32, omb2 float32, lrc float32, c2 float32, eps float32) int

@@ -22,8 +22,10 @@ type Optimizer interface {
 
 // updater is an optimizer's state during one Fit.
 type updater interface {
-	// update takes step t (from 1) on w[lo:hi] with gradients g[lo:hi].
-	update(w, g []float32, lo, hi, t int)
+	// update takes step t (from 1) on w[lo:hi] with gradients g[lo:hi],
+	// writes the new weights to dst[lo:hi] (dst may be w or g) and reports
+	// whether they are all finite.
+	update(dst, w, g []float32, lo, hi, t int) bool
 }
 
 // GD is full-batch gradient descent, w −= LR·∇E: every step uses all the
@@ -159,7 +161,9 @@ func firstError(errs ...error) error {
 
 type sgdState struct{ lr float32 }
 
-func (s *sgdState) update(w, g []float32, lo, hi, _ int) { kernels.SGDUpdate(w[lo:hi], g[lo:hi], s.lr) }
+func (s *sgdState) update(dst, w, g []float32, lo, hi, _ int) bool {
+	return kernels.SGDUpdate(dst[lo:hi], w[lo:hi], g[lo:hi], s.lr)
+}
 
 func (o GD) start(int) (updater, error) {
 	o = o.filled()
@@ -176,8 +180,8 @@ type momentumState struct {
 	v []float32
 }
 
-func (s *momentumState) update(w, g []float32, lo, hi, _ int) {
-	kernels.MomentumUpdate(w[lo:hi], g[lo:hi], s.v[lo:hi], s.LR, s.Mu)
+func (s *momentumState) update(dst, w, g []float32, lo, hi, _ int) bool {
+	return kernels.MomentumUpdate(dst[lo:hi], w[lo:hi], g[lo:hi], s.v[lo:hi], s.LR, s.Mu)
 }
 
 func (o Momentum) start(p int) (updater, error) {
@@ -193,8 +197,8 @@ type adaGradState struct {
 	h []float32
 }
 
-func (s *adaGradState) update(w, g []float32, lo, hi, _ int) {
-	kernels.AdaGradUpdate(w[lo:hi], g[lo:hi], s.h[lo:hi], s.LR, s.Eps)
+func (s *adaGradState) update(dst, w, g []float32, lo, hi, _ int) bool {
+	return kernels.AdaGradUpdate(dst[lo:hi], w[lo:hi], g[lo:hi], s.h[lo:hi], s.LR, s.Eps)
 }
 
 func (o AdaGrad) start(p int) (updater, error) {
@@ -210,8 +214,8 @@ type rmsPropState struct {
 	h []float32
 }
 
-func (s *rmsPropState) update(w, g []float32, lo, hi, _ int) {
-	kernels.RMSPropUpdate(w[lo:hi], g[lo:hi], s.h[lo:hi], s.LR, s.Rho, s.Eps)
+func (s *rmsPropState) update(dst, w, g []float32, lo, hi, _ int) bool {
+	return kernels.RMSPropUpdate(dst[lo:hi], w[lo:hi], g[lo:hi], s.h[lo:hi], s.LR, s.Rho, s.Eps)
 }
 
 func (o RMSProp) start(p int) (updater, error) {
@@ -227,8 +231,8 @@ type adamState struct {
 	m, v []float32
 }
 
-func (s *adamState) update(w, g []float32, lo, hi, t int) {
-	kernels.AdamUpdate(w[lo:hi], g[lo:hi], s.m[lo:hi], s.v[lo:hi], s.LR, s.Beta1, s.Beta2, s.Eps, t)
+func (s *adamState) update(dst, w, g []float32, lo, hi, t int) bool {
+	return kernels.AdamUpdate(dst[lo:hi], w[lo:hi], g[lo:hi], s.m[lo:hi], s.v[lo:hi], s.LR, s.Beta1, s.Beta2, s.Eps, t)
 }
 
 func (o Adam) start(p int) (updater, error) {

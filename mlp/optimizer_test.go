@@ -114,8 +114,8 @@ func TestOptimizerUpdates(t *testing.T) {
 						before := append([]float32(nil), w...)
 						// Two calls over parts of the parameters, as the
 						// update tiles make them.
-						up.update(w, g, 0, 20, step)
-						up.update(w, g, 20, p, step)
+						up.update(w, w, g, 0, 20, step)
+						up.update(w, w, g, 20, p, step)
 						ref(w64, g64, step)
 						for i := range w {
 							if w[i] == before[i] {
@@ -145,7 +145,7 @@ func TestOptimizerRange(t *testing.T) {
 			g[i] = 1
 		}
 		for step := 1; step <= 2; step++ {
-			up.update(w, g, 3, 7, step)
+			up.update(w, w, g, 3, 7, step)
 		}
 		for i, v := range w {
 			if in := i >= 3 && i < 7; in != (v != 0) {

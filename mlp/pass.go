@@ -1,6 +1,10 @@
 package mlp
 
-import "github.com/gofma/gofma/kernels"
+import (
+	"sync/atomic"
+
+	"github.com/gofma/gofma/kernels"
+)
 
 // The passes of a training step, as tiles on the kernels' worker pool.
 //
@@ -26,11 +30,19 @@ const (
 	updateChunk = 1 << 14 // parameters per update tile
 )
 
-// tileRows returns the rows per tile for a pass over rows×width values.
+// tileRows returns the rows per tile for a pass over rows×width values:
+// at least 16, and few enough tiles that their tiles×width partial sums
+// fit in maxPartials.
 func tileRows(rows, width int) int {
-	t := max(16, tileElems/width)
-	// Keep tiles×width partial sums within maxPartials.
-	return max(t, (rows*width+maxPartials-1)/maxPartials)
+	most := max(1, maxPartials/width) // tiles
+	return max(16, tileElems/width, (rows+most-1)/most)
+}
+
+// maxTiles returns the most tiles a pass over up to rows rows of width
+// values makes (fewer rows may make more tiles than rows do).
+func maxTiles(rows, width int) int {
+	least := max(16, tileElems/width) // rows per tile
+	return min((rows+least-1)/least, max(1, maxPartials/width))
 }
 
 // workspace holds everything a pass over up to rows samples writes, so a
@@ -55,14 +67,14 @@ type workspace struct {
 // training adds room for gradients.
 func (n *Network) newWorkspace(rows int, training bool) *workspace {
 	ws := &workspace{rows: rows}
-	maxWidth, maxTiles := 0, 0
+	maxWidth, most := 0, 0 // widest layer, most partial sums
 	for _, l := range n.layers {
 		ws.out = append(ws.out, make([]float32, rows*l.out))
 		maxWidth = max(maxWidth, l.out, l.in)
-		maxTiles = max(maxTiles, (rows+tileRows(rows, l.out)-1)/tileRows(rows, l.out)*l.out)
+		most = max(most, maxTiles(rows, l.out)*l.out)
 	}
-	ws.part = make([]float32, maxTiles)
-	ws.loss = make([]float64, maxTiles)
+	ws.part = make([]float32, most)
+	ws.loss = make([]float64, most)
 	if training {
 		ws.grad[0] = make([]float32, rows*maxWidth)
 		ws.grad[1] = make([]float32, rows*maxWidth)
@@ -248,15 +260,21 @@ type updateTask struct {
 	u    updater
 	w, g []float32
 	step int
+	bad  atomic.Bool // a new weight is not finite
 }
 
-// run takes optimizer step t over all parameters.
-func (u *updateTask) run(up updater, w, g []float32, t int) {
-	*u = updateTask{u: up, w: w, g: g, step: t}
+// run takes optimizer step t over all parameters w with gradients g,
+// writes the new weights over g and reports whether they are all finite.
+func (u *updateTask) run(up updater, w, g []float32, t int) bool {
+	u.u, u.w, u.g, u.step = up, w, g, t
+	u.bad.Store(false)
 	kernels.Parallel((len(w)+updateChunk-1)/updateChunk, u)
+	return !u.bad.Load()
 }
 
 // Do updates chunk i.
 func (u *updateTask) Do(i int) {
-	u.u.update(u.w, u.g, i*updateChunk, min((i+1)*updateChunk, len(u.w)), u.step)
+	if !u.u.update(u.g, u.w, u.g, i*updateChunk, min((i+1)*updateChunk, len(u.w)), u.step) {
+		u.bad.Store(true)
+	}
 }

@@ -139,6 +139,16 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		rng = rand.New(rand.NewPCG(cfg.Seed, 0x2545f4914f6cdd1d))
 	}
 
+	// Steps alternate the weights between the network's buffer and the
+	// gradients' (see step): Fit returns with them in the network's own.
+	own := n.params
+	defer func() {
+		if &n.params[0] != &own[0] {
+			copy(own, n.params)
+			ws.grads = n.params
+			n.setParams(own)
+		}
+	}()
 	start := time.Now()
 	if full && prepackX {
 		res.Prepacked = ws.packX(xs.Data, xs.Stride, N, xs.Cols)
@@ -177,17 +187,17 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 			x, ldx, y = ws.x, xs.Cols, ws.y
 		}
 
-		loss, phases := n.step(ws, x, ldx, y, rows, up, step)
+		loss, phases, err := n.step(ws, x, ldx, y, rows, up, step)
 		res.Forward += phases[0]
 		res.Backward += phases[1]
 		res.Update += phases[2]
+		if err != nil {
+			return finish(res, start), err
+		}
 		res.Steps, res.Samples, res.Loss = step, res.Samples+rows, loss
 		res.Epochs = float64(epoch-1) + float64(min((k+1)*batch, N))/float64(N)
 		epochLoss += loss * float64(rows)
 
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return finish(res, start), fmt.Errorf("mlp: the loss became %v at step %d: lower the learning rate", loss, step)
-		}
 		var stop error
 		if cfg.OnStep != nil {
 			stop = cfg.OnStep(Progress{Step: step, Epoch: epoch, Loss: loss, Elapsed: time.Since(start)})
@@ -208,18 +218,37 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	return finish(res, start), nil
 }
 
+// ErrDiverged is the error Fit returns (wrapped, for errors.Is) when
+// training diverges: a step's loss, or a weight a step would set, is not
+// finite. The network then keeps its weights from before that step.
+var ErrDiverged = errors.New("mlp: training diverged")
+
 // step takes optimizer step t on rows samples x (leading dimension ldx)
 // with targets y, and returns the batch's loss before the update and the
-// time of the forward pass and loss, the backward pass and the update.
-func (n *Network) step(ws *workspace, x []float32, ldx int, y []float32, rows int, up updater, t int) (float64, [3]time.Duration) {
+// time of the forward pass and loss, the backward pass and the update. A
+// loss that is not finite ends the step before the backward pass, and
+// new weights that are not all finite are not taken: either way the
+// network is unchanged and the error wraps ErrDiverged. The update writes
+// the new weights over the gradients, and the two buffers then trade
+// places, so taking them costs no copy.
+func (n *Network) step(ws *workspace, x []float32, ldx int, y []float32, rows int, up updater, t int) (float64, [3]time.Duration, error) {
 	t0 := time.Now()
 	n.forward(ws, x, ldx, rows)
 	loss := n.lossGrad(ws, y, rows, rows, true) / float64(rows)
 	t1 := time.Now()
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, [3]time.Duration{t1.Sub(t0)}, fmt.Errorf("%w: the loss became %v at step %d; the weights are those from before it: lower the learning rate", ErrDiverged, loss, t)
+	}
 	n.backward(ws, x, ldx, rows)
 	t2 := time.Now()
-	ws.update.run(up, n.params, ws.grads, t)
-	return loss, [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
+	if !ws.update.run(up, n.params, ws.grads, t) {
+		return loss, [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)},
+			fmt.Errorf("%w: step %d would make a weight infinite or NaN (its loss was %v); the weights are those from before it: lower the learning rate", ErrDiverged, t, loss)
+	}
+	p := n.params
+	n.setParams(ws.grads)
+	ws.grads = p
+	return loss, [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}, nil
 }
 
 // isGD reports whether o is full-batch gradient descent.

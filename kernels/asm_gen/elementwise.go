@@ -46,8 +46,12 @@ type ewKernel struct {
 	// nt: also emit the non-temporal form, for kernels whose output is not
 	// also an input (an update in place reads its lines anyway, and a
 	// non-temporal store to a cached line is slow).
-	nt   bool
-	body func(l lanes)
+	nt bool
+	// finite: the routine returns an int, nonzero when a value it stored to
+	// stream 0 is not finite. Such a store must be the stored register's
+	// last use: the check overwrites it. It takes two more registers.
+	finite bool
+	body   func(l lanes)
 }
 
 // signature is the Go signature of an elementwise routine: the pointers,
@@ -70,6 +74,9 @@ func (ew ewKernel) signature() string {
 			s += p
 		}
 		s += " float32"
+	}
+	if ew.finite {
+		return s + ") int"
 	}
 	return s + ")"
 }
@@ -101,6 +108,9 @@ func emitElementwise(ew ewKernel, nt bool) {
 	if ew.zero {
 		nc++
 	}
+	if ew.finite {
+		nc += 2 // the exponent mask and the accumulated non-finite lanes
+	}
 	if base+nc > 16 {
 		panic(ew.name + ": more than 16 vector registers")
 	}
@@ -123,6 +133,16 @@ func emitElementwise(ew ewKernel, nt bool) {
 	}
 	if ew.zero {
 		VXORPS(c(ci), c(ci), c(ci))
+		ci++
+	}
+	var expMask, bad reg.VecPhysical // finite: lanes of bad are all ones where a stored exponent was all ones
+	if ew.finite {
+		expMask, bad = c(ci), c(ci+1)
+		e := GP32()
+		MOVL(U32(0x7f800000), e)
+		VMOVD(e, expMask.AsX())
+		VBROADCASTSS(expMask.AsX(), expMask)
+		VXORPS(bad, bad, bad)
 	}
 	group := func(g int) lanes {
 		return lanes{
@@ -139,6 +159,11 @@ func emitElementwise(ew ewKernel, nt bool) {
 					VMOVNTPS(v, Mem{Base: ptrs[s], Disp: 32 * g})
 				} else {
 					VMOVUPS(v, Mem{Base: ptrs[s], Disp: 32 * g})
+				}
+				if ew.finite && s == 0 {
+					VANDPS(expMask, v, v)
+					VPCMPEQD(expMask, v, v)
+					VPOR(v, bad, bad)
 				}
 			},
 		}
@@ -168,6 +193,11 @@ func emitElementwise(ew ewKernel, nt bool) {
 	Label(name + "_done")
 	if nt {
 		SFENCE()
+	}
+	if ew.finite {
+		r := GP64()
+		VMOVMSKPS(bad, r.As32())
+		Store(r, ReturnIndex(0))
 	}
 	VZEROUPPER()
 	RET()
