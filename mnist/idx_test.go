@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -129,7 +132,7 @@ func TestReadIDXErrors(t *testing.T) {
 		{"gzip checksum", false, corruptGzip(img, "checksum"), []string{"corrupt gzip data", "checksum"}},
 		{"gzip data", false, corruptGzip(img, "data"), []string{"corrupt gzip data", "download it again"}},
 		{"gzip truncated", false, corruptGzip(img, "truncated"), []string{"truncated"}},
-		{"gzip header", false, []byte{0x1f, 0x8b, 0, 0, 0}, []string{"mnist: "}},
+		{"gzip header", false, []byte{0x1f, 0x8b, 0, 0, 0}, []string{"truncated gzip header", "download it again"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
@@ -181,6 +184,136 @@ func TestReadIDXAllocatesLittle(t *testing.T) {
 	}
 }
 
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// gzBest returns b, then zeros zero bytes, gzip-compressed as tightly as
+// gzip can: a few MiB of zeros compress to a few KiB.
+func gzBest(b []byte, zeros int) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	z := make([]byte, 1<<20)
+	for ; zeros > 0; zeros -= len(z) {
+		w.Write(z[:min(zeros, len(z))])
+	}
+	w.Close()
+	return buf.Bytes()
+}
+
+// readSlack is what a read may allocate besides its data: the 64 KiB input
+// buffer, the gzip window and tables, the first chunk, the error.
+const readSlack = 512 << 10
+
+// TestReadIDXMemoryFollowsData checks that the bytes a read allocates follow
+// the bytes it decompresses, not the header's claim: a file that proves
+// shorter than its header costs at most 1.5 times what it holds, a
+// complete one twice (the chunks, then the slice returned).
+func TestReadIDXMemoryFollowsData(t *testing.T) {
+	// Sizes just past where growing one buffer by doubling (or by append's
+	// rule) leaves it most empty.
+	const big, mid = 16<<20 + 1, 3 << 20
+	huge := idxImages(MaxCount, MaxSide, MaxSide, nil)
+	for _, c := range []struct {
+		name    string
+		labels  bool   // read with ReadIDXLabels
+		data    []byte // the file
+		content int    // its bytes once decompressed
+		ok      bool   // whether it is a complete file
+	}{
+		{"gzip bomb images", false, gzBest(huge, big), 16 + big, false},
+		{"gzip bomb labels", true, gzBest(idxLabels(MaxCount, nil), mid), 8 + mid, false},
+		{"raw short images", false, idxImages(MaxCount, MaxSide, MaxSide, make([]byte, mid)), 16 + mid, false},
+		{"raw short labels", true, idxLabels(MaxCount, make([]byte, mid)), 8 + mid, false},
+		{"gzip images", false, gzBest(idxImages(mid, 1, 1, nil), mid), 16 + mid, true},
+		{"raw images", false, idxImages(mid, 1, 1, make([]byte, mid)), 16 + mid, true},
+		{"raw labels", true, idxLabels(mid, make([]byte, mid)), 8 + mid, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var err error
+			got := allocated(func() {
+				if c.labels {
+					_, err = ReadIDXLabels(bytes.NewReader(c.data))
+				} else {
+					_, _, _, _, err = ReadIDXImages(bytes.NewReader(c.data))
+				}
+			})
+			limit := uint64(c.content)*3/2 + readSlack
+			if c.ok {
+				limit = uint64(c.content)*2 + readSlack
+			}
+			if (err == nil) != c.ok {
+				t.Fatalf("error %v; want ok = %v", err, c.ok)
+			}
+			if !c.ok && !strings.Contains(err.Error(), "truncated: header says") {
+				t.Errorf("error %q does not say the file is truncated", err)
+			}
+			if got > limit {
+				t.Errorf("allocated %d bytes for a %d-byte file of %d bytes decompressed; want at most %d", got, len(c.data), c.content, limit)
+			}
+			t.Logf("allocated %d bytes (%.2f× the %d decompressed)", got, float64(got)/float64(c.content), c.content)
+		})
+	}
+}
+
+// TestReadIDXGzipMembers checks that a gzip file of several members reads
+// as the concatenation of their contents, as gunzip reads it.
+func TestReadIDXGzipMembers(t *testing.T) {
+	pix := seq(3 * 2 * 5)
+	file := idxImages(3, 2, 5, pix)
+	data := slices.Concat(gz(file[:7]), gz(nil), gz(file[7:20]), gz(file[20:]))
+	n, rows, cols, got, err := ReadIDXImages(bytes.NewReader(data))
+	if err != nil || n != 3 || rows != 2 || cols != 5 || !bytes.Equal(got, pix) {
+		t.Errorf("got %d images of %d×%d, pixels %v, error %v; want 3 of 2×5, %v", n, rows, cols, got, err, pix)
+	}
+}
+
+// TestReadIDXGzipTrailing checks that bytes after complete gzip data are
+// reported as what they are, not as a truncated or corrupt stream.
+func TestReadIDXGzipTrailing(t *testing.T) {
+	img := idxImages(3, 2, 2, seq(12))
+	lab := idxLabels(4, []byte{1, 2, 3, 4})
+	const after = " the end of the gzip data, where only another gzip member may start; something was appended to the file or it is damaged, download it again"
+	for _, c := range []struct {
+		name   string
+		labels bool // read with ReadIDXLabels
+		data   []byte
+		want   string
+	}{
+		{"one byte", false, append(gz(img), 7), "mnist: 1 byte follows" + after},
+		{"nine bytes", false, append(gz(img), "123456789"...), "mnist: 9 bytes follow" + after},
+		{"zeros", true, append(gz(lab), make([]byte, 512)...), "mnist: 512 bytes follow" + after},
+		{"many bytes", false, append(gz(img), seq(3<<20)...), "mnist: more than 1048576 bytes follow" + after},
+		{"after members", false, slices.Concat(gz(img[:9]), gz(img[9:]), []byte{0, 0}), "mnist: 2 bytes follow" + after},
+		{"member header cut", true, append(gz(lab), 0x1f, 0x8b, 8), "mnist: truncated gzip data: the file ends inside the header of a further gzip member"},
+		{"more data in a member", false, slices.Concat(gz(img), gz([]byte{1, 2})), "mnist: 2 bytes follow the 3 images of 2×2 the header declares; the file is corrupt or not what its header says"},
+		{"more data then trailing", false, slices.Concat(gz(append(slices.Clone(img), 1)), []byte{9}), "mnist: 1 byte follows" + after},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var err error
+			if c.labels {
+				_, err = ReadIDXLabels(bytes.NewReader(c.data))
+			} else {
+				_, _, _, _, err = ReadIDXImages(bytes.NewReader(c.data))
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+				t.Errorf("error %v; want one starting %q", err, c.want)
+			}
+		})
+	}
+}
+
+// FuzzReadIDX reads each input as images and as labels, raw or gzip as its
+// first bytes say. A read must not panic, must succeed only with what its
+// header declares, must allocate no more than twice the bytes decompressed
+// (plus fixed buffers), and must read a gzip file that gunzip reads cleanly
+// exactly as it reads the gunzipped bytes.
 func FuzzReadIDX(f *testing.F) {
 	img := idxImages(2, 3, 4, seq(24))
 	lab := idxLabels(3, []byte{5, 8, 5})
@@ -190,12 +323,39 @@ func FuzzReadIDX(f *testing.F) {
 		idxImages(MaxCount, MaxSide, MaxSide, nil), idxImages(1, 0, 1, nil),
 		corruptGzip(img, "checksum"), corruptGzip(lab, "data"), corruptGzip(img, "truncated"),
 		nil, {0x1f, 0x8b},
+		append(gz(img), 7), append(gz(lab), 0x1f, 0x8b, 8), slices.Concat(gz(lab[:5]), gz(lab[5:])),
+		gzBest(idxImages(MaxCount, MaxSide, MaxSide, nil), 256<<10), gzBest(idxLabels(MaxCount, nil), 256<<10),
 	} {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		raw := !bytes.HasPrefix(data, []byte{0x1f, 0x8b})
-		n, rows, cols, pix, err := ReadIDXImages(bytes.NewReader(data))
+		gzipMagic := []byte{0x1f, 0x8b}
+		raw := !bytes.HasPrefix(data, gzipMagic)
+		// content is data decompressed as gunzip would, up to what it
+		// decompresses before an error (clean says there was none).
+		content, clean := data, true
+		if !raw {
+			var buf bytes.Buffer
+			clean = false
+			if zr, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
+				_, err = io.CopyN(&buf, zr, 64<<20)
+				if err == nil {
+					t.Skip("decompresses to 64 MiB or more")
+				}
+				clean = err == io.EOF
+			}
+			content = buf.Bytes()
+		}
+		limit := 2*uint64(len(content)) + readSlack
+
+		var (
+			n, rows, cols int
+			pix           []byte
+			err           error
+		)
+		if got := allocated(func() { n, rows, cols, pix, err = ReadIDXImages(bytes.NewReader(data)) }); got > limit {
+			t.Errorf("images: allocated %d bytes for %d bytes decompressed", got, len(content))
+		}
 		if err == nil {
 			if raw && len(data) != 16+len(pix) {
 				t.Errorf("%d pixels from a raw file of %d bytes", len(pix), len(data))
@@ -206,7 +366,18 @@ func FuzzReadIDX(f *testing.F) {
 		} else if n != 0 || pix != nil || !strings.HasPrefix(err.Error(), "mnist: ") {
 			t.Errorf("error %q with %d images, %d pixels", err, n, len(pix))
 		}
-		labels, err := ReadIDXLabels(bytes.NewReader(data))
+		if !raw && clean && !bytes.HasPrefix(content, gzipMagic) {
+			n2, rows2, cols2, pix2, err2 := ReadIDXImages(bytes.NewReader(content))
+			if n != n2 || rows != rows2 || cols != cols2 || !bytes.Equal(pix, pix2) || fmt.Sprint(err) != fmt.Sprint(err2) {
+				t.Errorf("images: gzip gives %d of %d×%d, %d pixels, error %v; its content gives %d of %d×%d, %d pixels, error %v",
+					n, rows, cols, len(pix), err, n2, rows2, cols2, len(pix2), err2)
+			}
+		}
+
+		var labels []byte
+		if got := allocated(func() { labels, err = ReadIDXLabels(bytes.NewReader(data)) }); got > limit {
+			t.Errorf("labels: allocated %d bytes for %d bytes decompressed", got, len(content))
+		}
 		if err == nil {
 			if len(labels) > MaxCount || len(data) < 8 || raw && len(data) != 8+len(labels) {
 				t.Errorf("inconsistent success: %d labels from %d bytes", len(labels), len(data))
@@ -214,5 +385,47 @@ func FuzzReadIDX(f *testing.F) {
 		} else if labels != nil || !strings.HasPrefix(err.Error(), "mnist: ") {
 			t.Errorf("error %q with %d labels", err, len(labels))
 		}
+		if !raw && clean && !bytes.HasPrefix(content, gzipMagic) {
+			labels2, err2 := ReadIDXLabels(bytes.NewReader(content))
+			if !bytes.Equal(labels, labels2) || fmt.Sprint(err) != fmt.Sprint(err2) {
+				t.Errorf("labels: gzip gives %d labels, error %v; its content gives %d, error %v", len(labels), err, len(labels2), err2)
+			}
+		}
 	})
+}
+
+// BenchmarkReadIDXImages reads the real MNIST training images (60,000 of
+// 28×28) from memory, gzip-compressed and raw; B/s counts the pixels and
+// header, decompressed.
+func BenchmarkReadIDXImages(b *testing.B) {
+	_, paths, err := locate("")
+	if err != nil {
+		b.Skipf("skipping: no MNIST data: %v", err)
+	}
+	file, err := os.ReadFile(paths[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	zipped, content := file, file
+	if zr, err := gzip.NewReader(bytes.NewReader(file)); err == nil {
+		if content, err = io.ReadAll(zr); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		zipped = gz(file)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"format=gzip", zipped}, {"format=raw", content}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(content)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, _, _, err := ReadIDXImages(bytes.NewReader(c.data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
