@@ -9,7 +9,7 @@ BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c
 # The OpenBLAS baseline needs cgo and libopenblas (Debian: apt-get install libopenblas-dev).
 BENCH_TAGS ?= $(shell pkg-config --exists openblas 2>/dev/null && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo openblas)
 
-.PHONY: generate test bench bench-sgemm bench-kernels bench-parts check check-generated check-asm check-binaries
+.PHONY: generate test bench bench-sgemm bench-kernels bench-parts check check-generated check-asm check-binaries fuzz
 
 generate:
 	$(GO) generate ./kernels
@@ -80,3 +80,16 @@ check: check-binaries check-generated check-asm
 	$(GO) test -count=1 -race -short ./...
 	$(GO) test -count=1 -tags '$(BENCH_TAGS)' -run . ./bench
 	$(GO) test -count=1 -run XXX -bench . -benchtime 1x ./kernels
+	$(MAKE) fuzz
+
+# fuzz runs every fuzz target of the module for FUZZ_TIME each (go test
+# fuzzes one target at a time); check runs it briefly, to find what the
+# seed corpora miss. A failure leaves its input in the package's testdata.
+FUZZ_TIME ?= 10s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "$(GO) test -run '^\$$' -fuzz '^$$f\$$' -fuzztime $(FUZZ_TIME) $$pkg"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZ_TIME) $$pkg; \
+		done; \
+	done
