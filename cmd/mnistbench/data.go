@@ -26,10 +26,8 @@ type data struct {
 // loadData returns the training and test sets for o: real MNIST filtered
 // to o.digits, or random data of the same shape with -synthetic.
 func loadData(o *options) (*data, error) {
-	d := &data{classes: len(o.digits), loss: mlp.CrossEntropy}
-	if d.classes == 2 {
-		d.loss = mlp.BinaryCrossEntropy
-	}
+	d := &data{classes: len(o.digits)}
+	_, d.loss = head(d.classes)
 	if o.synthetic {
 		nTrain, nTest := 60000, 10000
 		if d.classes < 10 {
@@ -68,7 +66,7 @@ func loadData(o *options) (*data, error) {
 
 // synthetic returns n random images with random labels of classes classes.
 func synthetic(rng *rand.Rand, n, classes int) *mnist.Set {
-	s := &mnist.Set{Images: make([]float32, n*784), Labels: make([]int, n), N: n, Rows: 28, Cols: 28}
+	s := &mnist.Set{Images: make([]float32, n*pixels), Labels: make([]int, n), N: n, Rows: 28, Cols: 28}
 	for i := range s.Images {
 		s.Images[i] = rng.Float32()
 	}
@@ -101,8 +99,19 @@ func (d *data) split(s *mnist.Set) (dataset, error) {
 
 // outputs returns the network's output count for the data.
 func (d *data) outputs() int {
-	if d.loss == mlp.BinaryCrossEntropy {
-		return 1
+	n, _ := head(d.classes)
+	return n
+}
+
+// pixels is the size of an MNIST image, 28×28.
+const pixels = 28 * 28
+
+// head returns the outputs and the loss of a network that tells classes
+// classes apart: one sigmoid output and binary cross-entropy for two, a
+// softmax over the classes and cross-entropy for more.
+func head(classes int) (outputs int, loss mlp.Loss) {
+	if classes == 2 {
+		return 1, mlp.BinaryCrossEntropy
 	}
-	return d.classes
+	return classes, mlp.CrossEntropy
 }

@@ -22,7 +22,14 @@
 // Flags are checked, output files included, before any data is read.
 // Ctrl-C stops training after the step under way; the report of the steps
 // done is printed, marked as interrupted, and the command exits with
-// status 130. A second Ctrl-C ends it at once.
+// status 130. A second Ctrl-C ends it at once. When training diverges
+// (the loss or the weights stop being finite) the report of the steps done
+// is printed too, the values that are not finite marked (in -json: null,
+// and listed in "non_finite"), and the command exits with status 1.
+//
+// Exit status: 0 on success; 2 for a bad flag, with a one-line message;
+// 1 for any other error (data, memory, divergence, output), with a
+// one-line message after the report when there is one; 130 on Ctrl-C.
 package main
 
 import (
@@ -39,6 +46,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gofma/gofma/kernels"
 	"github.com/gofma/gofma/mlp"
 	"github.com/gofma/gofma/mnist"
 )
@@ -48,15 +56,17 @@ func main() {
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
-	if err == nil {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		go func() {
-			<-ctx.Done()
-			stop() // after the first Ctrl-C, a second one ends the process
-		}()
-		err = run(ctx, o, os.Stdout, os.Stderr)
-		stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mnistbench:", oneLine(err))
+		os.Exit(2) // as the flag package exits on a bad flag
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	go func() {
+		<-ctx.Done()
+		stop() // after the first Ctrl-C, a second one ends the process
+	}()
+	err = run(ctx, o, os.Stdout, os.Stderr)
+	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mnistbench:", oneLine(err))
 		if errors.Is(err, errInterrupted) {
@@ -97,7 +107,7 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("mnistbench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors come back as one line; -h prints the usage below
-	fs.IntVar(&o.iters, "iters", 1000, "training steps (0: run -epochs)")
+	fs.IntVar(&o.iters, "iters", 1000, fmt.Sprintf("training steps, at most %d (0: run -epochs)", maxSteps))
 	fs.IntVar(&o.epochs, "epochs", 0, "passes over the training data (0: run -iters); with -epochs alone, -iters is 0")
 	fs.IntVar(&o.batch, "batch", 0, "samples per step (0: the full batch, the only one -opt gd takes)")
 	fs.Float64Var(&o.lr, "lr", 0, "learning rate (0: 0.1 for gd, else the optimizer's default)")
@@ -137,10 +147,16 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	switch {
 	case o.iters < 0 || o.epochs < 0:
 		return nil, fmt.Errorf("-iters %d -epochs %d: need numbers ≥ 0", o.iters, o.epochs)
+	case o.iters > maxSteps:
+		return nil, fmt.Errorf("-iters %d: at most %d steps", o.iters, maxSteps)
+	case o.epochs > maxSteps:
+		return nil, fmt.Errorf("-epochs %d: at most %d", o.epochs, maxSteps)
 	case o.iters == 0 && o.epochs == 0:
 		return nil, errors.New("-iters and -epochs are both 0: set one of them")
 	case o.batch < 0:
 		return nil, fmt.Errorf("-batch %d: need 0 (full batch) or more", o.batch)
+	case o.batch > mnist.MaxCount:
+		return nil, fmt.Errorf("-batch %d: more than the %d samples a data set may hold; use -batch 0 for the full batch", o.batch, mnist.MaxCount)
 	case !(o.lr >= 0 && o.lr <= math.MaxFloat32): // also NaN
 		return nil, fmt.Errorf("-lr %v: need a finite learning rate > 0 (or 0 for the default)", o.lr)
 	case o.lr > 0 && float32(o.lr) == 0:
@@ -149,10 +165,13 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-threads %d: need 0 (all) to %d", o.threads, maxThreads)
 	case !(o.targetAcc >= 0 && o.targetAcc <= 1): // also NaN
 		return nil, fmt.Errorf("-target-acc %v: need an accuracy in (0, 1], e.g. 0.975 (or 0: off)", o.targetAcc)
-	case o.evalEvery < 0:
-		return nil, fmt.Errorf("-eval-every %d: need 0 (auto) or more", o.evalEvery)
-	case o.compareSteps < 1:
-		return nil, fmt.Errorf("-compare-steps %d: need at least 1", o.compareSteps)
+	case o.evalEvery < 0 || o.evalEvery > maxSteps:
+		return nil, fmt.Errorf("-eval-every %d: need 0 (auto) to %d", o.evalEvery, maxSteps)
+	case o.compareSteps < 1 || o.compareSteps > maxSteps:
+		return nil, fmt.Errorf("-compare-steps %d: need 1 to %d", o.compareSteps, maxSteps)
+	}
+	if err = checkKernels(o.kernels); err != nil {
+		return nil, err
 	}
 	if o.lr == 0 && o.opt == "gd" {
 		o.lr = 0.1
@@ -170,13 +189,14 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "mlp: "))
 	}
 	if o.digits, err = mnist.ParseDigits(*digits); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("-digits %q: %s", *digits, strings.TrimPrefix(err.Error(), "mnist: "))
 	}
 	if len(o.digits) < 2 {
 		return nil, fmt.Errorf("-digits %s: need at least two digits to tell apart", *digits)
 	}
-	if p := numParams(o.hidden, len(o.digits)); p > mlp.MaxParams {
-		return nil, fmt.Errorf("-hidden %s: %d parameters, more than the %d a network may have", *hidden, p, mlp.MaxParams)
+	outputs, loss := head(len(o.digits))
+	if err := netConfig(o, pixels, outputs, loss).Check(); err != nil {
+		return nil, fmt.Errorf("-hidden %s: %s", abbrev(*hidden), strings.TrimPrefix(err.Error(), "mlp: "))
 	}
 	if err := checkOutputs(o); err != nil {
 		return nil, err
@@ -187,19 +207,32 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 // maxThreads is the most -threads takes.
 const maxThreads = 1024
 
-// numParams returns the weights and biases of a network for MNIST's
-// 28×28 pixels with hidden layers of the given sizes that tells classes
-// digits apart (one output for two).
-func numParams(hidden []int, classes int) int64 {
-	in, p := int64(28*28), int64(0)
-	if classes == 2 {
-		classes = 1
+// maxSteps is the most steps -iters, -epochs, -eval-every and
+// -compare-steps take: a billion steps of one sample each take hours.
+const maxSteps = 1_000_000_000
+
+// checkKernels returns an error, naming -kernels, unless name is "auto"
+// or an implementation this machine has.
+func checkKernels(name string) error {
+	names := []string{"auto"}
+	for _, im := range kernels.Impls() {
+		names = append(names, im.Name())
 	}
-	for _, out := range append(hidden[:len(hidden):len(hidden)], classes) {
-		p += (in + 1) * int64(out)
-		in = int64(out)
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return nil
+		}
 	}
-	return p
+	return fmt.Errorf("-kernels %q: not available on this machine; want %s", name, strings.Join(names, ", "))
+}
+
+// abbrev returns s, or its first 40 bytes and how long it is when it is
+// longer, for a flag's value in a one-line message.
+func abbrev(s string) string {
+	if len(s) <= 40 {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strings.ToValidUTF8(s[:40], ""), len(s))
 }
 
 // checkOutputs returns an error unless the files of -plot and -cpuprofile
@@ -265,7 +298,7 @@ func parseSizes(s string) ([]int, error) {
 	for _, f := range strings.Split(s, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || v < 1 || v > mlp.MaxUnits {
-			return nil, fmt.Errorf("-hidden %q: %q is not a layer size (1..%d)", s, f, mlp.MaxUnits)
+			return nil, fmt.Errorf("-hidden %q: %q is not a layer size (1..%d)", abbrev(s), abbrev(f), mlp.MaxUnits)
 		}
 		sizes = append(sizes, v)
 	}

@@ -36,7 +36,7 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"-eval-every", "-1"}, "-eval-every -1"},
 		{[]string{"-batch", "128"}, "-batch 128 with -opt gd: gd is full-batch gradient descent; use -batch 0, or an optimizer for mini-batches such as -opt sgd"},
 		{[]string{"-opt", "gd", "-batch", "11272"}, "-batch 11272 with -opt gd"},
-		{[]string{"-hidden", "1048576,1048576"}, "-hidden 1048576,1048576: 1100336857089 parameters, more than the 1073741824"},
+		{[]string{"-hidden", "1048576,1048576"}, "-hidden 1048576,1048576: more than 1073741824 parameters"},
 		{[]string{"-opt", "lbfgs"}, `unknown optimizer "lbfgs"`},
 		{[]string{"-hidden", "256,x"}, `"x" is not a layer size`},
 		{[]string{"-hidden", "0"}, `"0" is not a layer size`},

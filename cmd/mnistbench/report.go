@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strings"
 	"time"
 
@@ -12,7 +13,9 @@ import (
 	"github.com/gofma/gofma/mlp"
 )
 
-// report is what a run measured; -json writes it as is.
+// report is what a run measured; -json writes it as is, but for NaN and
+// infinite values, which JSON has not: it writes them as null, and lists
+// them in NonFinite.
 type report struct {
 	CPU        string  `json:"cpu"`
 	Kernels    string  `json:"kernels"`
@@ -29,8 +32,9 @@ type report struct {
 	Batch      int     `json:"batch"`
 
 	Steps           int      `json:"steps"`
-	PlannedSteps    int      `json:"planned_steps"` // what -iters and -epochs asked for
-	Interrupted     bool     `json:"interrupted"`   // Ctrl-C stopped the run: Steps < PlannedSteps, no -compare
+	PlannedSteps    int      `json:"planned_steps"`      // what -iters and -epochs asked for
+	Interrupted     bool     `json:"interrupted"`        // Ctrl-C stopped the run: Steps < PlannedSteps, no -compare
+	Diverged        string   `json:"diverged,omitempty"` // why training diverged, the command's error; no -compare
 	Epochs          float64  `json:"epochs"`
 	Prepacked       []string `json:"prepacked"` // operands packed once for all steps (mlp.Result.Prepacked)
 	ForwardSeconds  float64  `json:"forward_s"`
@@ -53,13 +57,17 @@ type report struct {
 	TargetStep     int         `json:"target_step,omitempty"` // 0: not reached
 	TargetSeconds  float64     `json:"target_s,omitempty"`    // training time to reach it
 	Compare        []row       `json:"compare,omitempty"`     // -compare
-	CompareSkipped bool        `json:"-"`                     // -compare, but interrupted
+	CompareSkipped bool        `json:"-"`                     // -compare, but interrupted or diverged
 	Plot           string      `json:"plot,omitempty"`        // -plot file
 	LoadSeconds    float64     `json:"load_s"`                // reading the data
 	TotalSeconds   float64     `json:"total_s"`               // the whole run
 	Losses         []float64   `json:"-"`                     // per step, for -plot
 	TestCurve      []point     `json:"test_curve,omitempty"`  // test accuracy during training
 	EpochCurve     []epochLoss `json:"-"`                     // mean loss of each epoch, for -plot
+	// NonFinite lists the values above that are NaN or infinite, each as
+	// "json_name: value (why)", e.g. "train_loss: +Inf (training
+	// diverged)"; writeJSON fills it in.
+	NonFinite []string `json:"non_finite,omitempty"`
 }
 
 // point is a test accuracy measured during training.
@@ -115,19 +123,151 @@ func (r *report) setTraining(res mlp.Result, evalTime time.Duration, net *mlp.Ne
 	}
 }
 
-// writeJSON writes the report as one JSON object.
+// writeJSON writes the report as one JSON object on one line, with the
+// NaN and infinite values written as null and listed in non_finite.
 func (r *report) writeJSON(w io.Writer) error {
 	c := *r
-	for _, f := range []*float64{&c.TrainAccuracy, &c.TestAccuracy} {
-		if math.IsNaN(*f) {
-			*f = -1 // JSON has no NaN; -1 means no accuracy (MSE)
+	c.NonFinite = r.nonFinite()
+	b, err := appendJSON(nil, reflect.ValueOf(c))
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// nonFinite returns the report's NaN and infinite values as
+// "json_name: value (why)".
+func (r *report) nonFinite() []string {
+	var notes []string
+	walkFloats(reflect.ValueOf(*r), "", func(name string, f float64) {
+		why := "could not be computed"
+		if r.Diverged != "" && (strings.Contains(name, "loss") || strings.Contains(name, "accuracy")) {
+			why = "training diverged"
+		}
+		notes = append(notes, fmt.Sprintf("%s: %v (%s)", name, f, why))
+	})
+	return notes
+}
+
+// jsonFields calls fn for each field of the struct v that encoding/json
+// writes, with the name it writes it under: it skips unexported fields,
+// those tagged "-" and empty ones tagged omitempty.
+func jsonFields(v reflect.Value, fn func(name string, f reflect.Value) error) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if !sf.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		f := v.Field(i)
+		if opts == "omitempty" && emptyJSON(f) {
+			continue
+		}
+		if err := fn(name, f); err != nil {
+			return err
 		}
 	}
-	return json.NewEncoder(w).Encode(c)
+	return nil
+}
+
+// emptyJSON reports whether omitempty leaves v out, as encoding/json
+// decides it.
+func emptyJSON(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	}
+	return v.IsZero()
+}
+
+// walkFloats calls fn with the JSON name (name, or name[i].field) and the
+// value of each NaN or infinite float that appendJSON writes of v.
+func walkFloats(v reflect.Value, name string, fn func(name string, f float64)) {
+	if v.Type().Implements(marshaler) {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); !finite(f) {
+			fn(name, f)
+		}
+	case reflect.Struct:
+		jsonFields(v, func(field string, f reflect.Value) error {
+			if name != "" {
+				field = name + "." + field
+			}
+			walkFloats(f, field, fn)
+			return nil
+		})
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			walkFloats(v.Index(i), fmt.Sprintf("%s[%d]", name, i), fn)
+		}
+	}
+}
+
+// marshaler is the type of values that write their own JSON.
+var marshaler = reflect.TypeFor[json.Marshaler]()
+
+// appendJSON appends v to b as encoding/json writes it, with one
+// difference: a NaN or infinite float, which encoding/json refuses,
+// becomes null (unless it is inside a json.Marshaler).
+func appendJSON(b []byte, v reflect.Value) ([]byte, error) {
+	if v.Type().Implements(marshaler) {
+		js, err := json.Marshal(v.Interface())
+		return append(b, js...), err
+	}
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if !finite(v.Float()) {
+			return append(b, "null"...), nil
+		}
+	case reflect.Struct:
+		b = append(b, '{')
+		n := 0
+		err := jsonFields(v, func(name string, f reflect.Value) error {
+			if n++; n > 1 {
+				b = append(b, ',')
+			}
+			key, _ := json.Marshal(name)
+			b = append(append(b, key...), ':')
+			var err error
+			b, err = appendJSON(b, f)
+			return err
+		})
+		return append(b, '}'), err
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // encoding/json writes bytes as base64
+			break
+		}
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i := range v.Len() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, v.Index(i)); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	js, err := json.Marshal(v.Interface())
+	return append(b, js...), err
 }
 
 // writeText writes the report for people.
-func (r *report) writeText(w io.Writer) {
+func (r *report) writeText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	w = ew
 	p := func(label, format string, args ...any) {
 		fmt.Fprintf(w, "%-11s "+format+"\n", append([]any{label}, args...)...)
 	}
@@ -154,6 +294,20 @@ func (r *report) writeText(w io.Writer) {
 			skipped = "; -compare skipped"
 		}
 		p("interrupted", "after %d of %d steps%s", r.Steps, r.PlannedSteps, skipped)
+	}
+	if r.Diverged != "" {
+		skipped := ""
+		if r.CompareSkipped && !r.Interrupted {
+			skipped = "; -compare skipped"
+		}
+		p("diverged", "%s%s", strings.TrimPrefix(r.Diverged, "training diverged: "), skipped)
+	}
+	for i, n := range r.nonFinite() {
+		label := ""
+		if i == 0 {
+			label = "not finite"
+		}
+		p(label, "%s", n)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-11s %10s %7s\n", "phase", "time", "share")
@@ -191,4 +345,22 @@ func (r *report) writeText(w io.Writer) {
 		p("plot", "%s", r.Plot)
 	}
 	p("total", "%.2f s", r.TotalSeconds)
+	return ew.err
+}
+
+// errWriter passes writes on to w until one fails, and then keeps that
+// error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write writes p to w unless an earlier write failed.
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
 }

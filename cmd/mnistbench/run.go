@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/gofma/gofma/kernels"
@@ -24,8 +26,10 @@ var errInterrupted = errors.New("interrupted")
 // run trains as o says and writes the report to out (progress to errOut).
 // When ctx is done (Ctrl-C), training stops after the step under way,
 // -compare is skipped, and the report, and the plot, of the steps done are
-// written; run then returns an error that wraps errInterrupted. An error
-// in writing the plot or the CPU profile comes after the report too.
+// written; run then returns an error that wraps errInterrupted. When
+// training diverges, the same happens and run returns an error that says
+// so. An error in writing the plot or the CPU profile comes after the
+// report too.
 func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if err := kernels.Use(o.kernels); err != nil {
 		return err
@@ -38,21 +42,11 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	}
 	loadTime := time.Since(start)
 
-	info := kernels.Info()
-	peak, err := kernels.MeasurePeak(info.Threads, 300*time.Millisecond)
-	if err != nil {
-		peak = 0 // the report says it was not measured
-	}
-	net, err := newNet(o, d)
-	if err != nil {
-		return err
-	}
-	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
-	r := newReport(o, d, info, peak, net, opt)
-	r.LoadSeconds = loadTime.Seconds()
-
 	batch := o.batch
-	if batch == 0 || batch > d.train.n {
+	if batch > d.train.n {
+		return fmt.Errorf("-batch %d: more than the %d training samples; use -batch 0 (or %d) for the full batch", o.batch, d.train.n, d.train.n)
+	}
+	if batch == 0 {
 		batch = d.train.n
 	}
 	stepsPerEpoch := (d.train.n + batch - 1) / batch
@@ -66,6 +60,25 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 			total = epochSteps
 		}
 	}
+	if total > maxSteps {
+		return fmt.Errorf("-epochs %d of %d steps each: more than %d steps; use fewer epochs or a larger -batch", o.epochs, stepsPerEpoch, maxSteps)
+	}
+	net, err := newNet(o, d)
+	if err != nil {
+		return err
+	}
+	if err := checkMemory(net, batch, max(d.train.n, d.test.n)); err != nil {
+		return err
+	}
+
+	info := kernels.Info()
+	peak, err := kernels.MeasurePeak(info.Threads, 300*time.Millisecond)
+	if err != nil {
+		peak = 0 // the report says it was not measured
+	}
+	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
+	r := newReport(o, d, info, peak, net, opt)
+	r.LoadSeconds = loadTime.Seconds()
 	r.PlannedSteps = total
 	evalEvery := o.evalEvery
 	if evalEvery == 0 {
@@ -120,7 +133,10 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 		late = append(late, fmt.Errorf("-cpuprofile %s: %w", o.cpuProfile, perr))
 	}
 	r.Interrupted = ctx.Err() != nil // also when the signal came in the last step
-	if err != nil && !errors.Is(err, errTarget) && !(r.Interrupted && errors.Is(err, ctx.Err())) {
+	var diverged error
+	if errors.Is(err, mlp.ErrDiverged) { // the network keeps the weights of the steps done
+		diverged = errors.New(strings.TrimPrefix(err.Error(), "mlp: "))
+	} else if err != nil && !errors.Is(err, errTarget) && !(r.Interrupted && errors.Is(err, ctx.Err())) {
 		return errors.Join(append([]error{err}, late...)...)
 	}
 	r.setTraining(res, evalTime, net)
@@ -135,11 +151,18 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	}
 	r.TrainLoss, r.TrainAccuracy = train.Loss, train.Accuracy
 	r.TestLoss, r.TestAccuracy = test.Loss, test.Accuracy
+	if diverged == nil && r.Steps > 0 && !(finite(train.Loss) && finite(test.Loss)) {
+		// The last step made weights so large that their loss is not finite.
+		diverged = fmt.Errorf("training diverged: the loss on the training set is %v after step %d (on the test set %v): lower the learning rate", train.Loss, r.Steps, test.Loss)
+	}
+	if diverged != nil {
+		r.Diverged = diverged.Error()
+	}
 	if c := r.TestCurve; watch && r.Steps > 0 && (len(c) == 0 || c[len(c)-1].Step != r.Steps) {
 		r.TestCurve = append(c, point{Step: r.Steps, Accuracy: test.Accuracy}) // an interrupted run's curve ends where it stopped
 	}
 
-	if o.compare && !r.Interrupted {
+	if o.compare && !r.Interrupted && diverged == nil {
 		if r.Compare, err = compare(ctx, o, d); err != nil {
 			r.Compare = nil
 			if ctx.Err() == nil {
@@ -148,7 +171,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 			r.Interrupted = ctx.Err() != nil // while comparing: the training's report stands
 		}
 	}
-	r.CompareSkipped = o.compare && r.Interrupted
+	r.CompareSkipped = o.compare && (r.Interrupted || diverged != nil)
 	if o.plot != "" {
 		if err := plotCurves(o.plot, r); err != nil {
 			late = append(late, fmt.Errorf("-plot %s: %w", o.plot, err))
@@ -157,12 +180,15 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 		}
 	}
 	r.TotalSeconds = time.Since(start).Seconds()
+	write := r.writeText
 	if o.json {
-		if err := r.writeJSON(out); err != nil {
-			return err
-		}
-	} else {
-		r.writeText(out)
+		write = r.writeJSON
+	}
+	if err := write(out); err != nil {
+		late = append(late, fmt.Errorf("writing the report: %w", err))
+	}
+	if diverged != nil {
+		late = append([]error{diverged}, late...)
 	}
 	if r.Interrupted {
 		late = append(late, fmt.Errorf("%w after %d of %d steps", errInterrupted, r.Steps, r.PlannedSteps))
@@ -170,21 +196,32 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	return errors.Join(late...)
 }
 
+// finite reports whether f is neither NaN nor infinite.
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
 // newNet returns the network o describes for the data d.
 func newNet(o *options, d *data) (*mlp.Network, error) {
-	cfg := mlp.Config{Inputs: d.train.X.RawMatrix().Cols, Outputs: d.outputs(), Loss: d.loss, Seed: o.seed}
-	for _, h := range o.hidden {
-		cfg.Hidden = append(cfg.Hidden, mlp.Layer{Units: h, Act: o.act})
-	}
-	n, err := mlp.New(cfg)
+	n, err := mlp.New(netConfig(o, d.train.X.RawMatrix().Cols, d.outputs(), d.loss))
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
 	return n, nil
 }
 
+// netConfig returns the configuration of the network o describes, with
+// inputs inputs and outputs outputs under loss.
+func netConfig(o *options, inputs, outputs int, loss mlp.Loss) mlp.Config {
+	cfg := mlp.Config{Inputs: inputs, Outputs: outputs, Loss: loss, Seed: o.seed}
+	for _, h := range o.hidden {
+		cfg.Hidden = append(cfg.Hidden, mlp.Layer{Units: h, Act: o.act})
+	}
+	return cfg
+}
+
 // startProfile starts a CPU profile into path, unless path is empty, and
-// returns the function that ends it.
+// returns the function that ends it. The profile is kept in memory and
+// written when it ends, so that a failed write is an error (runtime/pprof
+// drops its own write errors).
 func startProfile(path string) (stop func() error, err error) {
 	if path == "" {
 		return func() error { return nil }, nil
@@ -193,12 +230,14 @@ func startProfile(path string) (stop func() error, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return func() error {
 		pprof.StopCPUProfile()
-		return f.Close()
+		_, err := buf.WriteTo(f)
+		return errors.Join(err, f.Close())
 	}, nil
 }
