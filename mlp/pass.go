@@ -83,6 +83,38 @@ func (n *Network) newWorkspace(rows int, training bool) *workspace {
 	return ws
 }
 
+// workspaceFloats returns the 4-byte words newWorkspace(rows, training)
+// allocates (ws.loss's float64s count two each).
+func (n *Network) workspaceFloats(rows int, training bool) int64 {
+	var words, widest, most int64
+	for _, l := range n.layers {
+		words += int64(rows) * int64(l.out)
+		widest = max(widest, int64(l.out), int64(l.in))
+		most = max(most, int64(maxTiles(rows, l.out))*int64(l.out))
+	}
+	words += 3 * most // part and loss
+	if training {
+		words += 2*int64(rows)*widest + int64(len(n.params))
+	}
+	return words
+}
+
+// WorkspaceBytes returns the bytes of the buffers the network makes and
+// keeps for its passes: Fit's for batches of batch samples (outputs of
+// every layer, gradients, and a gathered batch when batch is less than
+// samples) and Predict's and Evaluate's for samples rows (at most 4,096 at
+// once). It leaves out the parameters themselves, the optimizer's state
+// (up to two copies of them) and, for the full batch, X packed for its two
+// products (two copies of about X's size).
+func (n *Network) WorkspaceBytes(batch, samples int) int64 {
+	words := n.workspaceFloats(batch, true) + n.workspaceFloats(min(samples, evalRows), false) +
+		int64(min(samples, evalRows))*int64(n.cfg.Outputs)
+	if batch < samples {
+		words += int64(batch) * int64(n.cfg.Inputs+n.cfg.Outputs)
+	}
+	return 4 * words
+}
+
 // packX packs x (rows×cols, leading dimension ld), the full batch of a
 // Fit, once for all its steps, reusing the buffers: into ws.xa as op(A) of
 // layer 0's forward product and into ws.xb as op(B) of its weight

@@ -48,3 +48,34 @@ func TestFitSmallerLastBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWorkspaceBytes checks WorkspaceBytes against the buffers Fit and
+// Evaluate really make, so that the estimate follows the workspace.
+func TestWorkspaceBytes(t *testing.T) {
+	n, err := New(Config{Inputs: 5, Hidden: []Layer{{7, Tanh}, {3, ReLU}}, Outputs: 2, Loss: CrossEntropy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const N, batch = 40, 16
+	x, y := make([]float32, N*5), make([]float32, N*2)
+	for i := range N {
+		x[i*5+i%5], y[i*2+i%2] = 1, 1
+	}
+	X, Y := mat32.NewDense(N, 5, x), mat32.NewDense(N, 2, y)
+	if _, err := n.Fit(context.Background(), X, Y, FitConfig{Optimizer: SGD{}, BatchSize: batch, Iterations: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Evaluate(X, Y); err != nil {
+		t.Fatal(err)
+	}
+	var words int
+	for _, ws := range []*workspace{n.train, n.eval} {
+		for _, o := range ws.out {
+			words += len(o)
+		}
+		words += len(ws.grad[0]) + len(ws.grad[1]) + len(ws.part) + 2*len(ws.loss) + len(ws.grads) + len(ws.x) + len(ws.y)
+	}
+	if got := n.WorkspaceBytes(batch, N); got != 4*int64(words) {
+		t.Errorf("WorkspaceBytes(%d, %d) = %d, the workspaces hold %d", batch, N, got, 4*words)
+	}
+}

@@ -67,7 +67,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkMemory(net, batch, max(d.train.n, d.test.n)); err != nil {
+	if err := checkMemory(net, batch, d.train.n); err != nil {
 		return err
 	}
 
