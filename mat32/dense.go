@@ -9,6 +9,15 @@
 // receiver (the zero Dense) is allocated to the right shape, a non-empty one
 // must have it. Shape mismatches and out-of-range indices panic with a
 // message that gives the shapes.
+//
+// A receiver may be a view of the same memory as its operands. Copy, Scale
+// and Apply accept any overlap and give the result as if the operand were
+// read before the receiver is written (copying the operand first only when
+// the two share elements at different strides). Add, Sub and MulElem
+// accept a receiver that is an operand (the same view), the products none:
+// a receiver that shares any other element with an operand panics. Views
+// of one buffer that share no element, such as alternate columns, never
+// count as overlapping.
 package mat32
 
 import (
@@ -114,11 +123,22 @@ func (m *Dense) Slice(i0, i1, j0, j1 int) *Dense {
 }
 
 // Copy copies a into m (an empty m is allocated); they must have one shape.
+// a may overlap m: m gets a's elements as they were before the copy.
 func (m *Dense) Copy(a *Dense) {
 	m.reuseAs(a.rows, a.cols, "Copy", a)
-	for i := 0; i < a.rows; i++ {
+	a, backward := m.source(a)
+	for k := range a.rows {
+		i := rowIndex(k, a.rows, backward)
 		copy(m.Row(i), a.Row(i))
 	}
+}
+
+// rowIndex returns the k-th of n rows, counted from the last when backward.
+func rowIndex(k, n int, backward bool) int {
+	if backward {
+		return n - 1 - k
+	}
+	return k
 }
 
 // Clone returns a new, compact copy of m.

@@ -75,3 +75,66 @@ func TestSgemmOf(t *testing.T) {
 		}
 	}
 }
+
+// TestBLASStridedVectors checks Sger and the transposed Sgemv with strided
+// and negative increments against naive loops, with guard elements after
+// each vector: gonum's own Sger (its assembly) mishandles negative
+// increments, and its transposed Sgemv with beta = 0 clears all of y.
+func TestBLASStridedVectors(t *testing.T) {
+	const m, n, lda, guard = 3, 4, 5, 99
+	// elem returns the index of element i of k with increment inc.
+	elem := func(i, k, inc int) int {
+		if inc < 0 {
+			return (k - 1 - i) * -inc
+		}
+		return i * inc
+	}
+	vec := func(k, inc int, from float32) []float32 {
+		l := (k-1)*max(inc, -inc) + 1
+		v := make([]float32, l+2)
+		for i := range v {
+			v[i] = guard
+		}
+		for i := range k {
+			v[elem(i, k, inc)] = from + float32(i)
+		}
+		return v
+	}
+	a := make([]float32, (m-1)*lda+n)
+	for i := range a {
+		a[i] = float32(i%7) - 3
+	}
+	for _, inc := range [][2]int{{1, 1}, {-1, 1}, {1, -1}, {-1, -1}, {2, -3}, {-2, 1}} {
+		incX, incY := inc[0], inc[1]
+		t.Run(fmt.Sprintf("incX=%d/incY=%d", incX, incY), func(t *testing.T) {
+			x, y := vec(m, incX, 1), vec(n, incY, -2)
+			got := append([]float32(nil), a...)
+			want := append([]float32(nil), a...)
+			BLAS{}.Sger(m, n, 2, x, incX, y, incY, got, lda)
+			for i := range m {
+				for j := range n {
+					want[i*lda+j] += 2 * x[elem(i, m, incX)] * y[elem(j, n, incY)]
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("Sger:\n got %v\nwant %v", got, want)
+			}
+			for _, beta := range []float32{0, 1, -2} {
+				yg := append([]float32(nil), y...)
+				yw := append([]float32(nil), y...)
+				BLAS{}.Sgemv(blas.Trans, m, n, 0.5, a, lda, x, incX, beta, yg, incY)
+				for j := range n {
+					var s float32
+					for i := range m {
+						s += a[i*lda+j] * x[elem(i, m, incX)]
+					}
+					e := elem(j, n, incY)
+					yw[e] = beta*yw[e] + 0.5*s
+				}
+				if fmt.Sprint(yg) != fmt.Sprint(yw) {
+					t.Errorf("Sgemv(Trans) beta=%v:\n got %v\nwant %v", beta, yg, yw)
+				}
+			}
+		})
+	}
+}

@@ -2,18 +2,18 @@ package mat32
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/gofma/gofma/kernels"
 )
 
-// Mul sets m = a·b; an empty m is allocated.
+// Mul sets m = a·b; an empty m is allocated. m must share no element with a
+// or b.
 func (m *Dense) Mul(a, b Matrix) { m.mulAdd("Mul", 1, a, b, 0) }
 
 // MulAdd sets m = alpha·a·b + beta·m, as SGEMM does: with beta = 0 the old
 // m is not read. An empty m is allocated (then beta has nothing to scale).
 // Transposed operands (Dense.T) go to SGEMM as flags, without a copy. m must
-// not share memory with a or b.
+// share no element with a or b (views that interleave with them are fine).
 func (m *Dense) MulAdd(alpha float32, a, b Matrix, beta float32) {
 	m.mulAdd("MulAdd", alpha, a, b, beta)
 }
@@ -27,9 +27,12 @@ func (m *Dense) mulAdd(op string, alpha float32, a, b Matrix, beta float32) {
 // the bias and activation of ep to each block of m while it is in cache
 // (kernels.SgemmEpilogue). A layer's forward pass sigmoid(W·X + b) is
 // m.MulEpilogue(w, x, kernels.Epilogue{Bias: b, BiasPerRow: true, Act:
-// kernels.ActSigmoid}).
+// kernels.ActSigmoid}). m must share no element with a, b or the bias.
 func (m *Dense) MulEpilogue(a, b Matrix, ep kernels.Epilogue) {
 	g := m.product("MulEpilogue", a, b)
+	if sharesSlice(ep.Bias, m) {
+		panic("mat32: MulEpilogue: the bias shares memory with the receiver")
+	}
 	kernels.SgemmEpilogue(g.ta, g.tb, g.m, g.n, g.k, 1, g.a.data, g.a.stride, g.b.data, g.b.stride, 0, m.data, m.stride, ep)
 }
 
@@ -41,7 +44,7 @@ type operands struct {
 }
 
 // product checks a·b's shapes against m (allocating an empty m) and that m
-// shares no memory with a or b.
+// shares no element with a or b.
 func (m *Dense) product(op string, a, b Matrix) operands {
 	ar, ac := a.Dims()
 	br, bc := b.Dims()
@@ -52,7 +55,7 @@ func (m *Dense) product(op string, a, b Matrix) operands {
 	g := operands{m: ar, n: bc, k: ac}
 	g.a, g.ta = raw(a)
 	g.b, g.tb = raw(b)
-	if overlap(m, g.a) || overlap(m, g.b) {
+	if shares(m, g.a) || shares(m, g.b) {
 		panic(fmt.Sprintf("mat32: %s: the receiver shares memory with an operand", op))
 	}
 	return g
@@ -67,14 +70,4 @@ func raw(x Matrix) (*Dense, bool) {
 		return x.Dense, true
 	}
 	panic(fmt.Sprintf("mat32: operand of type %T: want *Dense or Transpose", x))
-}
-
-// overlap reports whether the memory of a and b overlaps.
-func overlap(a, b *Dense) bool {
-	if len(a.data) == 0 || len(b.data) == 0 {
-		return false
-	}
-	a0 := uintptr(unsafe.Pointer(&a.data[0]))
-	b0 := uintptr(unsafe.Pointer(&b.data[0]))
-	return a0 < b0+uintptr(len(b.data))*4 && b0 < a0+uintptr(len(a.data))*4
 }
