@@ -5,80 +5,74 @@
 #include "textflag.h"
 
 // func sgdKernel(dst *float32, w *float32, grad *float32, n int, lr float32) int
-// Requires: AVX, AVX2
+// Requires: AVX
 TEXT ·sgdKernel(SB), NOSPLIT, $0-48
 	MOVQ         dst+0(FP), AX
 	MOVQ         w+8(FP), CX
 	MOVQ         grad+16(FP), DX
 	MOVQ         n+24(FP), BX
 	VBROADCASTSS lr+32(FP), Y8
-	MOVL         $0x7f800000, SI
-	VMOVD        SI, X9
-	VBROADCASTSS X9, Y9
-	VXORPS       Y10, Y10, Y10
+	VXORPS       Y9, Y9, Y9
 	CMPQ         BX, $0x20
 	JL           sgdKernel_one
 
 sgdKernel_loop:
-	VMULPS   (DX), Y8, Y0
-	VMOVUPS  (CX), Y1
-	VSUBPS   Y0, Y1, Y1
-	VMOVUPS  Y1, (AX)
-	VANDPS   Y9, Y1, Y1
-	VPCMPEQD Y9, Y1, Y1
-	VPOR     Y1, Y10, Y10
-	VMULPS   32(DX), Y8, Y2
-	VMOVUPS  32(CX), Y3
-	VSUBPS   Y2, Y3, Y3
-	VMOVUPS  Y3, 32(AX)
-	VANDPS   Y9, Y3, Y3
-	VPCMPEQD Y9, Y3, Y3
-	VPOR     Y3, Y10, Y10
-	VMULPS   64(DX), Y8, Y4
-	VMOVUPS  64(CX), Y5
-	VSUBPS   Y4, Y5, Y5
-	VMOVUPS  Y5, 64(AX)
-	VANDPS   Y9, Y5, Y5
-	VPCMPEQD Y9, Y5, Y5
-	VPOR     Y5, Y10, Y10
-	VMULPS   96(DX), Y8, Y6
-	VMOVUPS  96(CX), Y7
-	VSUBPS   Y6, Y7, Y7
-	VMOVUPS  Y7, 96(AX)
-	VANDPS   Y9, Y7, Y7
-	VPCMPEQD Y9, Y7, Y7
-	VPOR     Y7, Y10, Y10
-	ADDQ     $0x80, AX
-	ADDQ     $0x80, CX
-	ADDQ     $0x80, DX
-	SUBQ     $0x20, BX
-	CMPQ     BX, $0x20
-	JGE      sgdKernel_loop
+	VMULPS  (DX), Y8, Y0
+	VMOVUPS (CX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (AX)
+	VSUBPS  Y1, Y1, Y1
+	VORPS   Y1, Y9, Y9
+	VMULPS  32(DX), Y8, Y2
+	VMOVUPS 32(CX), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, 32(AX)
+	VSUBPS  Y3, Y3, Y3
+	VORPS   Y3, Y9, Y9
+	VMULPS  64(DX), Y8, Y4
+	VMOVUPS 64(CX), Y5
+	VSUBPS  Y4, Y5, Y5
+	VMOVUPS Y5, 64(AX)
+	VSUBPS  Y5, Y5, Y5
+	VORPS   Y5, Y9, Y9
+	VMULPS  96(DX), Y8, Y6
+	VMOVUPS 96(CX), Y7
+	VSUBPS  Y6, Y7, Y7
+	VMOVUPS Y7, 96(AX)
+	VSUBPS  Y7, Y7, Y7
+	VORPS   Y7, Y9, Y9
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, BX
+	CMPQ    BX, $0x20
+	JGE     sgdKernel_loop
 
 sgdKernel_one:
-	TESTQ    BX, BX
-	JE       sgdKernel_done
-	VMULPS   (DX), Y8, Y0
-	VMOVUPS  (CX), Y1
-	VSUBPS   Y0, Y1, Y1
-	VMOVUPS  Y1, (AX)
-	VANDPS   Y9, Y1, Y1
-	VPCMPEQD Y9, Y1, Y1
-	VPOR     Y1, Y10, Y10
-	ADDQ     $0x20, AX
-	ADDQ     $0x20, CX
-	ADDQ     $0x20, DX
-	SUBQ     $0x08, BX
-	JMP      sgdKernel_one
+	TESTQ   BX, BX
+	JE      sgdKernel_done
+	VMULPS  (DX), Y8, Y0
+	VMOVUPS (CX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (AX)
+	VSUBPS  Y1, Y1, Y1
+	VORPS   Y1, Y9, Y9
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, BX
+	JMP     sgdKernel_one
 
 sgdKernel_done:
-	VMOVMSKPS Y10, AX
-	MOVQ      AX, ret+40(FP)
+	XORQ   AX, AX
+	VPTEST Y9, Y9
+	SETNE  AL
+	MOVQ   AX, ret+40(FP)
 	VZEROUPPER
 	RET
 
 // func momentumKernel(dst *float32, w *float32, grad *float32, v *float32, n int, lr float32, mu float32) int
-// Requires: AVX, AVX2
+// Requires: AVX
 TEXT ·momentumKernel(SB), NOSPLIT, $0-56
 	MOVQ         dst+0(FP), AX
 	MOVQ         w+8(FP), CX
@@ -87,85 +81,79 @@ TEXT ·momentumKernel(SB), NOSPLIT, $0-56
 	MOVQ         n+32(FP), SI
 	VBROADCASTSS lr+40(FP), Y8
 	VBROADCASTSS mu+44(FP), Y9
-	MOVL         $0x7f800000, DI
-	VMOVD        DI, X10
-	VBROADCASTSS X10, Y10
-	VXORPS       Y11, Y11, Y11
+	VXORPS       Y10, Y10, Y10
 	CMPQ         SI, $0x20
 	JL           momentumKernel_one
 
 momentumKernel_loop:
-	VMULPS   (BX), Y9, Y0
-	VMULPS   (DX), Y8, Y1
-	VSUBPS   Y1, Y0, Y0
-	VMOVUPS  Y0, (BX)
-	VADDPS   (CX), Y0, Y0
-	VMOVUPS  Y0, (AX)
-	VANDPS   Y10, Y0, Y0
-	VPCMPEQD Y10, Y0, Y0
-	VPOR     Y0, Y11, Y11
-	VMULPS   32(BX), Y9, Y2
-	VMULPS   32(DX), Y8, Y3
-	VSUBPS   Y3, Y2, Y2
-	VMOVUPS  Y2, 32(BX)
-	VADDPS   32(CX), Y2, Y2
-	VMOVUPS  Y2, 32(AX)
-	VANDPS   Y10, Y2, Y2
-	VPCMPEQD Y10, Y2, Y2
-	VPOR     Y2, Y11, Y11
-	VMULPS   64(BX), Y9, Y4
-	VMULPS   64(DX), Y8, Y5
-	VSUBPS   Y5, Y4, Y4
-	VMOVUPS  Y4, 64(BX)
-	VADDPS   64(CX), Y4, Y4
-	VMOVUPS  Y4, 64(AX)
-	VANDPS   Y10, Y4, Y4
-	VPCMPEQD Y10, Y4, Y4
-	VPOR     Y4, Y11, Y11
-	VMULPS   96(BX), Y9, Y6
-	VMULPS   96(DX), Y8, Y7
-	VSUBPS   Y7, Y6, Y6
-	VMOVUPS  Y6, 96(BX)
-	VADDPS   96(CX), Y6, Y6
-	VMOVUPS  Y6, 96(AX)
-	VANDPS   Y10, Y6, Y6
-	VPCMPEQD Y10, Y6, Y6
-	VPOR     Y6, Y11, Y11
-	ADDQ     $0x80, AX
-	ADDQ     $0x80, CX
-	ADDQ     $0x80, DX
-	ADDQ     $0x80, BX
-	SUBQ     $0x20, SI
-	CMPQ     SI, $0x20
-	JGE      momentumKernel_loop
+	VMULPS  (BX), Y9, Y0
+	VMULPS  (DX), Y8, Y1
+	VSUBPS  Y1, Y0, Y0
+	VMOVUPS Y0, (BX)
+	VADDPS  (CX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	VSUBPS  Y0, Y0, Y0
+	VORPS   Y0, Y10, Y10
+	VMULPS  32(BX), Y9, Y2
+	VMULPS  32(DX), Y8, Y3
+	VSUBPS  Y3, Y2, Y2
+	VMOVUPS Y2, 32(BX)
+	VADDPS  32(CX), Y2, Y2
+	VMOVUPS Y2, 32(AX)
+	VSUBPS  Y2, Y2, Y2
+	VORPS   Y2, Y10, Y10
+	VMULPS  64(BX), Y9, Y4
+	VMULPS  64(DX), Y8, Y5
+	VSUBPS  Y5, Y4, Y4
+	VMOVUPS Y4, 64(BX)
+	VADDPS  64(CX), Y4, Y4
+	VMOVUPS Y4, 64(AX)
+	VSUBPS  Y4, Y4, Y4
+	VORPS   Y4, Y10, Y10
+	VMULPS  96(BX), Y9, Y6
+	VMULPS  96(DX), Y8, Y7
+	VSUBPS  Y7, Y6, Y6
+	VMOVUPS Y6, 96(BX)
+	VADDPS  96(CX), Y6, Y6
+	VMOVUPS Y6, 96(AX)
+	VSUBPS  Y6, Y6, Y6
+	VORPS   Y6, Y10, Y10
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	SUBQ    $0x20, SI
+	CMPQ    SI, $0x20
+	JGE     momentumKernel_loop
 
 momentumKernel_one:
-	TESTQ    SI, SI
-	JE       momentumKernel_done
-	VMULPS   (BX), Y9, Y0
-	VMULPS   (DX), Y8, Y1
-	VSUBPS   Y1, Y0, Y0
-	VMOVUPS  Y0, (BX)
-	VADDPS   (CX), Y0, Y0
-	VMOVUPS  Y0, (AX)
-	VANDPS   Y10, Y0, Y0
-	VPCMPEQD Y10, Y0, Y0
-	VPOR     Y0, Y11, Y11
-	ADDQ     $0x20, AX
-	ADDQ     $0x20, CX
-	ADDQ     $0x20, DX
-	ADDQ     $0x20, BX
-	SUBQ     $0x08, SI
-	JMP      momentumKernel_one
+	TESTQ   SI, SI
+	JE      momentumKernel_done
+	VMULPS  (BX), Y9, Y0
+	VMULPS  (DX), Y8, Y1
+	VSUBPS  Y1, Y0, Y0
+	VMOVUPS Y0, (BX)
+	VADDPS  (CX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	VSUBPS  Y0, Y0, Y0
+	VORPS   Y0, Y10, Y10
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JMP     momentumKernel_one
 
 momentumKernel_done:
-	VMOVMSKPS Y11, AX
-	MOVQ      AX, ret+48(FP)
+	XORQ   AX, AX
+	VPTEST Y10, Y10
+	SETNE  AL
+	MOVQ   AX, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // func adagradKernel(dst *float32, w *float32, grad *float32, h *float32, n int, lr float32, eps float32) int
-// Requires: AVX, AVX2
+// Requires: AVX
 TEXT ·adagradKernel(SB), NOSPLIT, $0-56
 	MOVQ         dst+0(FP), AX
 	MOVQ         w+8(FP), CX
@@ -174,96 +162,91 @@ TEXT ·adagradKernel(SB), NOSPLIT, $0-56
 	MOVQ         n+32(FP), SI
 	VBROADCASTSS lr+40(FP), Y9
 	VBROADCASTSS eps+44(FP), Y10
-	MOVL         $0x7f800000, DI
-	VMOVD        DI, X11
-	VBROADCASTSS X11, Y11
-	VXORPS       Y12, Y12, Y12
+	VXORPS       Y11, Y11, Y11
 	CMPQ         SI, $0x18
 	JL           adagradKernel_one
 
 adagradKernel_loop:
-	VMOVUPS  (DX), Y0
-	VMULPS   Y0, Y0, Y1
-	VADDPS   (BX), Y1, Y1
-	VMOVUPS  Y1, (BX)
-	VSQRTPS  Y1, Y1
-	VADDPS   Y10, Y1, Y1
-	VMULPS   Y9, Y0, Y0
-	VDIVPS   Y1, Y0, Y0
-	VMOVUPS  (CX), Y2
-	VSUBPS   Y0, Y2, Y2
-	VMOVUPS  Y2, (AX)
-	VANDPS   Y11, Y2, Y2
-	VPCMPEQD Y11, Y2, Y2
-	VPOR     Y2, Y12, Y12
-	VMOVUPS  32(DX), Y3
-	VMULPS   Y3, Y3, Y4
-	VADDPS   32(BX), Y4, Y4
-	VMOVUPS  Y4, 32(BX)
-	VSQRTPS  Y4, Y4
-	VADDPS   Y10, Y4, Y4
-	VMULPS   Y9, Y3, Y3
-	VDIVPS   Y4, Y3, Y3
-	VMOVUPS  32(CX), Y5
-	VSUBPS   Y3, Y5, Y5
-	VMOVUPS  Y5, 32(AX)
-	VANDPS   Y11, Y5, Y5
-	VPCMPEQD Y11, Y5, Y5
-	VPOR     Y5, Y12, Y12
-	VMOVUPS  64(DX), Y6
-	VMULPS   Y6, Y6, Y7
-	VADDPS   64(BX), Y7, Y7
-	VMOVUPS  Y7, 64(BX)
-	VSQRTPS  Y7, Y7
-	VADDPS   Y10, Y7, Y7
-	VMULPS   Y9, Y6, Y6
-	VDIVPS   Y7, Y6, Y6
-	VMOVUPS  64(CX), Y8
-	VSUBPS   Y6, Y8, Y8
-	VMOVUPS  Y8, 64(AX)
-	VANDPS   Y11, Y8, Y8
-	VPCMPEQD Y11, Y8, Y8
-	VPOR     Y8, Y12, Y12
-	ADDQ     $0x60, AX
-	ADDQ     $0x60, CX
-	ADDQ     $0x60, DX
-	ADDQ     $0x60, BX
-	SUBQ     $0x18, SI
-	CMPQ     SI, $0x18
-	JGE      adagradKernel_loop
+	VMOVUPS (DX), Y0
+	VMULPS  Y0, Y0, Y1
+	VADDPS  (BX), Y1, Y1
+	VMOVUPS Y1, (BX)
+	VSQRTPS Y1, Y1
+	VADDPS  Y10, Y1, Y1
+	VMULPS  Y9, Y0, Y0
+	VDIVPS  Y1, Y0, Y0
+	VMOVUPS (CX), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VSUBPS  Y2, Y2, Y2
+	VORPS   Y2, Y11, Y11
+	VMOVUPS 32(DX), Y3
+	VMULPS  Y3, Y3, Y4
+	VADDPS  32(BX), Y4, Y4
+	VMOVUPS Y4, 32(BX)
+	VSQRTPS Y4, Y4
+	VADDPS  Y10, Y4, Y4
+	VMULPS  Y9, Y3, Y3
+	VDIVPS  Y4, Y3, Y3
+	VMOVUPS 32(CX), Y5
+	VSUBPS  Y3, Y5, Y5
+	VMOVUPS Y5, 32(AX)
+	VSUBPS  Y5, Y5, Y5
+	VORPS   Y5, Y11, Y11
+	VMOVUPS 64(DX), Y6
+	VMULPS  Y6, Y6, Y7
+	VADDPS  64(BX), Y7, Y7
+	VMOVUPS Y7, 64(BX)
+	VSQRTPS Y7, Y7
+	VADDPS  Y10, Y7, Y7
+	VMULPS  Y9, Y6, Y6
+	VDIVPS  Y7, Y6, Y6
+	VMOVUPS 64(CX), Y8
+	VSUBPS  Y6, Y8, Y8
+	VMOVUPS Y8, 64(AX)
+	VSUBPS  Y8, Y8, Y8
+	VORPS   Y8, Y11, Y11
+	ADDQ    $0x60, AX
+	ADDQ    $0x60, CX
+	ADDQ    $0x60, DX
+	ADDQ    $0x60, BX
+	SUBQ    $0x18, SI
+	CMPQ    SI, $0x18
+	JGE     adagradKernel_loop
 
 adagradKernel_one:
-	TESTQ    SI, SI
-	JE       adagradKernel_done
-	VMOVUPS  (DX), Y0
-	VMULPS   Y0, Y0, Y1
-	VADDPS   (BX), Y1, Y1
-	VMOVUPS  Y1, (BX)
-	VSQRTPS  Y1, Y1
-	VADDPS   Y10, Y1, Y1
-	VMULPS   Y9, Y0, Y0
-	VDIVPS   Y1, Y0, Y0
-	VMOVUPS  (CX), Y2
-	VSUBPS   Y0, Y2, Y2
-	VMOVUPS  Y2, (AX)
-	VANDPS   Y11, Y2, Y2
-	VPCMPEQD Y11, Y2, Y2
-	VPOR     Y2, Y12, Y12
-	ADDQ     $0x20, AX
-	ADDQ     $0x20, CX
-	ADDQ     $0x20, DX
-	ADDQ     $0x20, BX
-	SUBQ     $0x08, SI
-	JMP      adagradKernel_one
+	TESTQ   SI, SI
+	JE      adagradKernel_done
+	VMOVUPS (DX), Y0
+	VMULPS  Y0, Y0, Y1
+	VADDPS  (BX), Y1, Y1
+	VMOVUPS Y1, (BX)
+	VSQRTPS Y1, Y1
+	VADDPS  Y10, Y1, Y1
+	VMULPS  Y9, Y0, Y0
+	VDIVPS  Y1, Y0, Y0
+	VMOVUPS (CX), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VSUBPS  Y2, Y2, Y2
+	VORPS   Y2, Y11, Y11
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JMP     adagradKernel_one
 
 adagradKernel_done:
-	VMOVMSKPS Y12, AX
-	MOVQ      AX, ret+48(FP)
+	XORQ   AX, AX
+	VPTEST Y11, Y11
+	SETNE  AL
+	MOVQ   AX, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // func rmspropKernel(dst *float32, w *float32, grad *float32, h *float32, n int, lr float32, rho float32, omr float32, eps float32) int
-// Requires: AVX, AVX2
+// Requires: AVX
 TEXT ·rmspropKernel(SB), NOSPLIT, $0-64
 	MOVQ         dst+0(FP), AX
 	MOVQ         w+8(FP), CX
@@ -274,104 +257,99 @@ TEXT ·rmspropKernel(SB), NOSPLIT, $0-64
 	VBROADCASTSS rho+44(FP), Y10
 	VBROADCASTSS omr+48(FP), Y11
 	VBROADCASTSS eps+52(FP), Y12
-	MOVL         $0x7f800000, DI
-	VMOVD        DI, X13
-	VBROADCASTSS X13, Y13
-	VXORPS       Y14, Y14, Y14
+	VXORPS       Y13, Y13, Y13
 	CMPQ         SI, $0x18
 	JL           rmspropKernel_one
 
 rmspropKernel_loop:
-	VMOVUPS  (DX), Y0
-	VMULPS   Y11, Y0, Y1
-	VMULPS   Y0, Y1, Y1
-	VMULPS   (BX), Y10, Y2
-	VADDPS   Y1, Y2, Y1
-	VMOVUPS  Y1, (BX)
-	VSQRTPS  Y1, Y1
-	VADDPS   Y12, Y1, Y1
-	VMULPS   Y9, Y0, Y0
-	VDIVPS   Y1, Y0, Y0
-	VMOVUPS  (CX), Y2
-	VSUBPS   Y0, Y2, Y2
-	VMOVUPS  Y2, (AX)
-	VANDPS   Y13, Y2, Y2
-	VPCMPEQD Y13, Y2, Y2
-	VPOR     Y2, Y14, Y14
-	VMOVUPS  32(DX), Y3
-	VMULPS   Y11, Y3, Y4
-	VMULPS   Y3, Y4, Y4
-	VMULPS   32(BX), Y10, Y5
-	VADDPS   Y4, Y5, Y4
-	VMOVUPS  Y4, 32(BX)
-	VSQRTPS  Y4, Y4
-	VADDPS   Y12, Y4, Y4
-	VMULPS   Y9, Y3, Y3
-	VDIVPS   Y4, Y3, Y3
-	VMOVUPS  32(CX), Y5
-	VSUBPS   Y3, Y5, Y5
-	VMOVUPS  Y5, 32(AX)
-	VANDPS   Y13, Y5, Y5
-	VPCMPEQD Y13, Y5, Y5
-	VPOR     Y5, Y14, Y14
-	VMOVUPS  64(DX), Y6
-	VMULPS   Y11, Y6, Y7
-	VMULPS   Y6, Y7, Y7
-	VMULPS   64(BX), Y10, Y8
-	VADDPS   Y7, Y8, Y7
-	VMOVUPS  Y7, 64(BX)
-	VSQRTPS  Y7, Y7
-	VADDPS   Y12, Y7, Y7
-	VMULPS   Y9, Y6, Y6
-	VDIVPS   Y7, Y6, Y6
-	VMOVUPS  64(CX), Y8
-	VSUBPS   Y6, Y8, Y8
-	VMOVUPS  Y8, 64(AX)
-	VANDPS   Y13, Y8, Y8
-	VPCMPEQD Y13, Y8, Y8
-	VPOR     Y8, Y14, Y14
-	ADDQ     $0x60, AX
-	ADDQ     $0x60, CX
-	ADDQ     $0x60, DX
-	ADDQ     $0x60, BX
-	SUBQ     $0x18, SI
-	CMPQ     SI, $0x18
-	JGE      rmspropKernel_loop
+	VMOVUPS (DX), Y0
+	VMULPS  Y11, Y0, Y1
+	VMULPS  Y0, Y1, Y1
+	VMULPS  (BX), Y10, Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, (BX)
+	VSQRTPS Y1, Y1
+	VADDPS  Y12, Y1, Y1
+	VMULPS  Y9, Y0, Y0
+	VDIVPS  Y1, Y0, Y0
+	VMOVUPS (CX), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VSUBPS  Y2, Y2, Y2
+	VORPS   Y2, Y13, Y13
+	VMOVUPS 32(DX), Y3
+	VMULPS  Y11, Y3, Y4
+	VMULPS  Y3, Y4, Y4
+	VMULPS  32(BX), Y10, Y5
+	VADDPS  Y4, Y5, Y4
+	VMOVUPS Y4, 32(BX)
+	VSQRTPS Y4, Y4
+	VADDPS  Y12, Y4, Y4
+	VMULPS  Y9, Y3, Y3
+	VDIVPS  Y4, Y3, Y3
+	VMOVUPS 32(CX), Y5
+	VSUBPS  Y3, Y5, Y5
+	VMOVUPS Y5, 32(AX)
+	VSUBPS  Y5, Y5, Y5
+	VORPS   Y5, Y13, Y13
+	VMOVUPS 64(DX), Y6
+	VMULPS  Y11, Y6, Y7
+	VMULPS  Y6, Y7, Y7
+	VMULPS  64(BX), Y10, Y8
+	VADDPS  Y7, Y8, Y7
+	VMOVUPS Y7, 64(BX)
+	VSQRTPS Y7, Y7
+	VADDPS  Y12, Y7, Y7
+	VMULPS  Y9, Y6, Y6
+	VDIVPS  Y7, Y6, Y6
+	VMOVUPS 64(CX), Y8
+	VSUBPS  Y6, Y8, Y8
+	VMOVUPS Y8, 64(AX)
+	VSUBPS  Y8, Y8, Y8
+	VORPS   Y8, Y13, Y13
+	ADDQ    $0x60, AX
+	ADDQ    $0x60, CX
+	ADDQ    $0x60, DX
+	ADDQ    $0x60, BX
+	SUBQ    $0x18, SI
+	CMPQ    SI, $0x18
+	JGE     rmspropKernel_loop
 
 rmspropKernel_one:
-	TESTQ    SI, SI
-	JE       rmspropKernel_done
-	VMOVUPS  (DX), Y0
-	VMULPS   Y11, Y0, Y1
-	VMULPS   Y0, Y1, Y1
-	VMULPS   (BX), Y10, Y2
-	VADDPS   Y1, Y2, Y1
-	VMOVUPS  Y1, (BX)
-	VSQRTPS  Y1, Y1
-	VADDPS   Y12, Y1, Y1
-	VMULPS   Y9, Y0, Y0
-	VDIVPS   Y1, Y0, Y0
-	VMOVUPS  (CX), Y2
-	VSUBPS   Y0, Y2, Y2
-	VMOVUPS  Y2, (AX)
-	VANDPS   Y13, Y2, Y2
-	VPCMPEQD Y13, Y2, Y2
-	VPOR     Y2, Y14, Y14
-	ADDQ     $0x20, AX
-	ADDQ     $0x20, CX
-	ADDQ     $0x20, DX
-	ADDQ     $0x20, BX
-	SUBQ     $0x08, SI
-	JMP      rmspropKernel_one
+	TESTQ   SI, SI
+	JE      rmspropKernel_done
+	VMOVUPS (DX), Y0
+	VMULPS  Y11, Y0, Y1
+	VMULPS  Y0, Y1, Y1
+	VMULPS  (BX), Y10, Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, (BX)
+	VSQRTPS Y1, Y1
+	VADDPS  Y12, Y1, Y1
+	VMULPS  Y9, Y0, Y0
+	VDIVPS  Y1, Y0, Y0
+	VMOVUPS (CX), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VSUBPS  Y2, Y2, Y2
+	VORPS   Y2, Y13, Y13
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JMP     rmspropKernel_one
 
 rmspropKernel_done:
-	VMOVMSKPS Y14, AX
-	MOVQ      AX, ret+56(FP)
+	XORQ   AX, AX
+	VPTEST Y13, Y13
+	SETNE  AL
+	MOVQ   AX, ret+56(FP)
 	VZEROUPPER
 	RET
 
 // func adamKernel(dst *float32, w *float32, grad *float32, m *float32, v *float32, n int, b1 float32, omb1 float32, b2 float32, omb2 float32, lrc float32, c2 float32, eps float32) int
-// Requires: AVX, AVX2
+// Requires: AVX
 TEXT ·adamKernel(SB), NOSPLIT, $0-88
 	MOVQ         dst+0(FP), AX
 	MOVQ         w+8(FP), CX
@@ -386,99 +364,95 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-88
 	VBROADCASTSS lrc+64(FP), Y10
 	VBROADCASTSS c2+68(FP), Y11
 	VBROADCASTSS eps+72(FP), Y12
-	MOVL         $0x7f800000, R8
-	VMOVD        R8, X13
-	VBROADCASTSS X13, Y13
-	VXORPS       Y14, Y14, Y14
+	VXORPS       Y13, Y13, Y13
 	CMPQ         DI, $0x10
 	JL           adamKernel_one
 
 adamKernel_loop:
-	VMOVUPS  (DX), Y0
-	VMULPS   (BX), Y6, Y1
-	VMULPS   Y0, Y7, Y2
-	VADDPS   Y2, Y1, Y1
-	VMOVUPS  Y1, (BX)
-	VMULPS   Y0, Y9, Y2
-	VMULPS   Y0, Y2, Y2
-	VMULPS   (SI), Y8, Y0
-	VADDPS   Y2, Y0, Y0
-	VMOVUPS  Y0, (SI)
-	VMULPS   Y11, Y0, Y0
-	VSQRTPS  Y0, Y0
-	VADDPS   Y12, Y0, Y0
-	VMULPS   Y10, Y1, Y1
-	VDIVPS   Y0, Y1, Y1
-	VMOVUPS  (CX), Y2
-	VSUBPS   Y1, Y2, Y2
-	VMOVUPS  Y2, (AX)
-	VANDPS   Y13, Y2, Y2
-	VPCMPEQD Y13, Y2, Y2
-	VPOR     Y2, Y14, Y14
-	VMOVUPS  32(DX), Y3
-	VMULPS   32(BX), Y6, Y4
-	VMULPS   Y3, Y7, Y5
-	VADDPS   Y5, Y4, Y4
-	VMOVUPS  Y4, 32(BX)
-	VMULPS   Y3, Y9, Y5
-	VMULPS   Y3, Y5, Y5
-	VMULPS   32(SI), Y8, Y3
-	VADDPS   Y5, Y3, Y3
-	VMOVUPS  Y3, 32(SI)
-	VMULPS   Y11, Y3, Y3
-	VSQRTPS  Y3, Y3
-	VADDPS   Y12, Y3, Y3
-	VMULPS   Y10, Y4, Y4
-	VDIVPS   Y3, Y4, Y4
-	VMOVUPS  32(CX), Y5
-	VSUBPS   Y4, Y5, Y5
-	VMOVUPS  Y5, 32(AX)
-	VANDPS   Y13, Y5, Y5
-	VPCMPEQD Y13, Y5, Y5
-	VPOR     Y5, Y14, Y14
-	ADDQ     $0x40, AX
-	ADDQ     $0x40, CX
-	ADDQ     $0x40, DX
-	ADDQ     $0x40, BX
-	ADDQ     $0x40, SI
-	SUBQ     $0x10, DI
-	CMPQ     DI, $0x10
-	JGE      adamKernel_loop
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y6, Y1
+	VMULPS  Y0, Y7, Y2
+	VADDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (BX)
+	VMULPS  Y0, Y9, Y2
+	VMULPS  Y0, Y2, Y2
+	VMULPS  (SI), Y8, Y0
+	VADDPS  Y2, Y0, Y0
+	VMOVUPS Y0, (SI)
+	VMULPS  Y11, Y0, Y0
+	VSQRTPS Y0, Y0
+	VADDPS  Y12, Y0, Y0
+	VMULPS  Y10, Y1, Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS (CX), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VSUBPS  Y2, Y2, Y2
+	VORPS   Y2, Y13, Y13
+	VMOVUPS 32(DX), Y3
+	VMULPS  32(BX), Y6, Y4
+	VMULPS  Y3, Y7, Y5
+	VADDPS  Y5, Y4, Y4
+	VMOVUPS Y4, 32(BX)
+	VMULPS  Y3, Y9, Y5
+	VMULPS  Y3, Y5, Y5
+	VMULPS  32(SI), Y8, Y3
+	VADDPS  Y5, Y3, Y3
+	VMOVUPS Y3, 32(SI)
+	VMULPS  Y11, Y3, Y3
+	VSQRTPS Y3, Y3
+	VADDPS  Y12, Y3, Y3
+	VMULPS  Y10, Y4, Y4
+	VDIVPS  Y3, Y4, Y4
+	VMOVUPS 32(CX), Y5
+	VSUBPS  Y4, Y5, Y5
+	VMOVUPS Y5, 32(AX)
+	VSUBPS  Y5, Y5, Y5
+	VORPS   Y5, Y13, Y13
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	ADDQ    $0x40, SI
+	SUBQ    $0x10, DI
+	CMPQ    DI, $0x10
+	JGE     adamKernel_loop
 
 adamKernel_one:
-	TESTQ    DI, DI
-	JE       adamKernel_done
-	VMOVUPS  (DX), Y0
-	VMULPS   (BX), Y6, Y1
-	VMULPS   Y0, Y7, Y2
-	VADDPS   Y2, Y1, Y1
-	VMOVUPS  Y1, (BX)
-	VMULPS   Y0, Y9, Y2
-	VMULPS   Y0, Y2, Y2
-	VMULPS   (SI), Y8, Y0
-	VADDPS   Y2, Y0, Y0
-	VMOVUPS  Y0, (SI)
-	VMULPS   Y11, Y0, Y0
-	VSQRTPS  Y0, Y0
-	VADDPS   Y12, Y0, Y0
-	VMULPS   Y10, Y1, Y1
-	VDIVPS   Y0, Y1, Y1
-	VMOVUPS  (CX), Y2
-	VSUBPS   Y1, Y2, Y2
-	VMOVUPS  Y2, (AX)
-	VANDPS   Y13, Y2, Y2
-	VPCMPEQD Y13, Y2, Y2
-	VPOR     Y2, Y14, Y14
-	ADDQ     $0x20, AX
-	ADDQ     $0x20, CX
-	ADDQ     $0x20, DX
-	ADDQ     $0x20, BX
-	ADDQ     $0x20, SI
-	SUBQ     $0x08, DI
-	JMP      adamKernel_one
+	TESTQ   DI, DI
+	JE      adamKernel_done
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y6, Y1
+	VMULPS  Y0, Y7, Y2
+	VADDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (BX)
+	VMULPS  Y0, Y9, Y2
+	VMULPS  Y0, Y2, Y2
+	VMULPS  (SI), Y8, Y0
+	VADDPS  Y2, Y0, Y0
+	VMOVUPS Y0, (SI)
+	VMULPS  Y11, Y0, Y0
+	VSQRTPS Y0, Y0
+	VADDPS  Y12, Y0, Y0
+	VMULPS  Y10, Y1, Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS (CX), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VSUBPS  Y2, Y2, Y2
+	VORPS   Y2, Y13, Y13
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	SUBQ    $0x08, DI
+	JMP     adamKernel_one
 
 adamKernel_done:
-	VMOVMSKPS Y14, AX
-	MOVQ      AX, ret+80(FP)
+	XORQ   AX, AX
+	VPTEST Y13, Y13
+	SETNE  AL
+	MOVQ   AX, ret+80(FP)
 	VZEROUPPER
 	RET

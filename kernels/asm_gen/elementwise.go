@@ -49,7 +49,8 @@ type ewKernel struct {
 	nt bool
 	// finite: the routine returns an int, nonzero when a value it stored to
 	// stream 0 is not finite. Such a store must be the stored register's
-	// last use: the check overwrites it. It takes two more registers.
+	// last use: the check overwrites it with v − v, which is +0 for finite v
+	// and NaN otherwise, and ORs that into one more register.
 	finite bool
 	body   func(l lanes)
 }
@@ -109,7 +110,7 @@ func emitElementwise(ew ewKernel, nt bool) {
 		nc++
 	}
 	if ew.finite {
-		nc += 2 // the exponent mask and the accumulated non-finite lanes
+		nc++ // the OR of every v − v stored to stream 0
 	}
 	if base+nc > 16 {
 		panic(ew.name + ": more than 16 vector registers")
@@ -135,13 +136,9 @@ func emitElementwise(ew ewKernel, nt bool) {
 		VXORPS(c(ci), c(ci), c(ci))
 		ci++
 	}
-	var expMask, bad reg.VecPhysical // finite: lanes of bad are all ones where a stored exponent was all ones
+	var bad reg.VecPhysical // finite: not all zero bits when a stored value was not finite
 	if ew.finite {
-		expMask, bad = c(ci), c(ci+1)
-		e := GP32()
-		MOVL(U32(0x7f800000), e)
-		VMOVD(e, expMask.AsX())
-		VBROADCASTSS(expMask.AsX(), expMask)
+		bad = c(ci)
 		VXORPS(bad, bad, bad)
 	}
 	group := func(g int) lanes {
@@ -161,9 +158,8 @@ func emitElementwise(ew ewKernel, nt bool) {
 					VMOVUPS(v, Mem{Base: ptrs[s], Disp: 32 * g})
 				}
 				if ew.finite && s == 0 {
-					VANDPS(expMask, v, v)
-					VPCMPEQD(expMask, v, v)
-					VPOR(v, bad, bad)
+					VSUBPS(v, v, v)
+					VORPS(v, bad, bad)
 				}
 			},
 		}
@@ -196,7 +192,9 @@ func emitElementwise(ew ewKernel, nt bool) {
 	}
 	if ew.finite {
 		r := GP64()
-		VMOVMSKPS(bad, r.As32())
+		XORQ(r, r)
+		VPTEST(bad, bad) // any bit: a NaN's sign may be clear
+		SETNE(r.As8())
 		Store(r, ReturnIndex(0))
 	}
 	VZEROUPPER()

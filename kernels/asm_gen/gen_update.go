@@ -75,7 +75,7 @@ var updateKernels = []ewKernel{
 		name: "adamKernel",
 		doc:  "m[i] = b1*m[i] + omb1*g[i]; v[i] = b2*v[i] + omb2*g[i]*g[i]; dst[i] = w[i] - lrc*m[i] / (sqrt(v[i]*c2) + eps).",
 		ptrs: []string{"dst", "w", "grad", "m", "v"}, scalars: []string{"b1", "omb1", "b2", "omb2", "lrc", "c2", "eps"},
-		temps: 3, unroll: 2, finite: true,
+		temps: 3, unroll: 2, finite: true, // unroll 3 needs 17 registers
 		body: func(l lanes) {
 			VMOVUPS(l.addr(2), l.t(0))        // g
 			VMULPS(l.addr(3), l.c(0), l.t(1)) // b1*m
