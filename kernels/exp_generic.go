@@ -106,14 +106,15 @@ func logGeneric(dst, src []float32) {
 	}
 }
 
-// expShiftSum sets dst[i] = e^(src[i]−m) and returns their sum.
+// expShiftSum sets dst[i] = e^(src[i]−m) and returns their sum, added in
+// float64 as the assembly adds its chunks.
 func expShiftSumGeneric(dst, src []float32, m float32) float64 {
 	dst = dst[:len(src)]
-	var s float32
+	var s float64 // a float32 sum of many small terms after a large one loses them
 	for i, x := range src {
 		e := expNeg(x - m)
 		dst[i] = e
-		s += e
+		s += float64(e)
 	}
-	return float64(s)
+	return s
 }
