@@ -9,3 +9,4 @@ package kernels
 //go:generate sh -c "cd asm_gen && go run . -family loss -out ../zloss_amd64.s -stubs ../zloss_stubs_amd64.go -pkg kernels"
 //go:generate sh -c "cd asm_gen && go run . -family vector -out ../zvector_amd64.s -stubs ../zvector_stubs_amd64.go -pkg kernels"
 //go:generate sh -c "cd asm_gen && go run . -family update -out ../zupdate_amd64.s -stubs ../zupdate_stubs_amd64.go -pkg kernels"
+//go:generate sh -c "cd asm_gen && go run . -family sparse -out ../zsparse_amd64.s -stubs ../zsparse_stubs_amd64.go -pkg kernels"

@@ -68,6 +68,7 @@ type Impl struct {
 	loss lossKernels   // loss.go
 	vec  vecKernels    // vector.go
 	upd  updateKernels // update.go
+	sp   sparseKernels // sparse.go
 
 	// ext, when set, computes every product instead of the packed GEMM
 	// (external.go).
@@ -79,7 +80,7 @@ func (im *Impl) Name() string { return im.name }
 
 var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8,
 	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric,
-	exp: genericExp, act: genericAct, loss: genericLoss, vec: genericVec, upd: genericUpdate}
+	exp: genericExp, act: genericAct, loss: genericLoss, vec: genericVec, upd: genericUpdate, sp: genericSparse}
 
 // available lists the implementations this machine can run, best first;
 // set at init by the platform files.

@@ -29,6 +29,7 @@ var families = map[string]func(){
 	"loss":       lossFamily,
 	"vector":     vectorFamily,
 	"update":     updateFamily,
+	"sparse":     sparseFamily,
 }
 
 func main() {

@@ -1,0 +1,282 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// csr is a random sparse matrix and its dense form.
+type csr struct {
+	m, k  int
+	offs  []int
+	cols  []int32
+	vals  []float32
+	dense []float64 // m×k
+}
+
+// randomCSR draws an m×k matrix with each element nonzero with
+// probability density, rows i%5 == 3 empty, columns j%7 == 2 zero, and
+// offsets starting at base (the arrays have base unused elements first).
+func randomCSR(rng *rand.Rand, m, k int, density float64, base int) csr {
+	s := csr{m: m, k: k, dense: make([]float64, m*k)}
+	s.cols = make([]int32, base)
+	s.vals = make([]float32, base)
+	s.offs = append(s.offs, base)
+	for i := range m {
+		for j := range k {
+			if i%5 == 3 || j%7 == 2 || rng.Float64() >= density {
+				continue
+			}
+			v := float32(rng.NormFloat64())
+			s.cols = append(s.cols, int32(j))
+			s.vals = append(s.vals, v)
+			s.dense[i*k+j] = float64(v)
+		}
+		s.offs = append(s.offs, len(s.cols))
+	}
+	return s
+}
+
+// sparseCase is one product: S m×k, B k×n, C m×n (or n×m when trans).
+type sparseCase struct {
+	m, n, k        int
+	density        float64
+	alpha, beta    float32
+	trans          bool
+	ep             Epilogue
+	ldbPad, ldcPad int
+}
+
+func (tc sparseCase) String() string {
+	return fmt.Sprintf("m=%d,n=%d,k=%d,density=%g,alpha=%g,beta=%g,trans=%t,act=%v,bias=%t,pad=%d/%d",
+		tc.m, tc.n, tc.k, tc.density, tc.alpha, tc.beta, tc.trans, tc.ep.Act, tc.ep.Bias != nil, tc.ldbPad, tc.ldcPad)
+}
+
+// run computes tc on im and checks it against a float64 reference, with
+// guard bands around C; it returns C.
+func (tc sparseCase) run(t *testing.T, im *Impl, rng *rand.Rand) []float32 {
+	t.Helper()
+	s := randomCSR(rng, tc.m, tc.k, tc.density, 3)
+	ldb := max(1, tc.n+tc.ldbPad)
+	b := make([]float32, max(0, (tc.k-1)*ldb+tc.n))
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	cr, cc := tc.m, tc.n
+	if tc.trans {
+		cr, cc = tc.n, tc.m
+	}
+	ldc := max(1, cc+tc.ldcPad)
+	const guard = 16
+	const gv = float32(-77.5)
+	buf := make([]float32, guard+max(0, (cr-1)*ldc+cc)+guard)
+	for i := range buf {
+		buf[i] = gv
+	}
+	c := buf[guard : len(buf)-guard]
+	c0 := make([]float32, len(c))
+	for r := range cr {
+		for j := range cc {
+			c[r*ldc+j] = float32(rng.NormFloat64())
+		}
+	}
+	copy(c0, c)
+	if tc.trans {
+		im.SparseMMTrans(tc.m, tc.n, tc.k, tc.alpha, s.offs, s.cols, s.vals, b, ldb, tc.beta, c, ldc)
+	} else {
+		im.SparseMM(tc.m, tc.n, tc.k, tc.alpha, s.offs, s.cols, s.vals, b, ldb, tc.beta, c, ldc, tc.ep)
+	}
+	for i := range guard {
+		if buf[i] != gv || buf[len(buf)-1-i] != gv {
+			t.Fatalf("%v: wrote outside C", tc)
+		}
+	}
+	for i := range tc.m {
+		for j := range tc.n {
+			var sum, mag float64
+			for p := range tc.k {
+				sum += s.dense[i*tc.k+p] * float64(b[p*ldb+j])
+				mag += math.Abs(s.dense[i*tc.k+p] * float64(b[p*ldb+j]))
+			}
+			at := i*ldc + j
+			if tc.trans {
+				at = j*ldc + i
+			}
+			want := float64(tc.alpha)*sum + float64(tc.beta)*float64(c0[at])
+			if tc.ep.Bias != nil {
+				want += float64(tc.ep.Bias[j])
+			}
+			switch tc.ep.Act {
+			case ActSigmoid:
+				want = 1 / (1 + math.Exp(-want))
+			case ActReLU:
+				want = math.Max(want, 0)
+			}
+			tol := 1e-5 * (1 + math.Abs(float64(tc.alpha))*mag + math.Abs(float64(tc.beta)*float64(c0[at])))
+			if got := float64(c[at]); math.Abs(got-want) > tol {
+				t.Fatalf("%v: C[%d,%d] = %v, want %v (±%g)", tc, i, j, got, want, tol)
+			}
+		}
+	}
+	// Padding between rows of C is untouched.
+	for r := range cr {
+		for j := cc; j < ldc && r*ldc+j < len(c); j++ {
+			if c[r*ldc+j] != c0[r*ldc+j] {
+				t.Fatalf("%v: wrote C's padding at row %d, column %d", tc, r, j)
+			}
+		}
+	}
+	return c
+}
+
+// TestSparseMM checks both sparse products against a float64 reference on
+// every implementation: densities from 0 to 1, empty rows and zero
+// columns, widths around each block of the assembly, padded strides,
+// alpha, beta and the epilogue.
+func TestSparseMM(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	widths := []int{0, 1, 7, 8, 9, 15, 16, 17, 33, 95, 96, 97, 100, 103, 104, 108, 111, 196, 200, 256}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, d := range []float64{0, 0.001, 0.05, 0.2, 0.5, 1} {
+			for _, n := range widths {
+				tc := sparseCase{m: 1 + rng.IntN(40), n: n, k: 1 + rng.IntN(60), density: d, alpha: 1}
+				tc.run(t, im, rng)
+				tc.trans = true
+				tc.run(t, im, rng)
+			}
+		}
+		bias := make([]float32, 200)
+		for i := range bias {
+			bias[i] = float32(i%9) - 4
+		}
+		for _, tc := range []sparseCase{
+			{m: 13, n: 100, k: 30, density: 0.3, alpha: 0.5, beta: 1, ldbPad: 3, ldcPad: 5},
+			{m: 13, n: 100, k: 30, density: 0.3, alpha: -2, beta: 0.25, ldbPad: 1, ldcPad: 2, trans: true},
+			{m: 70, n: 196, k: 50, density: 0.2, alpha: 1, ep: Epilogue{Bias: bias[:196], Act: ActSigmoid}},
+			{m: 9, n: 17, k: 5, density: 0.6, alpha: 1, beta: 1, ep: Epilogue{Bias: bias[:17], Act: ActReLU}, ldcPad: 1},
+			{m: 9, n: 17, k: 5, density: 0.6, alpha: 0, beta: 0.5, ep: Epilogue{Act: ActSigmoid}},
+			{m: 9, n: 17, k: 5, density: 0.6, alpha: 0, beta: 2, trans: true},
+			{m: 0, n: 5, k: 3, density: 1, alpha: 1},
+			{m: 4, n: 5, k: 0, density: 1, alpha: 1, beta: 1},
+		} {
+			tc.run(t, im, rng)
+		}
+	})
+}
+
+// TestSparseMMThreads checks that the sparse products give the same bits
+// on any number of threads, with enough work to split.
+func TestSparseMMThreads(t *testing.T) {
+	s := randomCSR(rand.New(rand.NewPCG(5, 6)), 500, 300, 0.2, 0)
+	b := make([]float32, 300*196)
+	for i := range b {
+		b[i] = float32(i%13) - 6
+	}
+	var ref, refT []float32
+	for _, threads := range threadCounts {
+		setThreads(t, threads)
+		c, ct := make([]float32, 500*196), make([]float32, 196*500)
+		SparseMM(500, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, c, 196, Epilogue{Act: ActTanh})
+		SparseMMTrans(500, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, ct, 500)
+		if ref == nil {
+			ref, refT = c, ct
+			continue
+		}
+		if !sameBits(c, ref) || !sameBits(ct, refT) {
+			t.Fatalf("threads=%d: results differ from threads=%d", threads, threadCounts[0])
+		}
+	}
+}
+
+// TestSparseMMPanics checks the argument errors, malformed CSR included.
+func TestSparseMMPanics(t *testing.T) {
+	b := make([]float32, 12)
+	c := make([]float32, 12)
+	good := func(offs []int, cols []int32, vals []float32) func() {
+		return func() { SparseMM(2, 4, 3, 1, offs, cols, vals, b, 4, 0, c, 4, Epilogue{}) }
+	}
+	wantPanics(t, []panicCase{
+		{good([]int{0, 1}, []int32{0}, []float32{1}), []string{"len(offs) = 2, need m+1 = 3"}},
+		{good([]int{0, 1, 2}, []int32{0, 1}, []float32{1}), []string{"len(cols) = 2 and len(vals) = 1 differ"}},
+		{good([]int{0, 2, 1}, []int32{0, 1}, []float32{1, 2}), []string{"offs[2] = 1 < offs[1] = 2"}},
+		{good([]int{-1, 0, 1}, []int32{0, 1}, []float32{1, 2}), []string{"offs[0] = -1"}},
+		{good([]int{0, 1, 3}, []int32{0, 1}, []float32{1, 2}), []string{"offs[m] = 3, more than len(cols) = 2"}},
+		{good([]int{0, 1, 2}, []int32{0, 3}, []float32{1, 2}), []string{"cols[1] = 3, need 0 <= col < k = 3"}},
+		{good([]int{0, 1, 2}, []int32{-1, 0}, []float32{1, 2}), []string{"cols[0] = -1"}},
+		{func() { SparseMM(2, 4, 3, 1, []int{0, 0, 0}, nil, nil, b[:11], 4, 0, c, 4, Epilogue{}) }, []string{"len(b) = 11"}},
+		{func() { SparseMMTrans(2, 4, 3, 1, []int{0, 0, 0}, nil, nil, b, 4, 0, c[:7], 2) }, []string{"len(c) = 7"}},
+		{func() { SparseMM(-1, 4, 3, 1, []int{0}, nil, nil, b, 4, 0, c, 4, Epilogue{}) }, []string{"m = -1"}},
+	})
+	for _, im := range Impls() { // the column check in each implementation's kernel
+		for _, n := range []int{4, 8, 20, 100} {
+			bb := make([]float32, 3*n)
+			cc := make([]float32, 2*n)
+			if msg, ok := panicMessage(func() {
+				im.SparseMM(2, n, 3, 1, []int{0, 1, 3}, []int32{2, 0, 7}, []float32{1, 2, 3}, bb, n, 0, cc, n, Epilogue{})
+			}); !ok || !containsAll(msg, "cols[2] = 7") {
+				t.Errorf("%s, n=%d: column 7 of 3: panic %q (%t)", im.Name(), n, msg, ok)
+			}
+		}
+	}
+}
+
+// FuzzSparseMM runs fuzzed CSR matrices, valid or not, through the
+// assembly and its Go twin: both panic alike, or agree within rounding.
+func FuzzSparseMM(f *testing.F) {
+	f.Add([]byte{3, 20, 5, 1, 2, 0, 1, 3, 4, 2, 0, 9}, uint8(3))
+	f.Add([]byte{0, 0, 0}, uint8(0))
+	f.Add([]byte{1, 8, 1, 0, 0, 0, 200}, uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, nnzPerRow uint8) {
+		asm := implNamed("avx2")
+		if asm == nil || len(data) < 3 {
+			t.Skip()
+		}
+		m, n, k := int(data[0]%17), int(data[1]%130), int(data[2]%19)
+		data = data[3:]
+		next := func() byte {
+			if len(data) == 0 {
+				return 0
+			}
+			x := data[0]
+			data = data[1:]
+			return x
+		}
+		offs := []int{0}
+		var cols []int32
+		var vals []float32
+		for range m {
+			for range int(nnzPerRow % 9) {
+				cols = append(cols, int32(next())-2) // some out of range, some negative
+				vals = append(vals, float32(next())/16-4)
+			}
+			offs = append(offs, len(cols))
+		}
+		if next()%5 == 0 && len(offs) > 2 { // now and then offsets that decrease
+			offs[1], offs[2] = offs[2], offs[1]
+		}
+		b := make([]float32, k*n)
+		for i := range b {
+			b[i] = float32(i%11) - 5
+		}
+		results := make([][]float32, 2)
+		msgs := make([]string, 2)
+		for i, im := range []*Impl{asm, generic} {
+			c := make([]float32, m*n)
+			msgs[i], _ = panicMessage(func() { im.SparseMM(m, n, k, 1, offs, cols, vals, b, n, 0, c, n, Epilogue{}) })
+			results[i] = c
+		}
+		if msgs[0] != msgs[1] {
+			t.Fatalf("assembly panics %q, Go twin %q", msgs[0], msgs[1])
+		}
+		if msgs[0] != "" {
+			return
+		}
+		for i := range results[0] {
+			if d := math.Abs(float64(results[0][i] - results[1][i])); d > 1e-4*(1+math.Abs(float64(results[1][i]))) {
+				t.Fatalf("C[%d] = %v, Go twin %v", i, results[0][i], results[1][i])
+			}
+		}
+	})
+}
