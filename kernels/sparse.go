@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Sparse × dense products. S is an m×k matrix in compressed sparse row
 // (CSR) form: row i's nonzeros are vals[offs[i]:offs[i+1]], in the columns
@@ -12,10 +15,12 @@ import "fmt"
 // sparseKernels are one implementation's sparse products.
 type sparseKernels struct {
 	// block computes columns [0, w) of C = alpha·S·B (+ beta·C when readC)
-	// for the len(offs)-1 rows whose offsets offs holds; c and b start at
-	// the block's first column. It returns -1, or the first p whose
-	// cols[p] is not in [0, k), having written the rows before its row.
-	block func(c []float32, ldc int, offs []int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) int
+	// for rows rows of S, row i's nonzeros from offs[i·ostride] to
+	// offs[i·ostride+1]; c and b start at column 0. It takes the columns
+	// in blocks, each over all the rows. It returns -1, or the first p
+	// whose cols[p] is not in [0, k), having written the rows before its
+	// row.
+	block func(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) int
 }
 
 // SparseMM computes C = act(alpha·S·B + beta·C + bias) with the epilogue
@@ -33,7 +38,7 @@ func SparseMM(m, n, k int, alpha float32, offs []int, cols []int32, vals []float
 // SparseMM is the package-level SparseMM on this implementation.
 func (im *Impl) SparseMM(m, n, k int, alpha float32, offs []int, cols []int32, vals []float32,
 	b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
-	checkSparse(m, n, k, offs, cols, vals, b, ldb)
+	checkSparse(m, n, k, offs, cols, vals, b, k, ldb)
 	checkMatrix("c", m, n, c, ldc)
 	ep.check(m, n)
 	im.sparse(false, m, n, k, alpha, offs, cols, vals, b, ldb, beta, c, ldc, &ep)
@@ -41,8 +46,8 @@ func (im *Impl) SparseMM(m, n, k int, alpha float32, offs []int, cols []int32, v
 
 // SparseMMTrans is SparseMM with C stored transposed and no epilogue:
 // C (n×m, leading dimension ldc) = alpha·(S·B)ᵀ + beta·C. A weight gradient
-// Xᵀ·dZ with X sparse is SparseMMTrans of X's transpose in CSR form, stored
-// as dW = dZᵀ·X in a layer's out×in layout.
+// dW = dZᵀ·X (out×in) of a sparse X (N×in) is SparseMMTrans of Xᵀ in CSR
+// form (in×N) times dZ (N×out), stored as dW in a layer's out×in layout.
 func SparseMMTrans(m, n, k int, alpha float32, offs []int, cols []int32, vals []float32,
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
 	Default().SparseMMTrans(m, n, k, alpha, offs, cols, vals, b, ldb, beta, c, ldc)
@@ -51,13 +56,14 @@ func SparseMMTrans(m, n, k int, alpha float32, offs []int, cols []int32, vals []
 // SparseMMTrans is the package-level SparseMMTrans on this implementation.
 func (im *Impl) SparseMMTrans(m, n, k int, alpha float32, offs []int, cols []int32, vals []float32,
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkSparse(m, n, k, offs, cols, vals, b, ldb)
+	checkSparse(m, n, k, offs, cols, vals, b, k, ldb)
 	checkMatrix("c", n, m, c, ldc)
 	im.sparse(true, m, n, k, alpha, offs, cols, vals, b, ldb, beta, c, ldc, nil)
 }
 
-// checkSparse panics unless S's offsets and lengths and B fit the sizes.
-func checkSparse(m, n, k int, offs []int, cols []int32, vals []float32, b []float32, ldb int) {
+// checkSparse panics unless S's offsets and lengths fit m and B is
+// brows×n.
+func checkSparse(m, n, k int, offs []int, cols []int32, vals []float32, b []float32, brows, ldb int) {
 	nonNegative("m", m)
 	nonNegative("n", n)
 	nonNegative("k", k)
@@ -78,7 +84,7 @@ func checkSparse(m, n, k int, offs []int, cols []int32, vals []float32, b []floa
 	if offs[m] > len(cols) {
 		panic(fmt.Sprintf("kernels: offs[m] = %d, more than len(cols) = %d", offs[m], len(cols)))
 	}
-	checkMatrix("b", k, n, b, ldb)
+	checkMatrix("b", brows, n, b, ldb)
 }
 
 // badColumn panics naming the column index at p.
@@ -90,7 +96,8 @@ func badColumn(cols []int32, p, k int) {
 // takes on: rows are grouped until they hold this many nonzeros × n.
 const sparseRowWork = 1 << 17
 
-// sparse runs the product on the pool, in tasks of consecutive rows.
+// sparse runs the product on the pool, in tasks of consecutive rows of S
+// (of C, or of Cᵀ when trans).
 func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols []int32, vals []float32,
 	b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
 	if m == 0 || n == 0 {
@@ -110,16 +117,47 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 		}
 		return
 	}
-	t := sparseTask{im: im, trans: trans, n: n, k: k, alpha: alpha, offs: offs, cols: cols, vals: vals,
-		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, ep: ep}
+	t := newSparseTask()
+	*t = sparseTask{im: im, trans: trans, m: m, n: n, k: k, alpha: alpha, offs: offs, cols: cols, vals: vals,
+		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	if ep != nil && (ep.Bias != nil || ep.Act != ActIdentity) {
+		t.ep, t.epi = *ep, true
+	}
 	// Rows per task: enough for sparseRowWork on average, and at least
-	// four tasks a thread when there is that much work.
+	// four tasks a thread when there is that much work; whole chunks.
 	nnz := offs[m] - offs[0]
 	work := max(1, nnz) * n
 	tasks := min(m, max(1, work/sparseRowWork), 4*Threads())
-	t.per = (m + tasks - 1) / tasks
-	t.m = m
-	Parallel((m+t.per-1)/t.per, &t)
+	t.per = ((m+tasks-1)/tasks + sparseChunk - 1) / sparseChunk * sparseChunk
+	Parallel((m+t.per-1)/t.per, t)
+	freeSparseTask(t)
+}
+
+// sparseTasks keeps finished tasks for reuse, so that a product allocates
+// nothing (a task handed to Parallel escapes).
+var sparseTasks struct {
+	sync.Mutex
+	free []*sparseTask
+}
+
+// newSparseTask returns a kept task or a new one.
+func newSparseTask() *sparseTask {
+	sparseTasks.Lock()
+	defer sparseTasks.Unlock()
+	if k := len(sparseTasks.free); k > 0 {
+		t := sparseTasks.free[k-1]
+		sparseTasks.free = sparseTasks.free[:k-1]
+		return t
+	}
+	return new(sparseTask)
+}
+
+// freeSparseTask keeps t for reuse, without the caller's slices.
+func freeSparseTask(t *sparseTask) {
+	*t = sparseTask{}
+	sparseTasks.Lock()
+	sparseTasks.free = append(sparseTasks.free, t)
+	sparseTasks.Unlock()
 }
 
 // sparseTask is a sparse product over tasks of per rows.
@@ -136,33 +174,56 @@ type sparseTask struct {
 	ldb         int
 	c           []float32
 	ldc         int
-	ep          *Epilogue
+	ep          Epilogue
+	epi         bool // ep adds a bias or applies an activation
 }
 
-// sparseCallRows bounds the rows of one call of the block kernel, so that
-// a call stays short (assembly is not preempted).
-const sparseCallRows = 64
+// sparseChunk is the rows of S a task computes at once: their part of C
+// stays in cache while it is summed over blocks of S's columns.
+const sparseChunk = 64
 
-// Do computes the rows of task i.
+// sparseKBlock is the width of those blocks: the rows of B they read, a
+// column block of the kernel wide (up to 13 vectors), stay in L1d.
+const sparseKBlock = 48
+
+// Do computes the rows of task i, sparseChunk at a time.
 func (t *sparseTask) Do(i int) {
 	r0, r1 := i*t.per, min((i+1)*t.per, t.m)
-	for ; r0 < r1; r0 += sparseCallRows {
-		t.rows(r0, min(r0+sparseCallRows, r1))
+	for ; r0 < r1; r0 += sparseChunk {
+		t.chunk(r0, min(r0+sparseChunk, r1))
 	}
 }
 
-// rows computes rows [r0, r1) of C, through scratch when C is transposed.
-func (t *sparseTask) rows(r0, r1 int) {
+// chunk computes rows [r0, r1) of S·B: straight into C, or into scratch
+// and then transposed into C. When every row's columns increase, the sum
+// runs over blocks of sparseKBlock columns of S (rows of B), each added to
+// the chunk's C, so that the rows of B they read stay in L1d; otherwise
+// over all columns at once.
+func (t *sparseTask) chunk(r0, r1 int) {
+	rows := r1 - r0
 	c, ldc, beta := t.c[min(r0*t.ldc, len(t.c)):], t.ldc, t.beta
 	var tmp []float32
 	if t.trans {
-		tmp = getScratch((r1 - r0) * t.n)
+		tmp = getScratch(rows * t.n)
 		defer putScratch(tmp)
 		c, ldc, beta = tmp, t.n, 0
 	}
-	offs := t.offs[r0 : r1+1]
-	if p := t.im.sp.block(c, ldc, offs, t.cols, t.vals, t.b, t.ldb, t.k, t.n, t.alpha, beta, beta != 0); p >= 0 {
-		badColumn(t.cols, p, t.k)
+	offs, stride, blocks := t.offs[r0:r1+1], 1, 1
+	if kb := (t.k + sparseKBlock - 1) / sparseKBlock; kb > 1 {
+		tab := getInts(rows * (kb + 1))
+		defer putInts(tab)
+		if t.blockTable(tab, r0, r1, kb) {
+			offs, stride, blocks = tab, kb+1, kb
+		}
+	}
+	for j := range blocks {
+		bt := beta
+		if j > 0 { // add to the blocks before
+			bt = 1
+		}
+		if p := t.im.sp.block(c, ldc, offs[j:], stride, rows, t.cols, t.vals, t.b, t.ldb, t.k, t.n, t.alpha, bt, bt != 0); p >= 0 {
+			badColumn(t.cols, p, t.k)
+		}
 	}
 	if t.trans {
 		for r := r0; r < r1; r++ {
@@ -177,10 +238,67 @@ func (t *sparseTask) rows(r0, r1 int) {
 		}
 		return
 	}
-	if t.ep != nil && (t.ep.Bias != nil || t.ep.Act != ActIdentity) {
-		bias, epi := t.ep.code(r0, r1-r0, 0, t.n)
+	if t.epi {
+		bias, epi := t.ep.code(r0, rows, 0, t.n)
 		for r := r0; r < r1; r++ {
 			epilogueRow(&t.im.vec, &t.im.act, t.c[r*t.ldc:r*t.ldc+t.n], bias, epi, r-r0, 0)
 		}
+	}
+}
+
+// blockTable fills tab, (r1-r0)×(kb+1), with where each row of [r0, r1)
+// starts its nonzeros in each block of sparseKBlock columns, and reports
+// whether it could: the columns of every row must increase, and be in
+// [0, k) (a bad one is left to the kernel to report).
+func (t *sparseTask) blockTable(tab []int, r0, r1, kb int) bool {
+	for r := r0; r < r1; r++ {
+		row := tab[(r-r0)*(kb+1) : (r-r0+1)*(kb+1)]
+		p, end := t.offs[r], t.offs[r+1]
+		prev := int32(-1)
+		for j := range kb {
+			row[j] = p
+			limit := int32((j + 1) * sparseKBlock)
+			for ; p < end && t.cols[p] < limit; p++ {
+				if t.cols[p] <= prev || t.cols[p] < 0 {
+					return false
+				}
+				prev = t.cols[p]
+			}
+		}
+		if p != end { // a column past k, or decreasing
+			return false
+		}
+		row[kb] = end
+	}
+	return true
+}
+
+// intScratch keeps int buffers between calls, as sumScratch keeps floats.
+var intScratch struct {
+	sync.Mutex
+	free [][]int
+}
+
+// getInts returns a buffer of n ints, reusing a kept one if big enough.
+func getInts(n int) []int {
+	intScratch.Lock()
+	defer intScratch.Unlock()
+	for i, b := range intScratch.free {
+		if cap(b) >= n {
+			last := len(intScratch.free) - 1
+			intScratch.free[i] = intScratch.free[last]
+			intScratch.free = intScratch.free[:last]
+			return b[:n]
+		}
+	}
+	return make([]int, n)
+}
+
+// putInts keeps b for a later getInts, up to 8 buffers.
+func putInts(b []int) {
+	intScratch.Lock()
+	defer intScratch.Unlock()
+	if len(intScratch.free) < 8 {
+		intScratch.free = append(intScratch.free, b)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -155,6 +156,9 @@ func TestSparseMM(t *testing.T) {
 			{m: 13, n: 100, k: 30, density: 0.3, alpha: 0.5, beta: 1, ldbPad: 3, ldcPad: 5},
 			{m: 13, n: 100, k: 30, density: 0.3, alpha: -2, beta: 0.25, ldbPad: 1, ldcPad: 2, trans: true},
 			{m: 70, n: 196, k: 50, density: 0.2, alpha: 1, ep: Epilogue{Bias: bias[:196], Act: ActSigmoid}},
+			{m: 150, n: 196, k: 500, density: 0.2, alpha: 0.5, beta: 0.5, ep: Epilogue{Bias: bias[:196], Act: ActSigmoid}},
+			{m: 150, n: 100, k: 500, density: 0.3, alpha: 1, beta: 1, trans: true},
+			{m: 3, n: 9, k: 1000, density: 0.02, alpha: 1},
 			{m: 9, n: 17, k: 5, density: 0.6, alpha: 1, beta: 1, ep: Epilogue{Bias: bias[:17], Act: ActReLU}, ldcPad: 1},
 			{m: 9, n: 17, k: 5, density: 0.6, alpha: 0, beta: 0.5, ep: Epilogue{Act: ActSigmoid}},
 			{m: 9, n: 17, k: 5, density: 0.6, alpha: 0, beta: 2, trans: true},
@@ -276,6 +280,33 @@ func FuzzSparseMM(f *testing.F) {
 		for i := range results[0] {
 			if d := math.Abs(float64(results[0][i] - results[1][i])); d > 1e-4*(1+math.Abs(float64(results[1][i]))) {
 				t.Fatalf("C[%d] = %v, Go twin %v", i, results[0][i], results[1][i])
+			}
+		}
+	})
+}
+
+// TestSparseMMUnsorted checks a CSR matrix whose rows list their columns
+// in decreasing order: the products take them unblocked and agree with the
+// same matrix in increasing order.
+func TestSparseMMUnsorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	s := randomCSR(rng, 80, 400, 0.1, 0)
+	r := csr{m: s.m, k: s.k, offs: s.offs, cols: slices.Clone(s.cols), vals: slices.Clone(s.vals)}
+	for i := range s.m {
+		slices.Reverse(r.cols[s.offs[i]:s.offs[i+1]])
+		slices.Reverse(r.vals[s.offs[i]:s.offs[i+1]])
+	}
+	b := make([]float32, 400*37)
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		c1, c2 := make([]float32, 80*37), make([]float32, 80*37)
+		im.SparseMM(80, 37, 400, 1, s.offs, s.cols, s.vals, b, 37, 0, c1, 37, Epilogue{})
+		im.SparseMM(80, 37, 400, 1, r.offs, r.cols, r.vals, b, 37, 0, c2, 37, Epilogue{})
+		for i := range c1 {
+			if d := math.Abs(float64(c1[i] - c2[i])); d > 1e-4*(1+math.Abs(float64(c1[i]))) {
+				t.Fatalf("C[%d] = %v with columns decreasing, %v increasing", i, c2[i], c1[i])
 			}
 		}
 	})

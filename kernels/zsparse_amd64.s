@@ -4,115 +4,119 @@
 
 #include "textflag.h"
 
-// func spmm1(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm1(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm1(SB), NOSPLIT, $0-96
+TEXT ·spmm1(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm1_done
 
 spmm1_row:
 	VXORPS Y0, Y0, Y0
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm1_store
 
 spmm1_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm1_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm1_nz
 
 spmm1_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm1_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 
 spmm1_write:
 	VMOVUPS Y0, (AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm1_row
 
 spmm1_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm1_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm2(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm2(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm2(SB), NOSPLIT, $0-96
+TEXT ·spmm2(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm2_done
 
 spmm2_row:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm2_store
 
 spmm2_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm2_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm2_nz
 
 spmm2_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm2_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 
@@ -120,70 +124,72 @@ spmm2_write:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm2_row
 
 spmm2_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm2_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm3(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm3(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm3(SB), NOSPLIT, $0-96
+TEXT ·spmm3(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm3_done
 
 spmm3_row:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm3_store
 
 spmm3_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm3_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm3_nz
 
 spmm3_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm3_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -193,37 +199,39 @@ spmm3_write:
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm3_row
 
 spmm3_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm3_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm4(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm4(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm4(SB), NOSPLIT, $0-96
+TEXT ·spmm4(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm4_done
 
 spmm4_row:
@@ -231,35 +239,35 @@ spmm4_row:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm4_store
 
 spmm4_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm4_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm4_nz
 
 spmm4_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm4_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -271,37 +279,39 @@ spmm4_write:
 	VMOVUPS Y2, 64(AX)
 	VMOVUPS Y3, 96(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm4_row
 
 spmm4_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm4_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm5(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm5(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm5(SB), NOSPLIT, $0-96
+TEXT ·spmm5(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm5_done
 
 spmm5_row:
@@ -310,37 +320,37 @@ spmm5_row:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm5_store
 
 spmm5_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm5_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm5_nz
 
 spmm5_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
 	VMULPS       Y13, Y4, Y4
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm5_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -354,37 +364,39 @@ spmm5_write:
 	VMOVUPS Y3, 96(AX)
 	VMOVUPS Y4, 128(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm5_row
 
 spmm5_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm5_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm6(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm6(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm6(SB), NOSPLIT, $0-96
+TEXT ·spmm6(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm6_done
 
 spmm6_row:
@@ -394,39 +406,39 @@ spmm6_row:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm6_store
 
 spmm6_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm6_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm6_nz
 
 spmm6_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
 	VMULPS       Y13, Y4, Y4
 	VMULPS       Y13, Y5, Y5
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm6_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -442,37 +454,39 @@ spmm6_write:
 	VMOVUPS Y4, 128(AX)
 	VMOVUPS Y5, 160(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm6_row
 
 spmm6_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm6_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm7(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm7(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm7(SB), NOSPLIT, $0-96
+TEXT ·spmm7(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm7_done
 
 spmm7_row:
@@ -483,31 +497,31 @@ spmm7_row:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm7_store
 
 spmm7_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm7_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm7_nz
 
 spmm7_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -515,9 +529,9 @@ spmm7_store:
 	VMULPS       Y13, Y4, Y4
 	VMULPS       Y13, Y5, Y5
 	VMULPS       Y13, Y6, Y6
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm7_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -535,37 +549,39 @@ spmm7_write:
 	VMOVUPS Y5, 160(AX)
 	VMOVUPS Y6, 192(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm7_row
 
 spmm7_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm7_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm8(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm8(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm8(SB), NOSPLIT, $0-96
+TEXT ·spmm8(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm8_done
 
 spmm8_row:
@@ -577,32 +593,32 @@ spmm8_row:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm8_store
 
 spmm8_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm8_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm8_nz
 
 spmm8_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -611,9 +627,9 @@ spmm8_store:
 	VMULPS       Y13, Y5, Y5
 	VMULPS       Y13, Y6, Y6
 	VMULPS       Y13, Y7, Y7
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm8_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -633,37 +649,39 @@ spmm8_write:
 	VMOVUPS Y6, 192(AX)
 	VMOVUPS Y7, 224(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm8_row
 
 spmm8_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm8_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm9(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm9(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm9(SB), NOSPLIT, $0-96
+TEXT ·spmm9(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm9_done
 
 spmm9_row:
@@ -676,33 +694,33 @@ spmm9_row:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm9_store
 
 spmm9_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm9_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm9_nz
 
 spmm9_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -712,9 +730,9 @@ spmm9_store:
 	VMULPS       Y13, Y6, Y6
 	VMULPS       Y13, Y7, Y7
 	VMULPS       Y13, Y8, Y8
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm9_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -736,37 +754,39 @@ spmm9_write:
 	VMOVUPS Y7, 224(AX)
 	VMOVUPS Y8, 256(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm9_row
 
 spmm9_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm9_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm10(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm10(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm10(SB), NOSPLIT, $0-96
+TEXT ·spmm10(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm10_done
 
 spmm10_row:
@@ -780,34 +800,34 @@ spmm10_row:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm10_store
 
 spmm10_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm10_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	VFMADD231PS  288(R14), Y13, Y9
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	VFMADD231PS  288(R15), Y13, Y9
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm10_nz
 
 spmm10_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -818,9 +838,9 @@ spmm10_store:
 	VMULPS       Y13, Y7, Y7
 	VMULPS       Y13, Y8, Y8
 	VMULPS       Y13, Y9, Y9
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm10_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -844,37 +864,39 @@ spmm10_write:
 	VMOVUPS Y8, 256(AX)
 	VMOVUPS Y9, 288(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm10_row
 
 spmm10_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm10_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm11(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm11(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm11(SB), NOSPLIT, $0-96
+TEXT ·spmm11(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm11_done
 
 spmm11_row:
@@ -889,35 +911,35 @@ spmm11_row:
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm11_store
 
 spmm11_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm11_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	VFMADD231PS  288(R14), Y13, Y9
-	VFMADD231PS  320(R14), Y13, Y10
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	VFMADD231PS  288(R15), Y13, Y9
+	VFMADD231PS  320(R15), Y13, Y10
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm11_nz
 
 spmm11_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -929,9 +951,9 @@ spmm11_store:
 	VMULPS       Y13, Y8, Y8
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y13, Y10, Y10
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm11_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -957,37 +979,39 @@ spmm11_write:
 	VMOVUPS Y9, 288(AX)
 	VMOVUPS Y10, 320(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm11_row
 
 spmm11_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm11_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm12(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm12(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm12(SB), NOSPLIT, $0-96
+TEXT ·spmm12(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm12_done
 
 spmm12_row:
@@ -1003,36 +1027,36 @@ spmm12_row:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm12_store
 
 spmm12_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm12_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	VFMADD231PS  288(R14), Y13, Y9
-	VFMADD231PS  320(R14), Y13, Y10
-	VFMADD231PS  352(R14), Y13, Y11
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	VFMADD231PS  288(R15), Y13, Y9
+	VFMADD231PS  320(R15), Y13, Y10
+	VFMADD231PS  352(R15), Y13, Y11
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm12_nz
 
 spmm12_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -1045,9 +1069,9 @@ spmm12_store:
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y13, Y11, Y11
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm12_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -1075,37 +1099,39 @@ spmm12_write:
 	VMOVUPS Y10, 320(AX)
 	VMOVUPS Y11, 352(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm12_row
 
 spmm12_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm12_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm13(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm13(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
-TEXT ·spmm13(SB), NOSPLIT, $0-96
+TEXT ·spmm13(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
 	MOVQ  ldc+8(FP), CX
 	SHLQ  $0x02, CX
 	MOVQ  offs+16(FP), DX
-	MOVQ  cols+24(FP), BX
-	MOVQ  vals+32(FP), SI
-	MOVQ  rows+40(FP), DI
-	MOVQ  b+48(FP), R8
-	MOVQ  ldb+56(FP), R9
-	SHLQ  $0x02, R9
-	MOVQ  k+64(FP), R10
-	MOVQ  readC+80(FP), R11
-	TESTQ DI, DI
+	MOVQ  ostride+24(FP), BX
+	SHLQ  $0x03, BX
+	MOVQ  cols+32(FP), SI
+	MOVQ  vals+40(FP), DI
+	MOVQ  rows+48(FP), R8
+	MOVQ  b+56(FP), R9
+	MOVQ  ldb+64(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  k+72(FP), R11
+	MOVQ  readC+88(FP), R12
+	TESTQ R8, R8
 	JE    spmm13_done
 
 spmm13_row:
@@ -1122,37 +1148,37 @@ spmm13_row:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	VXORPS Y12, Y12, Y12
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm13_store
 
 spmm13_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm13_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	VFMADD231PS  288(R14), Y13, Y9
-	VFMADD231PS  320(R14), Y13, Y10
-	VFMADD231PS  352(R14), Y13, Y11
-	VFMADD231PS  384(R14), Y13, Y12
-	INCQ         R12
-	CMPQ         R12, R13
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	VFMADD231PS  288(R15), Y13, Y9
+	VFMADD231PS  320(R15), Y13, Y10
+	VFMADD231PS  352(R15), Y13, Y11
+	VFMADD231PS  384(R15), Y13, Y12
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm13_nz
 
 spmm13_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -1166,9 +1192,9 @@ spmm13_store:
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y13, Y11, Y11
 	VMULPS       Y13, Y12, Y12
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm13_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -1198,137 +1224,141 @@ spmm13_write:
 	VMOVUPS Y11, 352(AX)
 	VMOVUPS Y12, 384(AX)
 	ADDQ    CX, AX
-	ADDQ    $0x08, DX
-	DECQ    DI
+	ADDQ    BX, DX
+	DECQ    R8
 	JNE     spmm13_row
 
 spmm13_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+88(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
 spmm13_bad:
-	MOVQ R12, ret+88(FP)
+	MOVQ R13, ret+96(FP)
 	VZEROUPPER
 	RET
 
-// func spmm0m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm0m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm0m(SB), NOSPLIT, $0-104
+TEXT ·spmm0m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm0m_done
 
 spmm0m_row:
 	VXORPS Y0, Y0, Y0
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm0m_store
 
 spmm0m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm0m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VMASKMOVPS   (R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VMASKMOVPS   (R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y0
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm0m_nz
 
 spmm0m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm0m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VMASKMOVPS   (AX), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y0
 
 spmm0m_write:
 	VMASKMOVPS Y0, Y14, (AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm0m_row
 
 spmm0m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm0m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm1m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm1m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm1m(SB), NOSPLIT, $0-104
+TEXT ·spmm1m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm1m_done
 
 spmm1m_row:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm1m_store
 
 spmm1m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm1m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VMASKMOVPS   32(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VMASKMOVPS   32(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y1
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm1m_nz
 
 spmm1m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm1m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VMASKMOVPS   32(AX), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y1
@@ -1337,73 +1367,75 @@ spmm1m_write:
 	VMOVUPS    Y0, (AX)
 	VMASKMOVPS Y1, Y14, 32(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm1m_row
 
 spmm1m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm1m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm2m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm2m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm2m(SB), NOSPLIT, $0-104
+TEXT ·spmm2m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm2m_done
 
 spmm2m_row:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm2m_store
 
 spmm2m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm2m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VMASKMOVPS   64(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VMASKMOVPS   64(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y2
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm2m_nz
 
 spmm2m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm2m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VMASKMOVPS   64(AX), Y14, Y15
@@ -1414,39 +1446,41 @@ spmm2m_write:
 	VMOVUPS    Y1, 32(AX)
 	VMASKMOVPS Y2, Y14, 64(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm2m_row
 
 spmm2m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm2m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm3m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm3m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm3m(SB), NOSPLIT, $0-104
+TEXT ·spmm3m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm3m_done
 
 spmm3m_row:
@@ -1454,36 +1488,36 @@ spmm3m_row:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm3m_store
 
 spmm3m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm3m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VMASKMOVPS   96(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VMASKMOVPS   96(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y3
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm3m_nz
 
 spmm3m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm3m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -1496,39 +1530,41 @@ spmm3m_write:
 	VMOVUPS    Y2, 64(AX)
 	VMASKMOVPS Y3, Y14, 96(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm3m_row
 
 spmm3m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm3m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm4m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm4m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm4m(SB), NOSPLIT, $0-104
+TEXT ·spmm4m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm4m_done
 
 spmm4m_row:
@@ -1537,38 +1573,38 @@ spmm4m_row:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm4m_store
 
 spmm4m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm4m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VMASKMOVPS   128(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VMASKMOVPS   128(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y4
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm4m_nz
 
 spmm4m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
 	VMULPS       Y13, Y4, Y4
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm4m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -1583,39 +1619,41 @@ spmm4m_write:
 	VMOVUPS    Y3, 96(AX)
 	VMASKMOVPS Y4, Y14, 128(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm4m_row
 
 spmm4m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm4m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm5m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm5m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm5m(SB), NOSPLIT, $0-104
+TEXT ·spmm5m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm5m_done
 
 spmm5m_row:
@@ -1625,40 +1663,40 @@ spmm5m_row:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm5m_store
 
 spmm5m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm5m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VMASKMOVPS   160(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VMASKMOVPS   160(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y5
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm5m_nz
 
 spmm5m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
 	VMULPS       Y13, Y4, Y4
 	VMULPS       Y13, Y5, Y5
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm5m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -1675,39 +1713,41 @@ spmm5m_write:
 	VMOVUPS    Y4, 128(AX)
 	VMASKMOVPS Y5, Y14, 160(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm5m_row
 
 spmm5m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm5m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm6m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm6m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm6m(SB), NOSPLIT, $0-104
+TEXT ·spmm6m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm6m_done
 
 spmm6m_row:
@@ -1718,32 +1758,32 @@ spmm6m_row:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm6m_store
 
 spmm6m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm6m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VMASKMOVPS   192(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VMASKMOVPS   192(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y6
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm6m_nz
 
 spmm6m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -1751,9 +1791,9 @@ spmm6m_store:
 	VMULPS       Y13, Y4, Y4
 	VMULPS       Y13, Y5, Y5
 	VMULPS       Y13, Y6, Y6
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm6m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -1772,39 +1812,41 @@ spmm6m_write:
 	VMOVUPS    Y5, 160(AX)
 	VMASKMOVPS Y6, Y14, 192(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm6m_row
 
 spmm6m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm6m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm7m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm7m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm7m(SB), NOSPLIT, $0-104
+TEXT ·spmm7m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm7m_done
 
 spmm7m_row:
@@ -1816,33 +1858,33 @@ spmm7m_row:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm7m_store
 
 spmm7m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm7m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VMASKMOVPS   224(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VMASKMOVPS   224(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y7
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm7m_nz
 
 spmm7m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -1851,9 +1893,9 @@ spmm7m_store:
 	VMULPS       Y13, Y5, Y5
 	VMULPS       Y13, Y6, Y6
 	VMULPS       Y13, Y7, Y7
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm7m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -1874,39 +1916,41 @@ spmm7m_write:
 	VMOVUPS    Y6, 192(AX)
 	VMASKMOVPS Y7, Y14, 224(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm7m_row
 
 spmm7m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm7m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm8m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm8m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm8m(SB), NOSPLIT, $0-104
+TEXT ·spmm8m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm8m_done
 
 spmm8m_row:
@@ -1919,34 +1963,34 @@ spmm8m_row:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm8m_store
 
 spmm8m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm8m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VMASKMOVPS   256(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VMASKMOVPS   256(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y8
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm8m_nz
 
 spmm8m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -1956,9 +2000,9 @@ spmm8m_store:
 	VMULPS       Y13, Y6, Y6
 	VMULPS       Y13, Y7, Y7
 	VMULPS       Y13, Y8, Y8
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm8m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -1981,39 +2025,41 @@ spmm8m_write:
 	VMOVUPS    Y7, 224(AX)
 	VMASKMOVPS Y8, Y14, 256(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm8m_row
 
 spmm8m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm8m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm9m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm9m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm9m(SB), NOSPLIT, $0-104
+TEXT ·spmm9m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm9m_done
 
 spmm9m_row:
@@ -2027,35 +2073,35 @@ spmm9m_row:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm9m_store
 
 spmm9m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm9m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	VMASKMOVPS   288(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	VMASKMOVPS   288(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y9
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm9m_nz
 
 spmm9m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -2066,9 +2112,9 @@ spmm9m_store:
 	VMULPS       Y13, Y7, Y7
 	VMULPS       Y13, Y8, Y8
 	VMULPS       Y13, Y9, Y9
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm9m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -2093,39 +2139,41 @@ spmm9m_write:
 	VMOVUPS    Y8, 256(AX)
 	VMASKMOVPS Y9, Y14, 288(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm9m_row
 
 spmm9m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm9m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm10m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm10m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm10m(SB), NOSPLIT, $0-104
+TEXT ·spmm10m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm10m_done
 
 spmm10m_row:
@@ -2140,36 +2188,36 @@ spmm10m_row:
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm10m_store
 
 spmm10m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm10m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	VFMADD231PS  288(R14), Y13, Y9
-	VMASKMOVPS   320(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	VFMADD231PS  288(R15), Y13, Y9
+	VMASKMOVPS   320(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y10
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm10m_nz
 
 spmm10m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -2181,9 +2229,9 @@ spmm10m_store:
 	VMULPS       Y13, Y8, Y8
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y13, Y10, Y10
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm10m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -2210,39 +2258,41 @@ spmm10m_write:
 	VMOVUPS    Y9, 288(AX)
 	VMASKMOVPS Y10, Y14, 320(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm10m_row
 
 spmm10m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm10m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm11m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm11m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm11m(SB), NOSPLIT, $0-104
+TEXT ·spmm11m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm11m_done
 
 spmm11m_row:
@@ -2258,37 +2308,37 @@ spmm11m_row:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm11m_store
 
 spmm11m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm11m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	VFMADD231PS  288(R14), Y13, Y9
-	VFMADD231PS  320(R14), Y13, Y10
-	VMASKMOVPS   352(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	VFMADD231PS  288(R15), Y13, Y9
+	VFMADD231PS  320(R15), Y13, Y10
+	VMASKMOVPS   352(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y11
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm11m_nz
 
 spmm11m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -2301,9 +2351,9 @@ spmm11m_store:
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y13, Y11, Y11
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm11m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -2332,39 +2382,41 @@ spmm11m_write:
 	VMOVUPS    Y10, 320(AX)
 	VMASKMOVPS Y11, Y14, 352(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm11m_row
 
 spmm11m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm11m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func spmm12m(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm12m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
 // Requires: AVX, FMA3
-TEXT ·spmm12m(SB), NOSPLIT, $0-104
+TEXT ·spmm12m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
 	MOVQ    ldc+8(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    offs+16(FP), DX
-	MOVQ    cols+24(FP), BX
-	MOVQ    vals+32(FP), SI
-	MOVQ    rows+40(FP), DI
-	MOVQ    b+48(FP), R8
-	MOVQ    ldb+56(FP), R9
-	SHLQ    $0x02, R9
-	MOVQ    k+64(FP), R10
-	MOVQ    readC+80(FP), R11
-	MOVQ    mask+88(FP), R12
-	VMOVDQU (R12), Y14
-	TESTQ   DI, DI
+	MOVQ    ostride+24(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    cols+32(FP), SI
+	MOVQ    vals+40(FP), DI
+	MOVQ    rows+48(FP), R8
+	MOVQ    b+56(FP), R9
+	MOVQ    ldb+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    k+72(FP), R11
+	MOVQ    readC+88(FP), R12
+	MOVQ    mask+96(FP), R13
+	VMOVDQU (R13), Y14
+	TESTQ   R8, R8
 	JE      spmm12m_done
 
 spmm12m_row:
@@ -2381,38 +2433,38 @@ spmm12m_row:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	VXORPS Y12, Y12, Y12
-	MOVQ   (DX), R12
-	MOVQ   8(DX), R13
-	CMPQ   R12, R13
+	MOVQ   (DX), R13
+	MOVQ   8(DX), R14
+	CMPQ   R13, R14
 	JGE    spmm12m_store
 
 spmm12m_nz:
-	MOVLQSX      (BX)(R12*4), R14
-	CMPQ         R14, R10
+	MOVLQSX      (SI)(R13*4), R15
+	CMPQ         R15, R11
 	JAE          spmm12m_bad
-	IMULQ        R9, R14
-	ADDQ         R8, R14
-	VBROADCASTSS (SI)(R12*4), Y13
-	VFMADD231PS  (R14), Y13, Y0
-	VFMADD231PS  32(R14), Y13, Y1
-	VFMADD231PS  64(R14), Y13, Y2
-	VFMADD231PS  96(R14), Y13, Y3
-	VFMADD231PS  128(R14), Y13, Y4
-	VFMADD231PS  160(R14), Y13, Y5
-	VFMADD231PS  192(R14), Y13, Y6
-	VFMADD231PS  224(R14), Y13, Y7
-	VFMADD231PS  256(R14), Y13, Y8
-	VFMADD231PS  288(R14), Y13, Y9
-	VFMADD231PS  320(R14), Y13, Y10
-	VFMADD231PS  352(R14), Y13, Y11
-	VMASKMOVPS   384(R14), Y14, Y15
+	IMULQ        R10, R15
+	ADDQ         R9, R15
+	VBROADCASTSS (DI)(R13*4), Y13
+	VFMADD231PS  (R15), Y13, Y0
+	VFMADD231PS  32(R15), Y13, Y1
+	VFMADD231PS  64(R15), Y13, Y2
+	VFMADD231PS  96(R15), Y13, Y3
+	VFMADD231PS  128(R15), Y13, Y4
+	VFMADD231PS  160(R15), Y13, Y5
+	VFMADD231PS  192(R15), Y13, Y6
+	VFMADD231PS  224(R15), Y13, Y7
+	VFMADD231PS  256(R15), Y13, Y8
+	VFMADD231PS  288(R15), Y13, Y9
+	VFMADD231PS  320(R15), Y13, Y10
+	VFMADD231PS  352(R15), Y13, Y11
+	VMASKMOVPS   384(R15), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y12
-	INCQ         R12
-	CMPQ         R12, R13
+	INCQ         R13
+	CMPQ         R13, R14
 	JL           spmm12m_nz
 
 spmm12m_store:
-	VBROADCASTSS alpha+72(FP), Y13
+	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
@@ -2426,9 +2478,9 @@ spmm12m_store:
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y13, Y11, Y11
 	VMULPS       Y13, Y12, Y12
-	TESTQ        R11, R11
+	TESTQ        R12, R12
 	JE           spmm12m_write
-	VBROADCASTSS beta+76(FP), Y13
+	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
 	VFMADD231PS  64(AX), Y13, Y2
@@ -2459,17 +2511,17 @@ spmm12m_write:
 	VMOVUPS    Y11, 352(AX)
 	VMASKMOVPS Y12, Y14, 384(AX)
 	ADDQ       CX, AX
-	ADDQ       $0x08, DX
-	DECQ       DI
+	ADDQ       BX, DX
+	DECQ       R8
 	JNE        spmm12m_row
 
 spmm12m_done:
-	MOVQ $-1, R12
-	MOVQ R12, ret+96(FP)
+	MOVQ $-1, R13
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
 
 spmm12m_bad:
-	MOVQ R12, ret+96(FP)
+	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET

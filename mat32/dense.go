@@ -3,7 +3,8 @@
 // when asked), elementwise operations on the SIMD kernels. It meets gonum
 // both ways: conversions to and from gonum's float64 *mat.Dense and its
 // blas32.General, and BLAS, a gonum blas.Float32 implementation that routes
-// gonum's float32 BLAS through the same kernels.
+// gonum's float32 BLAS through the same kernels. CSR is a sparse matrix
+// (compressed sparse row form) that Dense.MulSparse multiplies by a Dense.
 //
 // As in gonum's mat, a method's receiver is its destination; an empty
 // receiver (the zero Dense) is allocated to the right shape, a non-empty one

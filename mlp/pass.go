@@ -57,6 +57,8 @@ type workspace struct {
 	x, y   []float32      // a gathered batch, compact targets: made when needed
 	xa, xb kernels.Packed // the full batch packed (packX)
 	packed bool           // xa and xb hold the current full batch
+	sp     *sparseInput   // the first layer's input in CSR form (sparse.go)
+	sparse bool           // the first layer takes the sparse path (sp)
 	tiles  tileTask
 	pair   pairTask
 	update updateTask
@@ -104,8 +106,10 @@ func (n *Network) workspaceFloats(rows int, training bool) int64 {
 // every layer, gradients, and a gathered batch when batch is less than
 // samples) and Predict's and Evaluate's for samples rows (at most 4,096 at
 // once). It leaves out the parameters themselves, the optimizer's state
-// (up to two copies of them) and, for the full batch, X packed for its two
-// products (two copies of about X's size).
+// (up to two copies of them) and X's copies for the first layer: packed
+// for its two products with the full batch (two copies of about X's
+// size), or, on the sparse path, in CSR form (8 bytes a nonzero, twice
+// with the full batch) instead of the gathered batch.
 func (n *Network) WorkspaceBytes(batch, samples int) int64 {
 	words := n.workspaceFloats(batch, true) + n.workspaceFloats(min(samples, evalRows), false) +
 		int64(min(samples, evalRows))*int64(n.cfg.Outputs)
@@ -148,6 +152,10 @@ func (n *Network) input(ws *workspace, l int, x []float32, ldx int) ([]float32, 
 func (n *Network) forward(ws *workspace, x []float32, ldx, rows int) {
 	for i, l := range n.layers {
 		a, lda := n.input(ws, i, x, ldx)
+		if i == 0 && ws.sparse {
+			ws.sp.forward(l, ws.out[0])
+			continue
+		}
 		var pa *kernels.Packed
 		if i == 0 && ws.packed {
 			pa = &ws.xa // x itself
@@ -277,6 +285,10 @@ func (p *pairTask) Do(i int) {
 	l := p.n.layers[p.l]
 	if i == 0 {
 		gw := p.ws.grads[l.off : l.off+l.out*l.in]
+		if p.l == 0 && p.ws.sparse {
+			p.ws.sp.weightGrad(l, p.dz, gw)
+			return
+		}
 		var pb *kernels.Packed
 		if p.l == 0 && p.ws.packed {
 			pb = &p.ws.xb // p.a is x

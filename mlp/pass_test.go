@@ -62,7 +62,7 @@ func TestWorkspaceBytes(t *testing.T) {
 		x[i*5+i%5], y[i*2+i%2] = 1, 1
 	}
 	X, Y := mat32.NewDense(N, 5, x), mat32.NewDense(N, 2, y)
-	if _, err := n.Fit(context.Background(), X, Y, FitConfig{Optimizer: SGD{}, BatchSize: batch, Iterations: 1}); err != nil {
+	if _, err := n.Fit(context.Background(), X, Y, FitConfig{Optimizer: SGD{}, BatchSize: batch, Iterations: 1, Sparse: SparseOff}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := n.Evaluate(X, Y); err != nil {

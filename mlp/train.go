@@ -30,6 +30,10 @@ type FitConfig struct {
 	BatchSize int
 	// Seed seeds the shuffling of mini-batches.
 	Seed uint64
+	// Sparse says whether the first layer's products skip X's zeros
+	// (sparse.go); the default, SparseAuto, does when X is sparse enough
+	// to pay. Both paths train the same model up to float32 rounding.
+	Sparse SparseMode
 	// OnStep, when set, is called after every step; an error it returns
 	// stops Fit, which returns it.
 	OnStep func(Progress) error
@@ -66,6 +70,11 @@ type Result struct {
 	// Prepacked names the operands Fit packed once for all its steps,
 	// e.g. "X as op(A) of layer 1's forward product"; nil for none.
 	Prepacked []string
+	// Sparse reports whether the first layer's products took the sparse
+	// path, and Density the fraction of X's elements that are not zero
+	// (measured for SparseAuto and SparseOn, 0 for SparseOff).
+	Sparse  bool
+	Density float64
 }
 
 // prepackX says whether full-batch Fit packs X once; tests turn it off to
@@ -96,6 +105,9 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	if cfg.Iterations < 0 || cfg.Epochs < 0 || cfg.BatchSize < 0 {
 		return res, fmt.Errorf("mlp: negative Iterations (%d), Epochs (%d) or BatchSize (%d)", cfg.Iterations, cfg.Epochs, cfg.BatchSize)
 	}
+	if cfg.Sparse < SparseAuto || cfg.Sparse > SparseOff {
+		return res, fmt.Errorf("mlp: FitConfig.Sparse is %v: set SparseAuto, SparseOn or SparseOff", cfg.Sparse)
+	}
 	if cfg.Iterations == 0 && cfg.Epochs == 0 {
 		return res, errors.New("mlp: set FitConfig.Iterations or Epochs: with neither, Fit would never stop")
 	}
@@ -121,12 +133,26 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	// Full batch: the data is used in place (Y copied once if strided);
 	// mini-batches are gathered into the workspace.
 	full := batch == N
+	start := time.Now()
+	switch cfg.Sparse {
+	case SparseAuto:
+		res.Density = density(X)
+		res.Sparse = res.Density <= SparseDensity
+	case SparseOn:
+		res.Sparse = true
+	}
+	if res.Sparse {
+		ws.startSparse(X, full)
+		res.Density = ws.sp.all.Density()
+	}
+	ws.sparse = res.Sparse
+	defer func() { ws.sparse = false }()
 	if !full || ys.Stride != ys.Cols {
 		ws.y = grow(ws.y, batch*ys.Cols)
 	}
-	if !full {
+	if !full && !res.Sparse {
 		ws.x = grow(ws.x, batch*xs.Cols)
-	} else if ys.Stride != ys.Cols {
+	} else if full && ys.Stride != ys.Cols {
 		copyRows(ws.y, ys.Data, ys.Stride, ys.Cols, N)
 	}
 	var perm []int
@@ -149,8 +175,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 			n.setParams(own)
 		}
 	}()
-	start := time.Now()
-	if full && prepackX {
+	if full && prepackX && !res.Sparse {
 		res.Prepacked = ws.packX(xs.Data, xs.Stride, N, xs.Cols)
 		defer func() { ws.packed = false }()
 	} else {
@@ -185,6 +210,9 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 			rows = len(idx)
 			ws.gather.run(ws, xs, ys, idx)
 			x, ldx, y = ws.x, xs.Cols, ws.y
+			if res.Sparse {
+				ws.sp.gather(idx)
+			}
 		}
 
 		loss, phases, err := n.step(ws, x, ldx, y, rows, up, step)
@@ -289,7 +317,9 @@ func (g *gatherTask) Do(i int) {
 	lo := i * gatherRows
 	for k, r := range g.idx[lo:min(lo+gatherRows, len(g.idx))] {
 		k += lo
-		copy(g.ws.x[k*g.xs.Cols:(k+1)*g.xs.Cols], g.xs.Data[r*g.xs.Stride:r*g.xs.Stride+g.xs.Cols])
+		if !g.ws.sparse { // the sparse path gathers its own (sparseInput.gather)
+			copy(g.ws.x[k*g.xs.Cols:(k+1)*g.xs.Cols], g.xs.Data[r*g.xs.Stride:r*g.xs.Stride+g.xs.Cols])
+		}
 		copy(g.ws.y[k*g.ys.Cols:(k+1)*g.ys.Cols], g.ys.Data[r*g.ys.Stride:r*g.ys.Stride+g.ys.Cols])
 	}
 }

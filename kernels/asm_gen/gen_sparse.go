@@ -29,7 +29,8 @@ func sparseFamily() {
 // spmmAsm emits spmmN (spmmNm when masked), which computes one column
 // block of nv whole vectors (and, when masked, a last partial one whose
 // lanes the mask marks) for rows rows of a CSR matrix S: for each row i
-// (offs[i] to offs[i+1] its nonzeros, offs starting at the first row's),
+// (offs[i·ostride] to offs[i·ostride+1] its nonzeros: ostride 1 for a
+// CSR's offsets, more for a table of them by blocks of columns),
 // acc = Σ vals[p]·B[cols[p]] over the row's nonzeros in order, each a fused
 // multiply-add, then C[i] = alpha·acc (+ beta·C[i] when readC is not 0). c
 // and b point at the block's first column; ldc and ldb are in floats. It
@@ -37,11 +38,11 @@ func sparseFamily() {
 // written the rows before. Masked lanes are neither read nor written.
 func spmmAsm(nv int, masked bool) {
 	name := fmt.Sprintf("spmm%d", nv)
-	sig := "func(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int) int"
+	sig := "func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int) int"
 	width := fmt.Sprint(8 * nv)
 	if masked {
 		name += "m"
-		sig = "func(c *float32, ldc int, offs *int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int, mask *int32) int"
+		sig = "func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int, mask *int32) int"
 		width += "+" + "(mask)"
 	}
 	text(name, sig, fmt.Sprintf("%s computes a %s-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.", name, width))
@@ -49,6 +50,8 @@ func spmmAsm(nv int, masked bool) {
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
 	offs := Load(Param("offs"), GP64())
+	ostride := Load(Param("ostride"), GP64())
+	SHLQ(U8(3), ostride)
 	cols := Load(Param("cols"), GP64())
 	vals := Load(Param("vals"), GP64())
 	rows := Load(Param("rows"), GP64())
@@ -121,7 +124,7 @@ func spmmAsm(nv int, masked bool) {
 		VMASKMOVPS(ymm(nv), mask, last)
 	}
 	ADDQ(ldc, c)
-	ADDQ(U8(8), offs)
+	ADDQ(ostride, offs)
 	DECQ(rows)
 	JNE(LabelRef(l("row")))
 	Label(l("done"))

@@ -1,0 +1,317 @@
+package mat32
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"unsafe"
+
+	"github.com/gofma/gofma/kernels"
+)
+
+// CSR is a sparse float32 matrix in compressed sparse row form: row i's
+// nonzeros are vals[offs[i]:offs[i+1]] in the columns idx[offs[i]:offs[i+1]],
+// each row's columns increasing. The zero CSR is a 0×0 matrix; it, like any
+// CSR, may be the destination of TransposeInto and GatherRows, which reuse
+// its buffers.
+type CSR struct {
+	rows, cols int
+	offs       []int     // rows+1 offsets (nil in the zero CSR)
+	idx        []int32   // nnz column indices
+	vals       []float32 // nnz values
+}
+
+// maxIndex is the largest number of columns an int32 column index covers.
+const maxIndex = math.MaxInt32 + 1
+
+// NewCSR returns d's nonzeros as a new CSR (d may be a view with any
+// stride). An element is nonzero when v != 0: -0 is zero and dropped (so
+// the round trip to Dense turns -0 into +0), NaN and ±Inf are kept. The
+// empty Dense gives the zero CSR.
+func NewCSR(d *Dense) *CSR {
+	if d.cols > maxIndex {
+		panic(fmt.Sprintf("mat32: NewCSR: a %s matrix has more columns than an int32 index holds", shape(d)))
+	}
+	nnz := 0
+	for i := range d.rows {
+		nnz += countNonzero(d.Row(i))
+	}
+	s := &CSR{rows: d.rows, cols: d.cols, offs: make([]int, d.rows+1)}
+	// One spare element: compress writes each element's slot before it
+	// decides whether to keep it.
+	s.idx = make([]int32, nnz+1)[:nnz]
+	s.vals = make([]float32, nnz+1)[:nnz]
+	p := 0
+	for i := range d.rows {
+		p = compress(s.idx[:nnz+1], s.vals[:nnz+1], p, d.Row(i))
+		s.offs[i+1] = p
+	}
+	return s
+}
+
+// countNonzero returns the number of elements of x that are not zero (as
+// v != 0: their bits are not zero apart from the sign), in four counts that
+// do not wait on each other.
+func countNonzero(x []float32) int {
+	var n0, n1, n2, n3 int
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		q := x[i : i+4 : i+4]
+		n0 += b2i(math.Float32bits(q[0])<<1 != 0)
+		n1 += b2i(math.Float32bits(q[1])<<1 != 0)
+		n2 += b2i(math.Float32bits(q[2])<<1 != 0)
+		n3 += b2i(math.Float32bits(q[3])<<1 != 0)
+	}
+	for _, v := range x[i:] {
+		n0 += b2i(v != 0)
+	}
+	return n0 + n1 + n2 + n3
+}
+
+// compress writes the nonzeros of row to idx and vals from position p and
+// returns the position after them. It writes every element's slot and
+// advances past the nonzero ones only, without a branch on the data, so
+// idx and vals need one element to spare after the last nonzero.
+func compress(idx []int32, vals []float32, p int, row []float32) int {
+	for j, v := range row {
+		idx[p] = int32(j)
+		vals[p] = v
+		p += b2i(v != 0)
+	}
+	return p
+}
+
+// b2i returns 1 for true and 0 for false (the compiler emits SETcc).
+func b2i(b bool) int {
+	var i int
+	if b {
+		i = 1
+	}
+	return i
+}
+
+// NewCSRFrom returns the rows×cols CSR on offs, idx and vals, which it
+// keeps, not copies. It returns an error that says what is wrong unless
+// rows, cols >= 0, len(offs) = rows+1, offs[0] = 0, offs does not
+// decrease, offs[rows] = len(idx) = len(vals), and each row's column
+// indices are in [0, cols) and strictly increasing. Values are not
+// checked: a stored zero or NaN is kept as given.
+func NewCSRFrom(rows, cols int, offs []int, idx []int32, vals []float32) (*CSR, error) {
+	const op = "mat32: NewCSRFrom"
+	if rows < 0 || cols < 0 {
+		return nil, fmt.Errorf("%s: %d×%d: dimensions must not be negative", op, rows, cols)
+	}
+	if rows == math.MaxInt || len(offs) != rows+1 {
+		return nil, fmt.Errorf("%s: len(offs) = %d, need rows+1 = %d", op, len(offs), uint(rows)+1)
+	}
+	if offs[0] != 0 {
+		return nil, fmt.Errorf("%s: offs[0] = %d, need 0", op, offs[0])
+	}
+	for i := 1; i <= rows; i++ {
+		if offs[i] < offs[i-1] {
+			return nil, fmt.Errorf("%s: offs[%d] = %d < offs[%d] = %d, offsets must not decrease", op, i, offs[i], i-1, offs[i-1])
+		}
+	}
+	if offs[rows] != len(idx) {
+		return nil, fmt.Errorf("%s: offs[%d] = %d, need len(idx) = %d", op, rows, offs[rows], len(idx))
+	}
+	if len(vals) != len(idx) {
+		return nil, fmt.Errorf("%s: len(vals) = %d, need len(idx) = %d", op, len(vals), len(idx))
+	}
+	for i := range rows {
+		prev := int32(-1)
+		for p := offs[i]; p < offs[i+1]; p++ {
+			c := idx[p]
+			if c < 0 || int(c) >= cols {
+				return nil, fmt.Errorf("%s: idx[%d] = %d (row %d), need a column in [0, %d)", op, p, c, i, cols)
+			}
+			if c <= prev {
+				return nil, fmt.Errorf("%s: idx[%d] = %d after idx[%d] = %d (row %d), a row's columns must increase", op, p, c, p-1, prev, i)
+			}
+			prev = c
+		}
+	}
+	return &CSR{rows: rows, cols: cols, offs: offs, idx: idx, vals: vals}, nil
+}
+
+// Dims returns the numbers of rows and columns.
+func (s *CSR) Dims() (r, c int) { return s.rows, s.cols }
+
+// NNZ returns the number of stored elements.
+func (s *CSR) NNZ() int { return len(s.vals) }
+
+// Density returns NNZ/(rows·cols), or 0 for a matrix with no elements.
+func (s *CSR) Density() float64 {
+	if s.rows == 0 || s.cols == 0 {
+		return 0
+	}
+	return float64(len(s.vals)) / (float64(s.rows) * float64(s.cols))
+}
+
+// Dense returns s as a new Dense. It panics when s has no rows or no
+// columns, which a Dense cannot have.
+func (s *CSR) Dense() *Dense {
+	if s.rows == 0 || s.cols == 0 {
+		panic(fmt.Sprintf("mat32: CSR.Dense: a %d×%d matrix has no Dense form (dimensions must be positive)", s.rows, s.cols))
+	}
+	d := NewDense(s.rows, s.cols, nil)
+	for i := range s.rows {
+		row := d.data[i*s.cols : (i+1)*s.cols]
+		for p := s.offs[i]; p < s.offs[i+1]; p++ {
+			row[s.idx[p]] = s.vals[p]
+		}
+	}
+	return d
+}
+
+// RawCSR returns s's own slices, views that share its memory: offs has
+// rows+1 elements (for the zero CSR, a new []int{0}), idx and vals NNZ.
+func (s *CSR) RawCSR() (offs []int, idx []int32, vals []float32) {
+	if s.offs == nil {
+		return []int{0}, s.idx, s.vals
+	}
+	return s.offs, s.idx, s.vals
+}
+
+// T returns the transpose of s as a new CSR (s in compressed sparse column
+// form), each row's columns increasing.
+func (s *CSR) T() *CSR {
+	var t CSR
+	s.TransposeInto(&t)
+	return &t
+}
+
+// TransposeInto sets dst to the transpose of s, reusing dst's buffers: it
+// allocates nothing when they are large enough, and grows them otherwise.
+// It takes O(NNZ + columns) time. dst must share no memory with s.
+func (s *CSR) TransposeInto(dst *CSR) {
+	if s.rows > maxIndex {
+		panic(fmt.Sprintf("mat32: TransposeInto: a %d×%d matrix has more rows than an int32 index of its transpose holds", s.rows, s.cols))
+	}
+	nnz := len(s.vals)
+	offs := grow(dst.offs, s.cols+1)
+	idx := grow(dst.idx, nnz)
+	vals := grow(dst.vals, nnz)
+	s.checkDst("TransposeInto", dst, offs, idx, vals)
+	// Counting sort by column: count each column's elements, turn the
+	// counts into starts, then place the elements row by row (so each
+	// column's rows increase), each at its column's cursor, offs[c]. That
+	// leaves offs[c] at the end of column c; shifting offs by one turns
+	// the ends back into starts.
+	clear(offs)
+	for _, c := range s.idx {
+		offs[c+1]++
+	}
+	for c := 1; c <= s.cols; c++ {
+		offs[c] += offs[c-1]
+	}
+	for i := range s.rows {
+		a, b := s.offs[i], s.offs[i+1]
+		vs := s.vals[a:b]
+		for p, c := range s.idx[a:b:b] {
+			q := offs[c]
+			idx[q] = int32(i)
+			vals[q] = vs[p]
+			offs[c] = q + 1
+		}
+	}
+	copy(offs[1:], offs[:s.cols])
+	offs[0] = 0
+	dst.rows, dst.cols = s.cols, s.rows
+	dst.offs, dst.idx, dst.vals = offs, idx, vals
+}
+
+// GatherRows sets dst to the rows of s listed in rows, in that order
+// (repeats allowed), reusing dst's buffers: it allocates nothing when they
+// are large enough, and grows them otherwise. dst must share no memory
+// with s. It panics, before writing dst, on an index out of range.
+func (s *CSR) GatherRows(dst *CSR, rows []int) {
+	nnz := 0
+	for k, r := range rows {
+		if uint(r) >= uint(s.rows) {
+			panic(fmt.Sprintf("mat32: GatherRows: rows[%d] = %d out of range for a %d×%d matrix", k, r, s.rows, s.cols))
+		}
+		nnz += s.offs[r+1] - s.offs[r]
+	}
+	offs := grow(dst.offs, len(rows)+1)
+	idx := grow(dst.idx, nnz)
+	vals := grow(dst.vals, nnz)
+	s.checkDst("GatherRows", dst, offs, idx, vals)
+	offs[0] = 0
+	p := 0
+	for k, r := range rows {
+		a, b := s.offs[r], s.offs[r+1]
+		copy(idx[p:], s.idx[a:b])
+		p += copy(vals[p:], s.vals[a:b])
+		offs[k+1] = p
+	}
+	dst.rows, dst.cols = len(rows), s.cols
+	dst.offs, dst.idx, dst.vals = offs, idx, vals
+}
+
+// checkDst panics when dst is s or its buffers, as about to be written,
+// share memory with s's.
+func (s *CSR) checkDst(op string, dst *CSR, offs []int, idx []int32, vals []float32) {
+	if dst == s || overlaps(offs, s.offs) || overlaps(idx, s.idx) || overlaps(vals, s.vals) {
+		panic(fmt.Sprintf("mat32: %s: dst shares memory with the source", op))
+	}
+}
+
+// grow returns buf resliced to n elements, or, when its capacity is too
+// small, a new slice of n elements with append's spare capacity.
+func grow[T any](buf []T, n int) []T {
+	if n <= cap(buf) {
+		return buf[:n]
+	}
+	return slices.Grow(buf[:0], n)[:n]
+}
+
+// overlaps reports whether x and y share an element.
+func overlaps[T any](x, y []T) bool {
+	if len(x) == 0 || len(y) == 0 {
+		return false
+	}
+	size := unsafe.Sizeof(x[0])
+	x0 := uintptr(unsafe.Pointer(unsafe.SliceData(x)))
+	y0 := uintptr(unsafe.Pointer(unsafe.SliceData(y)))
+	return x0 < y0+uintptr(len(y))*size && y0 < x0+uintptr(len(x))*size
+}
+
+// MulSparse sets m = s·b (kernels.SparseMM); an empty m is allocated. m
+// must share no element with b or s's values.
+func (m *Dense) MulSparse(s *CSR, b *Dense) {
+	m.mulSparse("MulSparse", s, b, kernels.Epilogue{})
+}
+
+// MulSparseEpilogue sets m = act(s·b + bias) in one pass over m, as
+// MulEpilogue does for dense operands; a layer's forward pass on sparse
+// inputs X is m.MulSparseEpilogue(x, wT, kernels.Epilogue{Bias: b, Act:
+// kernels.ActSigmoid}). m must share no element with b, s's values or the
+// bias.
+func (m *Dense) MulSparseEpilogue(s *CSR, b *Dense, ep kernels.Epilogue) {
+	if sharesSlice(ep.Bias, m) {
+		panic("mat32: MulSparseEpilogue: the bias shares memory with the receiver")
+	}
+	m.mulSparse("MulSparseEpilogue", s, b, ep)
+}
+
+// mulSparse checks s·b's shapes against m (allocating an empty m) and
+// that m shares no element with b or s's values, then runs the product.
+func (m *Dense) mulSparse(op string, s *CSR, b *Dense, ep kernels.Epilogue) {
+	if s.cols != b.rows {
+		panic(fmt.Sprintf("mat32: %s: inner dimensions differ: %d×%d (sparse) · %s", op, s.rows, s.cols, shape(b)))
+	}
+	if s.rows == 0 {
+		panic(fmt.Sprintf("mat32: %s: a %d×%d (sparse) operand gives a product with no rows", op, s.rows, s.cols))
+	}
+	if m.IsEmpty() {
+		*m = *NewDense(s.rows, b.cols, nil)
+	} else if m.rows != s.rows || m.cols != b.cols {
+		panic(fmt.Sprintf("mat32: %s: receiver is %s, need %d×%d for operands %d×%d (sparse) and %s",
+			op, shape(m), s.rows, b.cols, s.rows, s.cols, shape(b)))
+	}
+	if shares(m, b) || sharesSlice(s.vals, m) {
+		panic(fmt.Sprintf("mat32: %s: the receiver shares memory with an operand", op))
+	}
+	kernels.SparseMM(s.rows, b.cols, s.cols, 1, s.offs, s.idx, s.vals, b.data, b.stride, 0, m.data, m.stride, ep)
+}

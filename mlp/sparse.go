@@ -1,0 +1,135 @@
+package mlp
+
+import (
+	"fmt"
+
+	"github.com/gofma/gofma/kernels"
+	"github.com/gofma/gofma/mat32"
+)
+
+// SparseMode says whether Fit computes the first layer's two products
+// (the forward X·W₁ᵀ and the weight gradient dZ₁ᵀ·X) from X in compressed
+// sparse row form, which skips its zeros.
+type SparseMode int
+
+const (
+	// SparseAuto takes the sparse path when X's density (the fraction of
+	// its elements that are not zero) is at most SparseDensity.
+	SparseAuto SparseMode = iota
+	// SparseOn always takes the sparse path.
+	SparseOn
+	// SparseOff never does.
+	SparseOff
+)
+
+// SparseDensity is the density of X at or below which SparseAuto takes
+// the sparse path: where BenchmarkSparseMM (kernels) measured the sparse
+// products as fast as the dense ones on the reference shapes, on the
+// 2-vCPU development VM, with a margin.
+const SparseDensity = 0.35
+
+// String returns the mode's name: auto, on or off.
+func (m SparseMode) String() string {
+	switch m {
+	case SparseAuto:
+		return "auto"
+	case SparseOn:
+		return "on"
+	case SparseOff:
+		return "off"
+	}
+	return fmt.Sprintf("SparseMode(%d)", int(m))
+}
+
+// ParseSparseMode returns the mode named s (auto, on, off).
+func ParseSparseMode(s string) (SparseMode, error) {
+	for _, m := range []SparseMode{SparseAuto, SparseOn, SparseOff} {
+		if s == m.String() {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("mlp: unknown sparse mode %q (want auto, on or off)", s)
+}
+
+// sparseInput is the first layer's input in CSR form, for Fit's sparse
+// path.
+type sparseInput struct {
+	all   mat32.CSR  // every sample of X, made once per Fit
+	batch mat32.CSR  // a mini-batch's rows of all
+	t     mat32.CSR  // the transpose of the batch (of all, for the full batch)
+	x     *mat32.CSR // the step's input: all or batch
+	wt    []float32  // W₁ᵀ, inputs×units, for the forward product
+}
+
+// density returns the fraction of the elements of X that are not zero.
+func density(X *mat32.Dense) float64 {
+	xs := X.RawMatrix()
+	if xs.Rows == 0 || xs.Cols == 0 {
+		return 0
+	}
+	nz := 0
+	for i := range xs.Rows {
+		for _, v := range xs.Data[i*xs.Stride : i*xs.Stride+xs.Cols] {
+			if v != 0 {
+				nz++
+			}
+		}
+	}
+	return float64(nz) / (float64(xs.Rows) * float64(xs.Cols))
+}
+
+// startSparse makes X's CSR forms for a Fit in batches of batch of its N
+// samples: X itself and, for the full batch, its transpose once for all
+// steps.
+func (ws *workspace) startSparse(X *mat32.Dense, full bool) {
+	if ws.sp == nil {
+		ws.sp = new(sparseInput)
+	}
+	sp := ws.sp
+	sp.all = *mat32.NewCSR(X)
+	sp.x = &sp.all
+	if full {
+		sp.all.TransposeInto(&sp.t)
+	}
+}
+
+// gatherSparse makes the step's input the rows idx of X, and its
+// transpose.
+func (sp *sparseInput) gather(idx []int) {
+	sp.all.GatherRows(&sp.batch, idx)
+	sp.batch.TransposeInto(&sp.t)
+	sp.x = &sp.batch
+}
+
+// forward computes layer l's outputs act(x·Wᵀ + b) from the sparse input.
+func (sp *sparseInput) forward(l layer, out []float32) {
+	sp.wt = grow(sp.wt, l.in*l.out)
+	transposeInto(sp.wt, l.w, l.out, l.in)
+	rows, _ := sp.x.Dims()
+	offs, idx, vals := sp.x.RawCSR()
+	kernels.SparseMM(rows, l.out, l.in, 1, offs, idx, vals, sp.wt, l.out, 0, out[:rows*l.out], l.out,
+		kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
+}
+
+// weightGrad sets gw (out×in) to dzᵀ·x from the sparse input's transpose.
+func (sp *sparseInput) weightGrad(l layer, dz, gw []float32) {
+	in, rows := sp.t.Dims()
+	offs, idx, vals := sp.t.RawCSR()
+	kernels.SparseMMTrans(in, l.out, rows, 1, offs, idx, vals, dz, l.out, 0, gw, l.in)
+}
+
+// transposeInto sets dst (cols×rows) to the transpose of the rows×cols src,
+// in tiles that stay in cache.
+func transposeInto(dst, src []float32, rows, cols int) {
+	const tile = 32
+	for i0 := 0; i0 < rows; i0 += tile {
+		for j0 := 0; j0 < cols; j0 += tile {
+			for i := i0; i < min(i0+tile, rows); i++ {
+				row := src[i*cols : (i+1)*cols]
+				for j := j0; j < min(j0+tile, cols); j++ {
+					dst[j*rows+i] = row[j]
+				}
+			}
+		}
+	}
+}
