@@ -226,14 +226,14 @@ func (t *sparseTask) chunk(r0, r1 int) {
 		}
 	}
 	if t.trans {
-		for r := r0; r < r1; r++ {
-			row := tmp[(r-r0)*t.n : (r-r0+1)*t.n]
-			for j, x := range row {
-				o := &t.c[j*t.ldc+r]
-				if t.beta != 0 {
-					x += t.beta * *o
-				}
-				*o = x
+		if t.beta == 0 {
+			transpose(t.c[r0:], t.ldc, tmp, t.n, rows, t.n)
+			return
+		}
+		for j := range t.n { // row j of C takes column j of the chunk
+			out := t.c[j*t.ldc+r0 : j*t.ldc+r1]
+			for r := range out {
+				out[r] = tmp[r*t.n+j] + t.beta*out[r]
 			}
 		}
 		return

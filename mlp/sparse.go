@@ -105,7 +105,7 @@ func (sp *sparseInput) gather(idx []int) {
 // forward computes layer l's outputs act(x·Wᵀ + b) from the sparse input.
 func (sp *sparseInput) forward(l layer, out []float32) {
 	sp.wt = grow(sp.wt, l.in*l.out)
-	transposeInto(sp.wt, l.w, l.out, l.in)
+	kernels.Transpose(sp.wt, l.out, l.w, l.in, l.out, l.in)
 	rows, _ := sp.x.Dims()
 	offs, idx, vals := sp.x.RawCSR()
 	kernels.SparseMM(rows, l.out, l.in, 1, offs, idx, vals, sp.wt, l.out, 0, out[:rows*l.out], l.out,
@@ -117,20 +117,4 @@ func (sp *sparseInput) weightGrad(l layer, dz, gw []float32) {
 	in, rows := sp.t.Dims()
 	offs, idx, vals := sp.t.RawCSR()
 	kernels.SparseMMTrans(in, l.out, rows, 1, offs, idx, vals, dz, l.out, 0, gw, l.in)
-}
-
-// transposeInto sets dst (cols×rows) to the transpose of the rows×cols src,
-// in tiles that stay in cache.
-func transposeInto(dst, src []float32, rows, cols int) {
-	const tile = 32
-	for i0 := 0; i0 < rows; i0 += tile {
-		for j0 := 0; j0 < cols; j0 += tile {
-			for i := i0; i < min(i0+tile, rows); i++ {
-				row := src[i*cols : (i+1)*cols]
-				for j := j0; j < min(j0+tile, cols); j++ {
-					dst[j*rows+i] = row[j]
-				}
-			}
-		}
-	}
 }
