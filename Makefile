@@ -32,12 +32,13 @@ define runbench
 endef
 
 # SGEMM and the training steps of both workloads (full batch; mini-batches of
-# 32, 128, 512) against gonum, pure Go and OpenBLAS; the FMA peak.
+# 32, 128, 512) against gonum, pure Go and OpenBLAS, the first layer dense and,
+# on gofma's kernels, sparse (columns IMPL PATH, against avx2 dense); the FMA peak.
 bench-sgemm:
 	$(call runbench,sgemm.txt,-tags '$(BENCH_TAGS)' -bench '$(BENCH_RUN)' ./bench)
 	$(BENCHSTAT) -filter '.name:Sgemm .unit:GFLOP/s' -table .config,/threads -row /shape -col /impl bench/out/sgemm.txt
-	$(BENCHSTAT) -filter '.name:TrainStep .unit:ms/step' -table /workload -row /batch,/threads -col /impl bench/out/sgemm.txt
-	$(BENCHSTAT) -filter '.name:TrainStep .unit:%peak' -row /workload,/batch,/threads -col /impl bench/out/sgemm.txt
+	$(BENCHSTAT) -filter '.name:TrainStep .unit:ms/step' -table /workload -row /batch,/threads -col /impl,/path bench/out/sgemm.txt
+	$(BENCHSTAT) -filter '.name:TrainStep .unit:%peak' -row /workload,/batch,/threads -col /impl,/path bench/out/sgemm.txt
 	$(BENCHSTAT) -filter '.name:Peak' -row /threads bench/out/sgemm.txt
 
 # Elementwise kernels (bytes read and written per second, in L2 and out of

@@ -14,23 +14,31 @@
 //
 //	go test -run XXX -bench . -count 10 ./bench > bench.txt
 //	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -filter '.name:Sgemm .unit:GFLOP/s' -row /shape,/threads -col /impl bench.txt
-//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -filter '.name:TrainStep .unit:ms/step' -table /workload -row /batch,/threads -col /impl bench.txt
+//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -filter '.name:TrainStep .unit:ms/step' -table /workload -row /batch,/threads -col /impl,/path bench.txt
 //
 // Benchmarks are named BenchmarkSgemm/shape=NAME/impl=IMPL/threads=N and
 // report GFLOP/s (2·m·n·k per operation).
 //
-// BenchmarkTrainStep/workload=W/batch=B/impl=IMPL/threads=N times training
-// steps with mlp, each implementation's Sgemm under gofma's elementwise
-// kernels (gofma's own with fused epilogues, a baseline's with the epilogue
-// in a second pass), on random data of two reference workloads' shapes:
-// workload=seed/batch=full, MNIST 5 vs 8 (11,272 samples, 784-196-1,
-// sigmoid, binary cross-entropy, full-batch GD), and workload=everyday with
-// batch=32, 128 and 512, all ten digits (60,000 samples, 784-256-128-10,
-// sigmoid, softmax cross-entropy, Adam, mini-batches shuffled and gathered
-// by Fit). It reports ms/step, samples/s, GFLOP/s of the step's matrix
-// products and %peak, that rate as a share of the FMA peak on N threads
-// measured in the same sub-benchmark; its ns/op also counts Fit's check of
-// the data, so read ms/step.
+// BenchmarkTrainStep/workload=W/batch=B/impl=IMPL/path=P/threads=N times
+// training steps with mlp, each implementation's Sgemm under gofma's
+// elementwise kernels (gofma's own with fused epilogues, a baseline's with
+// the epilogue in a second pass), on MNIST's training images of two
+// reference workloads: workload=seed/batch=full, 5 vs 8 (11,272 samples,
+// 784-196-1, sigmoid, binary cross-entropy, full-batch GD), and
+// workload=everyday with batch=32, 128 and 512, all ten digits (60,000
+// samples, 784-256-128-10, sigmoid, softmax cross-entropy, Adam,
+// mini-batches shuffled and gathered by Fit). path=dense computes the first
+// layer's two products from X as a dense matrix; path=sparse, on gofma's
+// own implementations only, from X in CSR form, skipping the 80% of pixels
+// that are zero (mlp.FitConfig.Sparse). Where the MNIST files are not found
+// it trains on random data of the same shapes and skips path=sparse. It
+// reports ms/step, the steady state (the steps after a Fit's first);
+// ms/first-step, that first step with Fit's one-time setup (packing X, or
+// making its CSR form); samples/s, GFLOP/s of the steady steps' matrix
+// products (their dense FLOPs on both paths) and %peak, that rate as a
+// share of the FMA peak on N threads measured in the same sub-benchmark;
+// its ns/op also counts the first step and Fit's check of the data, so
+// read ms/step.
 //
 // BenchmarkPeak/threads=N reports the machine's FMA peak from
 // kernels.MeasurePeak, to judge a kernel against. The machines are shared

@@ -26,6 +26,11 @@ type impl struct {
 	// about describes a baseline's build (version, configuration) for the
 	// header of benchmark output; empty for gofma's own (see kernels.Info).
 	about string
+	// sparse is set for gofma's own implementations, whose kernels run
+	// mlp's sparse path (kernels.SparseMM): BenchmarkTrainStep times
+	// path=sparse on them. A baseline's would run gofma's sparse kernels
+	// too, whatever its Sgemm, so it times path=dense only.
+	sparse bool
 }
 
 // impls returns every implementation in this build: gofma's (kernels.Impls:
@@ -38,7 +43,7 @@ func impls() []impl {
 		if im.Name() != "generic" { // the pure-Go twin is the slow reference
 			threads = []int{1, 2}
 		}
-		all = append(all, impl{name: im.Name(), kernels: im, setThreads: kernels.SetThreads, threads: threads})
+		all = append(all, impl{name: im.Name(), kernels: im, setThreads: kernels.SetThreads, threads: threads, sparse: true})
 	}
 	// gonum's Sgemm splits large products over GOMAXPROCS goroutines.
 	all = append(all, impl{name: "gonum", kernels: kernels.Impls()[0].WithSgemm("gonum", mat32.SgemmOf(gonum.Implementation{})),

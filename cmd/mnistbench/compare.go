@@ -19,6 +19,7 @@ type row struct {
 	Name      string  `json:"name"`
 	Threads   int     `json:"threads"` // threads its products and elementwise kernels ran on
 	Steps     int     `json:"steps"`   // timed steps
+	Sparse    bool    `json:"sparse"`  // the first layer's products took the sparse path (-sparse, as the main run)
 	MsPerStep float64 `json:"ms_per_step"`
 	GFLOPS    float64 `json:"gflops"`
 	// TimeVsGofma is MsPerStep ÷ the first row's (gofma's kernels as
@@ -28,7 +29,7 @@ type row struct {
 }
 
 // compare times the same training steps, from the same initial weights,
-// on kernels.Threads() threads: with gofma's kernels as selected, with the
+// with the same -sparse mode as the main run, on kernels.Threads() threads: with gofma's kernels as selected, with the
 // pure-Go kernels, and with gonum's Sgemm in place of gofma's (epilogues in
 // a second pass; GOMAXPROCS set to the thread count, since gonum splits
 // products over GOMAXPROCS goroutines). It stops with ctx's error when ctx
@@ -84,7 +85,7 @@ func timeSteps(ctx context.Context, o *options, d *data, im *kernels.Impl, setPr
 		return row{}, err
 	}
 	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
-	cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed}
+	cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed, Sparse: o.sparse}
 	if _, err := net.Fit(ctx, d.train.X, d.train.Y, cfg); err != nil { // makes the workspace
 		return row{}, err
 	}
@@ -98,18 +99,32 @@ func timeSteps(ctx context.Context, o *options, d *data, im *kernels.Impl, setPr
 		ran = runtime.GOMAXPROCS(0)
 	}
 	s := res.Elapsed.Seconds()
-	return row{Threads: ran, Steps: res.Steps, MsPerStep: 1e3 * s / float64(res.Steps),
+	return row{Threads: ran, Steps: res.Steps, Sparse: res.Sparse, MsPerStep: 1e3 * s / float64(res.Steps),
 		GFLOPS: net.FLOPs(1) * float64(res.Samples) / s / 1e9, Loss: res.Loss}, nil
 }
 
-// writeCompare prints the -compare table.
+// writeCompare prints the -compare table. The first layer's path, the
+// same for every row (it depends on -sparse and X alone), is said once
+// in the heading; a row that took the other one says so after its name.
 func writeCompare(w io.Writer, rows []row) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "compare: the same %d steps from the same start (whole steps, as the throughput above)\n", rows[0].Steps)
+	fmt.Fprintf(w, "compare: the same %d steps from the same start, first layer %s (whole steps, as the throughput above)\n", rows[0].Steps, pathName(rows[0].Sparse))
 	fmt.Fprintf(w, "%-40s %7s %10s %9s %15s %9s\n", "implementation", "threads", "ms/step", "GFLOP/s", "× gofma's time", "loss")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-40s %7d %10.2f %9.1f %15.2f %9.5f\n", r.Name, r.Threads, r.MsPerStep, r.GFLOPS, r.TimeVsGofma, r.Loss)
+		name := r.Name
+		if r.Sparse != rows[0].Sparse {
+			name += ", " + pathName(r.Sparse)
+		}
+		fmt.Fprintf(w, "%-40s %7d %10.2f %9.1f %15.2f %9.5f\n", name, r.Threads, r.MsPerStep, r.GFLOPS, r.TimeVsGofma, r.Loss)
 	}
+}
+
+// pathName names the first layer's path: sparse or dense.
+func pathName(sparse bool) string {
+	if sparse {
+		return "sparse"
+	}
+	return "dense"
 }

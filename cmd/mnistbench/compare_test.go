@@ -48,13 +48,21 @@ func TestCompareCancelled(t *testing.T) {
 
 // TestCompare runs -compare's rows on one thread and checks what they say:
 // one row per implementation on that thread, GFLOP/s of the whole steps,
-// times relative to the first row, about the same loss; and that the
-// kernels and GOMAXPROCS are as before afterwards.
+// times relative to the first row, about the same loss, the path -sparse
+// says; and that the kernels and GOMAXPROCS are as before afterwards.
 func TestCompare(t *testing.T) {
+	for _, mode := range []mlp.SparseMode{mlp.SparseOff, mlp.SparseOn} {
+		t.Run("sparse="+mode.String(), func(t *testing.T) { testCompare(t, mode) })
+	}
+}
+
+// testCompare is TestCompare with -sparse mode: every row takes the
+// path the mode says (tinyData's X is dense).
+func testCompare(t *testing.T, mode mlp.SparseMode) {
 	const n, steps = 300, 2
 	defer kernels.SetThreads(kernels.SetThreads(1))
 	procs, impl := runtime.GOMAXPROCS(0), kernels.Default()
-	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", lr: 0.1, compareSteps: steps, seed: 1}
+	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", lr: 0.1, compareSteps: steps, seed: 1, sparse: mode}
 	d := tinyData(n)
 	rows, err := compare(context.Background(), o, d)
 	if err != nil {
@@ -84,6 +92,9 @@ func TestCompare(t *testing.T) {
 		if r.Threads != 1 || r.Steps != steps {
 			t.Errorf("%s: %d threads, %d steps; want 1 and %d", r.Name, r.Threads, r.Steps, steps)
 		}
+		if r.Sparse != (mode == mlp.SparseOn) {
+			t.Errorf("%s: sparse %v with -sparse %v", r.Name, r.Sparse, mode)
+		}
 		// Full batch: every step is n samples.
 		if want := net.FLOPs(n) / (r.MsPerStep / 1e3) / 1e9; r.MsPerStep <= 0 || math.Abs(r.GFLOPS-want) > 1e-9*want {
 			t.Errorf("%s: %.4g GFLOP/s at %.4g ms/step, want %.4g", r.Name, r.GFLOPS, r.MsPerStep, want)
@@ -100,13 +111,13 @@ func TestCompare(t *testing.T) {
 // TestWriteCompare checks the -compare table and the rows' JSON names.
 func TestWriteCompare(t *testing.T) {
 	rows := []row{
-		{Name: "gofma avx2 (fused epilogues)", Threads: 2, Steps: 3, MsPerStep: 10, GFLOPS: 80, TimeVsGofma: 1, Loss: 0.5},
-		{Name: "gonum Sgemm, gofma avx2 elementwise", Threads: 2, Steps: 3, MsPerStep: 160, GFLOPS: 5, TimeVsGofma: 16, Loss: 0.5},
+		{Name: "gofma avx2 (fused epilogues)", Threads: 2, Steps: 3, Sparse: true, MsPerStep: 10, GFLOPS: 80, TimeVsGofma: 1, Loss: 0.5},
+		{Name: "gonum Sgemm, gofma avx2 elementwise", Threads: 2, Steps: 3, Sparse: true, MsPerStep: 160, GFLOPS: 5, TimeVsGofma: 16, Loss: 0.5},
 	}
 	var b strings.Builder
 	writeCompare(&b, rows)
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "compare: the same 3 steps") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "compare: the same 3 steps from the same start, first layer sparse (") {
 		t.Fatalf("table:\n%s", b.String())
 	}
 	for i, want := range [][]string{
@@ -121,11 +132,20 @@ func TestWriteCompare(t *testing.T) {
 			}
 		}
 	}
+	// A row whose path differs from the first's (which compare never
+	// makes) says so after its name.
+	rows[1].Sparse = false
+	b.Reset()
+	writeCompare(&b, rows)
+	if !strings.Contains(b.String(), "\ngonum Sgemm, gofma avx2 elementwise, dense ") {
+		t.Errorf("a dense row under a sparse heading does not say so:\n%s", b.String())
+	}
+	rows[1].Sparse = true
 	js, err := json.Marshal(rows[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"name":"gonum Sgemm, gofma avx2 elementwise","threads":2,"steps":3,"ms_per_step":160,"gflops":5,"time_vs_gofma":16,"loss":0.5}`
+	const want = `{"name":"gonum Sgemm, gofma avx2 elementwise","threads":2,"steps":3,"sparse":true,"ms_per_step":160,"gflops":5,"time_vs_gofma":16,"loss":0.5}`
 	if string(js) != want {
 		t.Errorf("JSON %s, want %s", js, want)
 	}

@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gofma/gofma/mlp"
+	"github.com/gofma/gofma/mnist"
 )
 
 func TestParseFlagsErrors(t *testing.T) {
@@ -44,6 +47,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"-digits", "5"}, "at least two digits"},
 		{[]string{"-digits", "5,12"}, "12"},
 		{[]string{"-compare-steps", "0"}, "-compare-steps 0"},
+		{[]string{"-sparse", "maybe"}, `-sparse "maybe": want auto, on or off`},
+		{[]string{"-sparse", ""}, `-sparse "": want auto, on or off`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-nosuchflag"}, "not defined"},
 	} {
@@ -139,6 +144,25 @@ func TestParseFlagsDefaults(t *testing.T) {
 	}
 }
 
+// TestParseFlagsSparse checks -sparse: auto by default, and each mode's
+// name parsed to its mlp.SparseMode.
+func TestParseFlagsSparse(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want mlp.SparseMode
+	}{
+		{nil, mlp.SparseAuto},
+		{[]string{"-sparse", "auto"}, mlp.SparseAuto},
+		{[]string{"-sparse", "on"}, mlp.SparseOn},
+		{[]string{"-sparse=off"}, mlp.SparseOff},
+	} {
+		o, err := parseFlags(c.args, io.Discard)
+		if err != nil || o.sparse != c.want {
+			t.Errorf("parseFlags(%q): sparse %v, %v; want %v", c.args, o.sparse, err, c.want)
+		}
+	}
+}
+
 // runArgs runs the command with args and returns its stdout and stderr.
 func runArgs(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
@@ -190,6 +214,81 @@ func TestRunSyntheticJSON(t *testing.T) {
 	}
 }
 
+// TestRunSparseJSON checks the first layer's path and X's density in the
+// JSON report of short synthetic runs, for each -sparse mode. Synthetic
+// pixels are random, so X is dense: auto takes the dense path, on the
+// sparse one; with off Fit measures no density, and mnistbench counts it.
+func TestRunSparseJSON(t *testing.T) {
+	for _, c := range []struct {
+		mode       string
+		wantSparse bool
+	}{{"auto", false}, {"on", true}, {"off", false}} {
+		out, _, err := runArgs(t, "-synthetic", "-iters", "1", "-hidden", "4", "-json", "-sparse", c.mode)
+		if err != nil {
+			t.Fatalf("-sparse %s: %v", c.mode, err)
+		}
+		var r map[string]any
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("-sparse %s: stdout is not one JSON object: %v\n%s", c.mode, err, out)
+		}
+		if r["sparse_mode"] != c.mode || r["sparse"] != c.wantSparse {
+			t.Errorf("-sparse %s: sparse_mode %v, sparse %v; want %s, %v", c.mode, r["sparse_mode"], r["sparse"], c.mode, c.wantSparse)
+		}
+		if d, ok := r["density"].(float64); !ok || d < 0.999 || d > 1 {
+			t.Errorf("-sparse %s: density %v, want about 1 (random pixels)", c.mode, r["density"])
+		}
+	}
+}
+
+// TestRunSparseText checks the text report's first-layer line.
+func TestRunSparseText(t *testing.T) {
+	for _, c := range []struct{ mode, want string }{
+		{"off", "\nfirst layer dense (X density 100.0%, -sparse off)\n"},
+		{"on", "\nfirst layer sparse (X density 100.0%, -sparse on)\n"},
+	} {
+		out, _, err := runArgs(t, "-synthetic", "-iters", "1", "-hidden", "4", "-sparse", c.mode)
+		if err != nil {
+			t.Fatalf("-sparse %s: %v", c.mode, err)
+		}
+		if !strings.Contains(out, c.want) {
+			t.Errorf("-sparse %s: report lacks %q:\n%s", c.mode, c.want, out)
+		}
+	}
+}
+
+// TestRunSparseMNIST checks, on the real 5-vs-8 images where they are
+// found, that -sparse auto takes the sparse path at their density (20.8%)
+// and -sparse off the dense one, reporting the same density.
+func TestRunSparseMNIST(t *testing.T) {
+	if _, err := mnist.Find(""); err != nil {
+		t.Skip("no MNIST data:", err)
+	}
+	if testing.Short() {
+		t.Skip("reads MNIST twice")
+	}
+	var density [2]float64
+	for i, c := range []struct {
+		mode       string
+		wantSparse bool
+	}{{"auto", true}, {"off", false}} {
+		out, _, err := runArgs(t, "-iters", "1", "-hidden", "1", "-json", "-sparse", c.mode)
+		if err != nil {
+			t.Fatalf("-sparse %s: %v", c.mode, err)
+		}
+		var r report
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("-sparse %s: %v\n%s", c.mode, err, out)
+		}
+		if r.Sparse != c.wantSparse || r.Density < 0.20 || r.Density > 0.21 {
+			t.Errorf("-sparse %s: sparse %v, density %v; want %v, about 0.208", c.mode, r.Sparse, r.Density, c.wantSparse)
+		}
+		density[i] = r.Density
+	}
+	if density[0] != density[1] {
+		t.Errorf("density %v as Fit measured it, %v as mnistbench counted it", density[0], density[1])
+	}
+}
+
 func TestRunTextReport(t *testing.T) {
 	out, errOut, err := runArgs(t, "-synthetic", "-digits", "all", "-hidden", "8", "-opt", "adam", "-batch", "5000", "-epochs", "1", "-compare", "-compare-steps", "1")
 	if err != nil {
@@ -197,7 +296,8 @@ func TestRunTextReport(t *testing.T) {
 	}
 	for _, want := range []string{"cpu ", "kernels ", "60000 training and 10000 test", "784-8-10 sigmoid, crossentropy loss",
 		"Adam(lr=0.001", "batches of 5000", "12 steps (1.00 epochs)", "forward", "backward", "update", "samples/s", "GFLOP/s",
-		"accuracy ", "compare:", "gofma generic (pure Go)", "gonum Sgemm", "total "} {
+		"first layer dense (X density 100.0%, over the 30% of -sparse auto)",
+		"accuracy ", "compare: the same 1 steps from the same start, first layer dense", "gofma generic (pure Go)", "gonum Sgemm", "total "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

@@ -36,7 +36,10 @@ type report struct {
 	Interrupted     bool     `json:"interrupted"`        // Ctrl-C stopped the run: Steps < PlannedSteps, no -compare
 	Diverged        string   `json:"diverged,omitempty"` // why training diverged, the command's error; no -compare
 	Epochs          float64  `json:"epochs"`
-	Prepacked       []string `json:"prepacked"` // operands packed once for all steps (mlp.Result.Prepacked)
+	Prepacked       []string `json:"prepacked"`   // operands packed once for all steps (mlp.Result.Prepacked)
+	SparseMode      string   `json:"sparse_mode"` // -sparse: auto, on or off
+	Sparse          bool     `json:"sparse"`      // the first layer's products took the sparse path (mlp.Result.Sparse)
+	Density         float64  `json:"density"`     // the fraction of the training X's elements that are not zero
 	ForwardSeconds  float64  `json:"forward_s"`
 	BackwardSeconds float64  `json:"backward_s"`
 	UpdateSeconds   float64  `json:"update_s"`
@@ -102,7 +105,7 @@ func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.
 		CPU: info.CPU, Kernels: info.Impl, Threads: info.Threads, PeakGFLOPS: peak,
 		Data: d.source, Train: d.train.n, Test: d.test.n, Inputs: cfg.Inputs,
 		Network: name, Loss: cfg.Loss.String(), Params: net.NumParams(),
-		Optimizer: opt.String(), Batch: batch, TargetAccuracy: o.targetAcc,
+		Optimizer: opt.String(), Batch: batch, SparseMode: o.sparse.String(), TargetAccuracy: o.targetAcc,
 	}
 }
 
@@ -110,6 +113,7 @@ func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.
 func (r *report) setTraining(res mlp.Result, evalTime time.Duration, net *mlp.Network) {
 	r.Steps, r.Epochs, r.LastStepLoss = res.Steps, res.Epochs, res.Loss
 	r.Prepacked = res.Prepacked
+	r.Sparse, r.Density = res.Sparse, res.Density
 	r.ForwardSeconds, r.BackwardSeconds, r.UpdateSeconds = res.Forward.Seconds(), res.Backward.Seconds(), res.Update.Seconds()
 	train := res.Elapsed - evalTime
 	r.TrainSeconds, r.EvalSeconds = train.Seconds(), evalTime.Seconds()
@@ -285,6 +289,7 @@ func (r *report) writeText(w io.Writer) error {
 		batch = fmt.Sprintf("batches of %d", r.Batch)
 	}
 	p("training", "%s, %s, %d steps (%.2f epochs)", r.Optimizer, batch, r.Steps, r.Epochs)
+	p("first layer", "%s", r.firstLayer())
 	if len(r.Prepacked) > 0 {
 		p("prepacked", "%s", strings.Join(r.Prepacked, "; "))
 	}
@@ -346,6 +351,20 @@ func (r *report) writeText(w io.Writer) error {
 	}
 	p("total", "%.2f s", r.TotalSeconds)
 	return ew.err
+}
+
+// firstLayer says which path the first layer's products took, with X's
+// density and, unless -sparse auto chose it, the flag that did: "sparse (X
+// density 20.8%)", "dense (X density 20.8%, -sparse off)".
+func (r *report) firstLayer() string {
+	why := ""
+	switch {
+	case r.SparseMode != "" && r.SparseMode != mlp.SparseAuto.String():
+		why = ", -sparse " + r.SparseMode
+	case !r.Sparse:
+		why = fmt.Sprintf(", over the %g%% of -sparse auto", 100*mlp.SparseDensity)
+	}
+	return fmt.Sprintf("%s (X density %.1f%%%s)", pathName(r.Sparse), 100*r.Density, why)
 }
 
 // errWriter passes writes on to w until one fails, and then keeps that

@@ -15,6 +15,7 @@ func fullReport() report {
 		CPU: "AMD EPYC <&>", Kernels: "avx2", Threads: 2, PeakGFLOPS: 95.5, Data: "synthetic", Train: 100, Test: 10,
 		Inputs: 784, Network: "784-8-1 sigmoid", Loss: "bce", Params: 6289, Optimizer: "GD(lr=0.1)", Batch: 100,
 		Steps: 3, PlannedSteps: 4, Interrupted: true, Epochs: 3, Prepacked: []string{"X as op(A)"},
+		SparseMode: "auto", Sparse: true, Density: 0.208,
 		ForwardSeconds: 1e-7, BackwardSeconds: 2.5, UpdateSeconds: 1e21, TrainSeconds: 3, SamplesPerSec: 1e6, GFLOPS: 12.25,
 		PeakShare: 0.128, LastStepLoss: 0.69, TrainLoss: 0.5, TrainAccuracy: 0.75, TestLoss: 0.25, TestAccuracy: 1,
 		TargetAccuracy: 0.9, TargetStep: 2, TargetSeconds: 1.5,
@@ -103,6 +104,41 @@ func TestWriteTextNonFinite(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestWriteTextFirstLayer checks the line that says which path the first
+// layer took, with X's density, and why when the flag chose it or auto
+// did not take the sparse path.
+func TestWriteTextFirstLayer(t *testing.T) {
+	for _, c := range []struct {
+		mode    string
+		sparse  bool
+		density float64
+		want    string
+	}{
+		{"auto", true, 0.208, "first layer sparse (X density 20.8%)\n"},
+		{"auto", false, 0.9, "first layer dense (X density 90.0%, over the 30% of -sparse auto)\n"},
+		{"on", true, 0.9, "first layer sparse (X density 90.0%, -sparse on)\n"},
+		{"off", false, 0.208, "first layer dense (X density 20.8%, -sparse off)\n"},
+	} {
+		r := fullReport()
+		r.SparseMode, r.Sparse, r.Density = c.mode, c.sparse, c.density
+		var b strings.Builder
+		if err := r.writeText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "\n"+c.want) {
+			t.Errorf("-sparse %s: text report lacks %q:\n%s", c.mode, c.want, b.String())
+		}
+	}
+	var b strings.Builder
+	r := fullReport()
+	if err := r.writeJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := `"sparse_mode":"auto","sparse":true,"density":0.208,`; !strings.Contains(b.String(), want) {
+		t.Errorf("JSON lacks %s:\n%s", want, b.String())
 	}
 }
 
