@@ -49,6 +49,20 @@ func NewCSR(d *Dense) *CSR {
 	return s
 }
 
+// Density returns the fraction of m's elements that are not zero (NaN
+// counts as nonzero, -0 as zero), 0 for an empty matrix: what NewCSR would
+// keep.
+func (m *Dense) Density() float64 {
+	if m.rows == 0 || m.cols == 0 {
+		return 0
+	}
+	nnz := 0
+	for i := range m.rows {
+		nnz += countNonzero(m.Row(i))
+	}
+	return float64(nnz) / (float64(m.rows) * float64(m.cols))
+}
+
 // countNonzero returns the number of elements of x that are not zero (as
 // v != 0: their bits are not zero apart from the sign), in four counts that
 // do not wait on each other.

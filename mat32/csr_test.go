@@ -595,3 +595,18 @@ func BenchmarkCSR(b *testing.B) {
 		}
 	})
 }
+
+// TestDensity checks Dense.Density against NewCSR's count, on a view.
+func TestDensity(t *testing.T) {
+	d := NewDense(3, 4, []float32{0, 1, 0, 2, float32(math.NaN()), 0, 0, 0, 3, 0, 0, 4})
+	v := d.Slice(0, 3, 1, 4) // 1 0 2 / 0 0 0 / 0 0 4
+	if got, want := v.Density(), 3.0/9; got != want {
+		t.Errorf("Density = %v, want %v", got, want)
+	}
+	if got, want := d.Density(), float64(NewCSR(d).NNZ())/12; got != want {
+		t.Errorf("Density = %v, NewCSR keeps %v", got, want)
+	}
+	if got := new(Dense).Density(); got != 0 {
+		t.Errorf("empty: Density = %v", got)
+	}
+}

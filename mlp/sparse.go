@@ -62,23 +62,6 @@ type sparseInput struct {
 	wt    []float32  // W₁ᵀ, inputs×units, for the forward product
 }
 
-// density returns the fraction of the elements of X that are not zero.
-func density(X *mat32.Dense) float64 {
-	xs := X.RawMatrix()
-	if xs.Rows == 0 || xs.Cols == 0 {
-		return 0
-	}
-	nz := 0
-	for i := range xs.Rows {
-		for _, v := range xs.Data[i*xs.Stride : i*xs.Stride+xs.Cols] {
-			if v != 0 {
-				nz++
-			}
-		}
-	}
-	return float64(nz) / (float64(xs.Rows) * float64(xs.Cols))
-}
-
 // startSparse makes X's CSR forms for a Fit in batches of batch of its N
 // samples: X itself and, for the full batch, its transpose once for all
 // steps.

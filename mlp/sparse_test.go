@@ -106,7 +106,7 @@ func TestSparseAuto(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := density(X)
+		want := X.Density()
 		if res.Sparse != c.sparse || res.Density != want {
 			t.Errorf("density %v: Result.Sparse %t, Density %v; want %t, %v", c.density, res.Sparse, res.Density, c.sparse, want)
 		}

@@ -136,7 +136,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	start := time.Now()
 	switch cfg.Sparse {
 	case SparseAuto:
-		res.Density = density(X)
+		res.Density = X.Density()
 		res.Sparse = res.Density <= SparseDensity
 	case SparseOn:
 		res.Sparse = true

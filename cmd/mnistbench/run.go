@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gofma/gofma/kernels"
-	"github.com/gofma/gofma/mat32"
 	"github.com/gofma/gofma/mlp"
 )
 
@@ -142,7 +141,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	}
 	r.setTraining(res, evalTime, net)
 	if r.Density == 0 { // Fit measures it only when it may take the sparse path
-		r.Density = density(d.train.X)
+		r.Density = d.train.X.Density()
 	}
 
 	train, err := net.Evaluate(d.train.X, d.train.Y)
@@ -198,23 +197,6 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 		late = append(late, fmt.Errorf("%w after %d of %d steps", errInterrupted, r.Steps, r.PlannedSteps))
 	}
 	return errors.Join(late...)
-}
-
-// density returns the fraction of X's elements that are not zero.
-func density(X *mat32.Dense) float64 {
-	xs := X.RawMatrix()
-	if xs.Rows == 0 || xs.Cols == 0 {
-		return 0
-	}
-	nz := 0
-	for i := range xs.Rows {
-		for _, v := range xs.Data[i*xs.Stride : i*xs.Stride+xs.Cols] {
-			if v != 0 {
-				nz++
-			}
-		}
-	}
-	return float64(nz) / (float64(xs.Rows) * float64(xs.Cols))
 }
 
 // finite reports whether f is neither NaN nor infinite.
