@@ -14,7 +14,8 @@ type SparseMode int
 
 const (
 	// SparseAuto takes the sparse path when X's density (the fraction of
-	// its elements that are not zero) is at most SparseDensity.
+	// its elements that are not zero) is at most SparseDensity and the
+	// batch has at least SparseMinBatch samples (or is the full batch).
 	SparseAuto SparseMode = iota
 	// SparseOn always takes the sparse path.
 	SparseOn
@@ -23,11 +24,19 @@ const (
 )
 
 // SparseDensity is the density of X at or below which SparseAuto takes
-// the sparse path. kernels' BenchmarkSparseMM puts the crossing of the
+// the sparse path, on batches of at least SparseMinBatch samples (the full
+// batch included). kernels' BenchmarkSparseMM puts the crossing of the
 // sparse and dense products of a 784-input first layer at a density of
 // 0.33 to 0.4 on the 2-vCPU development VM (AMD EPYC Zen 3, one thread;
 // random nonzeros, which favour neither path); this is a little below.
 const SparseDensity = 0.3
+
+// SparseMinBatch is the smallest batch on which SparseAuto takes the
+// sparse path: a sparse step also transposes W₁ and the batch, work that
+// does not shrink with the batch, and BenchmarkTrainStep (bench) measured
+// everyday steps of 32 slower on the sparse path, of 128 and 512 faster
+// on one thread and as fast on two.
+const SparseMinBatch = 128
 
 // String returns the mode's name: auto, on or off.
 func (m SparseMode) String() string {

@@ -137,7 +137,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	switch cfg.Sparse {
 	case SparseAuto:
 		res.Density = X.Density()
-		res.Sparse = res.Density <= SparseDensity
+		res.Sparse = res.Density <= SparseDensity && (full || batch >= SparseMinBatch)
 	case SparseOn:
 		res.Sparse = true
 	}

@@ -23,7 +23,8 @@
 // the weight gradient, the two that read the images) treat X: auto, the
 // default, computes them from X in sparse form, skipping its zeros, when
 // at most mlp.SparseDensity (30%) of X's elements are not zero, as with
-// MNIST's images (about 19% to 21%) but not -synthetic's random pixels;
+// MNIST's images (about 19% to 21%) but not -synthetic's random pixels,
+// and batches hold at least mlp.SparseMinBatch (128) samples or all;
 // on and off force the sparse or the dense path. The report says which
 // path the first layer took and X's density, and -compare's rows take the
 // same path.
@@ -137,7 +138,7 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	fs.BoolVar(&o.compare, "compare", false, "also time the same steps with the pure-Go kernels and with gonum's Sgemm")
 	fs.IntVar(&o.compareSteps, "compare-steps", 3, "timed steps per implementation for -compare")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the training to this file (for go tool pprof)")
-	sparse := fs.String("sparse", "auto", fmt.Sprintf("the first layer's products from X in sparse form, skipping its zeros: auto (when X's density is at most %g%%), on or off", 100*mlp.SparseDensity))
+	sparse := fs.String("sparse", "auto", fmt.Sprintf("the first layer's products from X in sparse form, skipping its zeros: auto (when X's density is at most %g%% and batches hold at least %d samples or all), on or off", 100*mlp.SparseDensity, mlp.SparseMinBatch))
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(errOut)

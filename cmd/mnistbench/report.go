@@ -361,8 +361,10 @@ func (r *report) firstLayer() string {
 	switch {
 	case r.SparseMode != "" && r.SparseMode != mlp.SparseAuto.String():
 		why = ", -sparse " + r.SparseMode
-	case !r.Sparse:
+	case !r.Sparse && r.Density > mlp.SparseDensity:
 		why = fmt.Sprintf(", over the %g%% of -sparse auto", 100*mlp.SparseDensity)
+	case !r.Sparse:
+		why = fmt.Sprintf(", batches under the %d of -sparse auto", mlp.SparseMinBatch)
 	}
 	return fmt.Sprintf("%s (X density %.1f%%%s)", pathName(r.Sparse), 100*r.Density, why)
 }
