@@ -2,44 +2,65 @@ package kernels
 
 import "sync"
 
-// sumScratch keeps scratch buffers between calls; like the GEMM
-// workspaces, not a sync.Pool, which every GC empties.
-var sumScratch struct {
+// scratch keeps buffers between calls; like the GEMM workspaces, not a
+// sync.Pool, which every GC empties.
+type scratch[T any] struct {
 	sync.Mutex
-	free [][]float32
+	free [][]T
 }
+
+// Scratch buffers: floats for sums and sparse products, ints for the
+// sparse products' offset tables.
+var (
+	floatScratch scratch[float32]
+	intScratch   scratch[int]
+)
 
 // getScratch returns a buffer of n floats, reusing a kept one if it is big
 // enough.
-func getScratch(n int) []float32 {
-	sumScratch.Lock()
-	defer sumScratch.Unlock()
-	for i, b := range sumScratch.free {
+func getScratch(n int) []float32 { return floatScratch.get(n) }
+
+// putScratch keeps b for a later getScratch.
+func putScratch(b []float32) { floatScratch.put(b) }
+
+// getInts returns a buffer of n ints, reusing a kept one if it is big
+// enough.
+func getInts(n int) []int { return intScratch.get(n) }
+
+// putInts keeps b for a later getInts.
+func putInts(b []int) { intScratch.put(b) }
+
+// get returns a buffer of n elements, reusing a kept one if it is big
+// enough.
+func (s *scratch[T]) get(n int) []T {
+	s.Lock()
+	defer s.Unlock()
+	for i, b := range s.free {
 		if cap(b) >= n {
-			last := len(sumScratch.free) - 1
-			sumScratch.free[i] = sumScratch.free[last]
-			sumScratch.free = sumScratch.free[:last]
+			last := len(s.free) - 1
+			s.free[i] = s.free[last]
+			s.free = s.free[:last]
 			return b[:n]
 		}
 	}
-	return make([]float32, n)
+	return make([]T, n)
 }
 
-// putScratch keeps b for a later getScratch: up to 8 buffers, the largest.
-func putScratch(b []float32) {
-	sumScratch.Lock()
-	defer sumScratch.Unlock()
-	if len(sumScratch.free) < 8 {
-		sumScratch.free = append(sumScratch.free, b)
+// put keeps b for a later get: up to 8 buffers, the largest.
+func (s *scratch[T]) put(b []T) {
+	s.Lock()
+	defer s.Unlock()
+	if len(s.free) < 8 {
+		s.free = append(s.free, b)
 		return
 	}
 	small := 0
-	for i, f := range sumScratch.free {
-		if cap(f) < cap(sumScratch.free[small]) {
+	for i, f := range s.free {
+		if cap(f) < cap(s.free[small]) {
 			small = i
 		}
 	}
-	if cap(b) > cap(sumScratch.free[small]) {
-		sumScratch.free[small] = b
+	if cap(b) > cap(s.free[small]) {
+		s.free[small] = b
 	}
 }

@@ -272,33 +272,3 @@ func (t *sparseTask) blockTable(tab []int, r0, r1, kb int) bool {
 	}
 	return true
 }
-
-// intScratch keeps int buffers between calls, as sumScratch keeps floats.
-var intScratch struct {
-	sync.Mutex
-	free [][]int
-}
-
-// getInts returns a buffer of n ints, reusing a kept one if big enough.
-func getInts(n int) []int {
-	intScratch.Lock()
-	defer intScratch.Unlock()
-	for i, b := range intScratch.free {
-		if cap(b) >= n {
-			last := len(intScratch.free) - 1
-			intScratch.free[i] = intScratch.free[last]
-			intScratch.free = intScratch.free[:last]
-			return b[:n]
-		}
-	}
-	return make([]int, n)
-}
-
-// putInts keeps b for a later getInts, up to 8 buffers.
-func putInts(b []int) {
-	intScratch.Lock()
-	defer intScratch.Unlock()
-	if len(intScratch.free) < 8 {
-		intScratch.free = append(intScratch.free, b)
-	}
-}

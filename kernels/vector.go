@@ -126,7 +126,7 @@ func colSumsChunk(cols int) int {
 }
 
 // colSumsWith runs colSumsPairwise with its scratch, taken from and given
-// back to sumScratch, so that repeated calls (db in every training step)
+// back to floatScratch, so that repeated calls (db in every training step)
 // allocate nothing.
 func colSumsWith(dst, x []float32, rows, cols int, block func(dst, x []float32, rows, cols int)) {
 	chunk := colSumsChunk(cols)
