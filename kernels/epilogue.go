@@ -89,10 +89,14 @@ func (ep *Epilogue) code(i, h, j, w int) (bias []float32, epi int) {
 
 // finish applies the epilogue to the h×w part of C at (i, j): for edges,
 // which the macro-kernels compute through scratch, and for alpha = 0.
-func (g *gemm) finish(i, h, j, w int) {
-	bias, epi := g.ep.code(i, h, j, w)
+func (g *gemm) finish(i, h, j, w int) { g.im.finishPart(g.ep, g.c, g.ldc, i, h, j, w) }
+
+// finishPart applies ep to the h×w part at (i, j) of c, leading dimension
+// ldc, one row at a time with im's kernels.
+func (im *Impl) finishPart(ep *Epilogue, c []float32, ldc, i, h, j, w int) {
+	bias, epi := ep.code(i, h, j, w)
 	for r := 0; r < h; r++ {
-		epilogueRow(&g.im.vec, &g.im.act, g.c[(i+r)*g.ldc+j:(i+r)*g.ldc+j+w], bias, epi, r, 0)
+		epilogueRow(&im.vec, &im.act, c[(i+r)*ldc+j:(i+r)*ldc+j+w], bias, epi, r, 0)
 	}
 }
 

@@ -110,10 +110,7 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 		}
 		scaleMatrix(m, n, beta, c, ldc)
 		if ep != nil && (ep.Bias != nil || ep.Act != ActIdentity) {
-			bias, epi := ep.code(0, m, 0, n)
-			for r := range m {
-				epilogueRow(&im.vec, &im.act, c[r*ldc:r*ldc+n], bias, epi, r, 0)
-			}
+			im.finishPart(ep, c, ldc, 0, m, 0, n)
 		}
 		return
 	}
@@ -239,10 +236,7 @@ func (t *sparseTask) chunk(r0, r1 int) {
 		return
 	}
 	if t.epi {
-		bias, epi := t.ep.code(r0, rows, 0, t.n)
-		for r := r0; r < r1; r++ {
-			epilogueRow(&t.im.vec, &t.im.act, t.c[r*t.ldc:r*t.ldc+t.n], bias, epi, r-r0, 0)
-		}
+		t.im.finishPart(&t.ep, t.c, t.ldc, r0, rows, 0, t.n)
 	}
 }
 

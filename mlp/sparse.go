@@ -74,9 +74,8 @@ type sparseInput struct {
 	wt    []float32  // W₁ᵀ, inputs×units, for the forward product
 }
 
-// startSparse makes X's CSR forms for a Fit in batches of batch of its N
-// samples: X itself and, for the full batch, its transpose once for all
-// steps.
+// startSparse makes X's CSR forms for a Fit: X itself and, when full (the
+// full batch), its transpose, once for all steps.
 func (ws *workspace) startSparse(X *mat32.Dense, full bool) {
 	if ws.sp == nil {
 		ws.sp = new(sparseInput)
@@ -89,8 +88,7 @@ func (ws *workspace) startSparse(X *mat32.Dense, full bool) {
 	}
 }
 
-// gatherSparse makes the step's input the rows idx of X, and its
-// transpose.
+// gather makes the step's input the rows idx of X, and its transpose.
 func (sp *sparseInput) gather(idx []int) {
 	sp.all.GatherRows(&sp.batch, idx)
 	sp.batch.TransposeInto(&sp.t)
