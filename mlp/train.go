@@ -144,6 +144,8 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	if res.Sparse {
 		ws.startSparse(X, full)
 		res.Density = ws.sp.all.Density()
+	} else {
+		ws.sp = nil // as the dense path releases X packed, below
 	}
 	ws.sparse = res.Sparse
 	defer func() { ws.sparse = false }()
