@@ -26,6 +26,11 @@ func offset(a, b *Dense) (d int, ok bool) {
 	return int(b0-a0) / int(size), true
 }
 
+// Shares reports whether m and b have an element in common. It is exact:
+// views of one buffer that only interleave (alternate columns, rows that
+// fall between each other's rows) share none.
+func (m *Dense) Shares(b *Dense) bool { return shares(m, b) }
+
 // shares reports whether a and b have an element in common.
 func shares(a, b *Dense) bool {
 	d, ok := offset(a, b)

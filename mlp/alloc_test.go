@@ -74,9 +74,12 @@ func TestFitAllocs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, opt := range []Optimizer{SGD{}, Adam{}, GD{}} {
+			for i, opt := range []Optimizer{SGD{}, Adam{}, GD{}, AdamW{}, Momentum{}} {
 				allocs := func(epochs int) float64 {
 					cfg := FitConfig{Optimizer: opt, Epochs: epochs, Seed: 1, OnStep: progress, OnEpoch: progress}
+					if i >= 3 { // with every regulariser and a schedule
+						cfg.WeightDecay, cfg.Dropout, cfg.Schedule = 1e-4, 0.2, Warmup{Steps: 3, Then: Cosine{Steps: 20}}
+					}
 					if _, ok := opt.(GD); !ok {
 						cfg.BatchSize = 30
 					}

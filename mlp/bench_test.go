@@ -64,7 +64,7 @@ func (s *stepper) run() {
 	n, ws := s.n, s.n.train
 	xs, ys := s.X.RawMatrix(), s.Y.RawMatrix()
 	s.step++
-	n.step(ws, xs.Data, xs.Stride, ys.Data, xs.Rows, s.up, s.step)
+	n.step(ws, xs.Data, xs.Stride, ys.Data, xs.Rows, s.up, s.step, s.up.rate())
 }
 
 // gemms runs the step's matrix products alone, as plain Sgemm calls.

@@ -25,7 +25,7 @@ func TestFitStopAtEpochEnd(t *testing.T) {
 		{name: "OnStep error", epochs: 3, stepErr: stop, wantErr: []error{stop}, wantSteps: 4},
 		{name: "OnStep and OnEpoch errors", epochs: 3, stepErr: stop, epochErr: epochErr, wantErr: []error{stop, epochErr}, wantSteps: 4},
 		{name: "OnEpoch error", epochs: 3, epochErr: epochErr, wantErr: []error{epochErr}, wantSteps: 4},
-		{name: "ctx cancelled", epochs: 3, cancel: true, wantErr: []error{context.Canceled}, wantSteps: 4},
+		{name: "ctx cancelled", epochs: 3, cancel: true, wantErr: []error{ErrCanceled, context.Canceled}, wantSteps: 4},
 		{name: "ctx cancelled on the last step", epochs: 1, cancel: true, wantSteps: 4},
 	} {
 		t.Run(c.name, func(t *testing.T) {

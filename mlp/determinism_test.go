@@ -41,6 +41,9 @@ func TestThreadsBitwise(t *testing.T) {
 			Y, FitConfig{Optimizer: GD{LR: 0.1}, Iterations: 3}},
 		{"softmax", Config{Inputs: refInputs, Hidden: []Layer{{hidden / 2, Tanh}, {40, ReLU}}, Outputs: 10, Loss: CrossEntropy, Init: InitXavier, Seed: 2},
 			Y10, FitConfig{Optimizer: Adam{}, Epochs: 1, BatchSize: rows * 2 / 5, Seed: 5}},
+		{"regularised", Config{Inputs: refInputs, Hidden: []Layer{{hidden, ReLU}, {40, Sigmoid}}, Outputs: 10, Loss: CrossEntropy, Seed: 3},
+			Y10, FitConfig{Optimizer: AdamW{}, Epochs: 1, BatchSize: rows / 2, Seed: 6, Dropout: 0.25, WeightDecay: 1e-3,
+				Schedule: Warmup{Steps: 1, Then: Exponential{Gamma: 0.5}}}},
 	}
 	for _, im := range kernels.Impls() {
 		t.Run("impl="+im.Name(), func(t *testing.T) {

@@ -5,8 +5,11 @@
 // activations and an output head with its loss (sigmoid with binary
 // cross-entropy, softmax with cross-entropy, identity with mean squared
 // error). Samples are the rows of the input matrix. Fit trains it with one
-// of the optimizers (GD, SGD, Momentum, AdaGrad, RMSProp, Adam); Predict
-// and Evaluate use it; Save and Load keep it in a file.
+// of the optimizers (GD, SGD, Momentum, AdaGrad, RMSProp, Adam, AdamW),
+// with a learning-rate schedule, weight decay, dropout and validation
+// with early stopping as FitConfig says; Predict, PredictInto and Evaluate
+// use it; Save and Load keep it in a file, with the state of its training
+// so that a later Fit resumes it exactly; WriteONNX exports it.
 //
 // Every pass runs on the kernels' shared worker pool: forward layers are
 // fused bias+activation GEMMs, and the backward pass splits each layer's
@@ -16,7 +19,14 @@
 // threads (for the same seed and kernel path). Training steps allocate
 // nothing once their workspace exists.
 //
-// A Network is not safe for concurrent use.
+// Predict, PredictInto, Evaluate and Clone may be called from many
+// goroutines at once on one Network: each call passes its samples through
+// a workspace of its own, from a free list the network keeps (see
+// PredictInto). None of them may run while the weights change: during a
+// Fit (its callbacks, on Fit's goroutine between steps, may call them) or
+// while the caller writes through the views Weights and Bias return. Fit
+// is not safe for concurrent use with any method: to train while serving,
+// train a Clone.
 package mlp
 
 import (
@@ -57,8 +67,9 @@ type Network struct {
 	cfg    Config
 	layers []layer
 	params []float32
-	train  *workspace // for Fit
-	eval   *workspace // for Predict and Evaluate
+	train  *workspace  // for Fit
+	state  *trainState // the optimizer's state and the data order, for Resume and model files
+	evals  evalPool    // free workspaces for Predict, PredictInto and Evaluate (predict.go)
 }
 
 // layer is one layer of a Network; w and b share the network's params.

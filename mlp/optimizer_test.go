@@ -114,8 +114,8 @@ func TestOptimizerUpdates(t *testing.T) {
 						before := append([]float32(nil), w...)
 						// Two calls over parts of the parameters, as the
 						// update tiles make them.
-						up.update(w, w, g, 0, 20, step)
-						up.update(w, w, g, 20, p, step)
+						up.update(w, w, g, 0, 20, step, up.rate())
+						up.update(w, w, g, 20, p, step, up.rate())
 						ref(w64, g64, step)
 						for i := range w {
 							if w[i] == before[i] {
@@ -134,7 +134,7 @@ func TestOptimizerUpdates(t *testing.T) {
 
 // TestOptimizerRange checks that an update touches only w[lo:hi].
 func TestOptimizerRange(t *testing.T) {
-	for _, opt := range []Optimizer{GD{}, SGD{}, Momentum{}, AdaGrad{}, RMSProp{}, Adam{}} {
+	for _, opt := range []Optimizer{GD{}, SGD{}, Momentum{}, AdaGrad{}, RMSProp{}, Adam{}, AdamW{}} {
 		up, err := opt.start(10)
 		if err != nil {
 			t.Fatal(err)
@@ -145,7 +145,7 @@ func TestOptimizerRange(t *testing.T) {
 			g[i] = 1
 		}
 		for step := 1; step <= 2; step++ {
-			up.update(w, w, g, 3, 7, step)
+			up.update(w, w, g, 3, 7, step, up.rate())
 		}
 		for i, v := range w {
 			if in := i >= 3 && i < 7; in != (v != 0) {

@@ -58,6 +58,7 @@ type workspace struct {
 	xa, xb kernels.Packed // the full batch packed (packX)
 	packed bool           // xa and xb hold the current full batch
 	sp     *sparseInput   // the first layer's input in CSR form (sparse.go)
+	drop   *dropout       // the hidden layers' dropout in training (dropout.go)
 	sparse bool           // the first layer takes the sparse path (sp)
 	tiles  tileTask
 	pair   pairTask
@@ -104,8 +105,10 @@ func (n *Network) workspaceFloats(rows int, training bool) int64 {
 // WorkspaceBytes returns the bytes of the buffers the network makes and
 // keeps for its passes: Fit's for batches of batch samples (outputs of
 // every layer, gradients, and a gathered batch when batch is less than
-// samples) and Predict's and Evaluate's for samples rows (at most 4,096 at
-// once). It leaves out the parameters themselves, the optimizer's state
+// samples) and one Predict's or Evaluate's for samples rows (at most 4,096
+// at once; calls that overlap make one each, and the network keeps up to
+// GOMAXPROCS of them). Dropout adds two floats per hidden unit and sample
+// of a batch. It leaves out the parameters themselves, the optimizer's state
 // (up to two copies of them) and X's copies for the first layer: packed
 // for its two products with the full batch (two copies of about X's
 // size), or, on the sparse path, in CSR form (8 bytes a nonzero, twice
@@ -144,6 +147,9 @@ func (n *Network) input(ws *workspace, l int, x []float32, ldx int) ([]float32, 
 	if l == 0 {
 		return x, ldx
 	}
+	if ws.drop != nil {
+		return ws.drop.out[l-1], n.layers[l-1].out
+	}
 	return ws.out[l-1], n.layers[l-1].out
 }
 
@@ -162,6 +168,9 @@ func (n *Network) forward(ws *workspace, x []float32, ldx, rows int) {
 		}
 		kernels.SgemmPacked(false, true, rows, l.out, l.in, 1, a, lda, pa, l.w, l.in, nil, 0, ws.out[i][:rows*l.out], l.out,
 			kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
+		if ws.drop != nil && i < len(n.layers)-1 {
+			ws.drop.apply(ws, i, rows, l.out)
+		}
 	}
 }
 
@@ -261,6 +270,9 @@ func (t *tileTask) Do(i int) {
 		t.ws.loss[i] = t.n.cfg.Loss.sum(g, z[lo:hi], t.y[lo:hi], r1-r0, w, t.scale)
 	case tileActivation:
 		g = t.grad[lo:hi]
+		if d := t.ws.drop; d != nil {
+			kernels.Mul(g, g, d.mask[t.l][lo:hi])
+		}
 		l.act.backward(g, g, t.ws.out[t.l][lo:hi])
 	}
 	if g != nil {
@@ -299,26 +311,58 @@ func (p *pairTask) Do(i int) {
 	kernels.Sgemm(false, false, p.rows, l.in, l.out, 1, p.dz, l.out, l.w, l.in, 0, p.da, l.in)
 }
 
-// updateTask applies the optimizer to fixed chunks of the parameters.
+// updateTask applies the optimizer to fixed chunks of the parameters, with
+// the weight decays.
 type updateTask struct {
-	u    updater
-	w, g []float32
-	step int
-	bad  atomic.Bool // a new weight is not finite
+	u       updater
+	w, g    []float32
+	step    int
+	lr      float32
+	l2      float32     // FitConfig.WeightDecay: added to the gradients as l2·w
+	wd      float32     // the optimizer's decoupled decay: lr·wd·w off the new weights
+	weights [][2]int    // each layer's weights' range in the parameters (not the biases)
+	bad     atomic.Bool // a new weight is not finite
 }
 
-// run takes optimizer step t over all parameters w with gradients g,
-// writes the new weights over g and reports whether they are all finite.
-func (u *updateTask) run(up updater, w, g []float32, t int) bool {
-	u.u, u.w, u.g, u.step = up, w, g, t
+// setDecay sets the weight decays of n's steps: l2 through the gradients,
+// decoupled apart from them.
+func (u *updateTask) setDecay(n *Network, l2, decoupled float32) {
+	u.l2, u.wd, u.weights = l2, decoupled, u.weights[:0]
+	for _, l := range n.layers {
+		u.weights = append(u.weights, [2]int{l.off, l.off + l.out*l.in})
+	}
+}
+
+// run takes optimizer step t with learning rate lr over all parameters w
+// with gradients g, writes the new weights over g and reports whether they
+// are all finite.
+func (u *updateTask) run(up updater, w, g []float32, t int, lr float32) bool {
+	u.u, u.w, u.g, u.step, u.lr = up, w, g, t, lr
 	u.bad.Store(false)
 	kernels.Parallel((len(w)+updateChunk-1)/updateChunk, u)
 	return !u.bad.Load()
 }
 
-// Do updates chunk i.
+// Do updates chunk i: g += l2·w on its weights, the optimizer's step into
+// g, then g −= lr·wd·w on its weights.
 func (u *updateTask) Do(i int) {
-	if !u.u.update(u.g, u.w, u.g, i*updateChunk, min((i+1)*updateChunk, len(u.w)), u.step) {
+	lo, hi := i*updateChunk, min((i+1)*updateChunk, len(u.w))
+	if u.l2 != 0 {
+		for _, r := range u.weights {
+			if a, b := max(lo, r[0]), min(hi, r[1]); a < b {
+				kernels.Axpy(u.l2, u.w[a:b], u.g[a:b])
+			}
+		}
+	}
+	ok := u.u.update(u.g, u.w, u.g, lo, hi, u.step, u.lr)
+	if u.wd != 0 {
+		for _, r := range u.weights {
+			if a, b := max(lo, r[0]), min(hi, r[1]); a < b {
+				ok = kernels.SGDUpdate(u.g[a:b], u.g[a:b], u.w[a:b], u.lr*u.wd) && ok
+			}
+		}
+	}
+	if !ok {
 		u.bad.Store(true)
 	}
 }

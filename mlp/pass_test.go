@@ -69,7 +69,7 @@ func TestWorkspaceBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var words int
-	for _, ws := range []*workspace{n.train, n.eval} {
+	for _, ws := range append([]*workspace{n.train}, n.evals.free...) {
 		for _, o := range ws.out {
 			words += len(o)
 		}

@@ -1,6 +1,7 @@
 package mlp
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -184,9 +185,7 @@ func TestFitStrided(t *testing.T) {
 		{Optimizer: GD{}, Iterations: 3},
 		{Optimizer: Adam{}, Epochs: 2, BatchSize: 7, Seed: 3},
 	} {
-		a, b := *n0, *n0
-		a.params, b.params = append([]float32(nil), n0.params...), append([]float32(nil), n0.params...)
-		a.layers, b.layers = n0.relayer(a.params), n0.relayer(b.params)
+		a, b := n0.Clone(), n0.Clone()
 		ra, err := a.Fit(t.Context(), X, Y, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -204,17 +203,6 @@ func TestFitStrided(t *testing.T) {
 			}
 		}
 	}
-}
-
-// relayer returns n's layers pointing into params, a copy of n.params.
-func (n *Network) relayer(params []float32) []layer {
-	ls := append([]layer(nil), n.layers...)
-	for i := range ls {
-		l := &ls[i]
-		l.w = params[l.off : l.off+l.out*l.in]
-		l.b = params[l.off+l.out*l.in : l.off+l.out*l.in+l.out]
-	}
-	return ls
 }
 
 // TestEvalMemoryFollowsRows checks that Predict and Evaluate of a few rows
@@ -263,8 +251,8 @@ func TestEvalMemoryFollowsRows(t *testing.T) {
 	if d := allocated(func() error { _, err := n.Predict(one); return err }); d > 1<<10 {
 		t.Errorf("a second Predict of 1 row allocated %d bytes: the workspace was not reused", d)
 	}
-	if n.eval.rows != 1 {
-		t.Errorf("the workspace holds %d rows after passes over 1", n.eval.rows)
+	if n.evals.last().rows != 1 {
+		t.Errorf("the workspace holds %d rows after passes over 1", n.evals.last().rows)
 	}
 
 	// The workspace grows to the rows asked for; results do not depend on
@@ -273,8 +261,8 @@ func TestEvalMemoryFollowsRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.eval.rows != 9 {
-		t.Errorf("the workspace holds %d rows after a pass over 9", n.eval.rows)
+	if n.evals.last().rows != 9 || len(n.evals.free) != 1 {
+		t.Errorf("the free list holds %d workspaces, the last of %d rows, after a pass over 9", len(n.evals.free), n.evals.last().rows)
 	}
 	if math.Float32bits(p1.At(0, 0)) != math.Float32bits(all.At(0, 0)) {
 		t.Errorf("row 0: %v alone, %v among 9", p1.At(0, 0), all.At(0, 0))
@@ -294,5 +282,54 @@ func TestEvalMemoryFollowsRows(t *testing.T) {
 	}
 	if m, err := nets[1].Evaluate(X, Y); err != nil || m != m9 {
 		t.Errorf("Evaluate of 9 rows: %+v after passes over 1 and 9 rows, %+v after one over 1 (%v)", m9, m, err)
+	}
+}
+
+// TestEvalPool checks the free list of evaluation workspaces: calls that
+// overlap each get their own workspace; given back, the largest
+// GOMAXPROCS are kept; a call takes the smallest large enough, or drops a
+// free one that is too small before making its own.
+func TestEvalPool(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	n, _, _ := evalData(t, CrossEntropy, 3, 1)
+	rowsOf := func() []int {
+		var r []int
+		for _, ws := range n.evals.free {
+			r = append(r, ws.rows)
+		}
+		return r
+	}
+	var taken []*workspace
+	for _, rows := range []int{5, 1, 40, 9, 7} {
+		taken = append(taken, n.takeEval(rows))
+	}
+	seen := map[*workspace]bool{}
+	for _, ws := range taken {
+		if seen[ws] {
+			t.Fatal("two calls at once were given one workspace")
+		}
+		seen[ws] = true
+	}
+	for _, ws := range taken {
+		n.giveEval(ws)
+	}
+	if got := fmt.Sprint(rowsOf()); got != "[40 9 7]" {
+		t.Fatalf("after giving back workspaces of 5, 1, 40, 9, 7 rows with GOMAXPROCS 3, the list keeps %s, want [40 9 7]", got)
+	}
+	if ws := n.takeEval(8); ws.rows != 9 {
+		t.Errorf("a call of 8 rows took the workspace of %d, want the smallest large enough, 9", ws.rows)
+	} else {
+		n.giveEval(ws)
+	}
+	a, b := n.takeEval(40), n.takeEval(8) // the free list keeps 7
+	c := n.takeEval(100)                  // drops the 7
+	if got := fmt.Sprint(rowsOf()); a.rows != 40 || b.rows != 9 || c.rows != 100 || got != "[]" {
+		t.Errorf("took %d, %d and %d rows, left %s; want 40, 9, 100 and none", a.rows, b.rows, c.rows, got)
+	}
+	for _, ws := range []*workspace{a, b, c} {
+		n.giveEval(ws)
+	}
+	if got := fmt.Sprint(rowsOf()); got != "[40 9 100]" {
+		t.Errorf("the list keeps %s, want [40 9 100]", got)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/gofma/gofma/kernels"
@@ -21,19 +21,66 @@ type FitConfig struct {
 	Iterations int
 	// Epochs is the number of passes over the data; 0 means no limit.
 	// Fit stops at whichever of Iterations and Epochs comes first, and
-	// needs at least one of them.
+	// needs at least one of them. With Resume both count from the start
+	// of training, the steps of earlier Fits included, so the FitConfig of
+	// an interrupted run, given again, trains to the same end.
 	Epochs int
 	// BatchSize is the number of samples per step; 0, or at least the
 	// number of samples, means the full batch. Mini-batches are drawn from
 	// a permutation of the samples made anew each epoch, and the last one
 	// of an epoch may be smaller.
 	BatchSize int
-	// Seed seeds the shuffling of mini-batches.
+	// Seed seeds the shuffling of mini-batches and the dropout masks.
 	Seed uint64
+	// Resume continues the training state the network holds, from the
+	// Fits before this one or from the model file it was loaded from: the
+	// optimizer's moments and step count, the place in the data order and
+	// the learning-rate schedule's step. The optimizer must be of the
+	// same type (its hyperparameters may change) and X must have as many
+	// samples. Given the same data and FitConfig, training N steps at
+	// once, or in parts with Resume in between (saved and loaded, even in
+	// another process), gives bitwise the same weights. Without Resume,
+	// Fit starts a training state afresh.
+	Resume bool
 	// Sparse says whether the first layer's products skip X's zeros
 	// (sparse.go); the default, SparseAuto, does when X is sparse enough
 	// to pay. Both paths train the same model up to float32 rounding.
 	Sparse SparseMode
+
+	// Schedule scales the optimizer's learning rate by step (nil:
+	// constant); see Schedule.
+	Schedule Schedule
+	// WeightDecay is an L2 penalty λ on the weights (not the biases),
+	// for every optimizer: each step adds λ·w to a weight's gradient
+	// before the update rule sees it, as PyTorch's weight_decay does. The
+	// loss Fit reports leaves the penalty out. AdamW's own decay is
+	// decoupled from the gradient. 0 means none.
+	WeightDecay float32
+	// Dropout is the probability, in [0, 1), that a hidden unit's output
+	// is zeroed in a training step (inverted dropout: the kept ones are
+	// scaled by 1/(1−Dropout), so Predict and Evaluate, which drop
+	// nothing, need no rescaling). The masks are drawn from Seed, the step
+	// and the sample's place in its batch, so training stays bitwise the
+	// same on any number of threads, and when resumed. 0 means none.
+	Dropout float32
+
+	// ValX and ValY are validation data, checked as X and Y are: when
+	// set, Fit evaluates the network on them every ValEvery steps (0: at
+	// the end of every epoch) after the step's update, reports the
+	// metrics to the callbacks and in Result, and keeps the best
+	// (lowest) validation loss.
+	ValX, ValY *mat32.Dense
+	ValEvery   int
+	// Patience, when not 0, stops Fit (without an error; Result.Stopped
+	// says so) after that many validations in a row without a lower
+	// validation loss than the best so far in this Fit.
+	Patience int
+	// RestoreBest makes Fit return with the weights of its best
+	// validation (Result.BestStep), however it ends. The training state
+	// keeps the optimizer's from the last step, so a later Resume
+	// continues the last step's moments from the best weights.
+	RestoreBest bool
+
 	// OnStep, when set, is called after every step; an error it returns
 	// stops Fit, which returns it.
 	OnStep func(Progress) error
@@ -45,22 +92,30 @@ type FitConfig struct {
 	// failed too, Fit returns OnStep's error joined with it (errors.Join).
 	//
 	// Neither callback sees a step whose loss became NaN or infinite:
-	// Fit stops with an error first.
+	// Fit stops with an error first. Both may save the network (Save,
+	// SaveFile): the file then holds the training state after that step,
+	// and resumes from it.
 	OnEpoch func(Progress) error
 }
 
 // Progress is what Fit's callbacks learn.
 type Progress struct {
-	Step    int           // steps taken so far
-	Epoch   int           // the current epoch, from 1; in OnEpoch the epochs finished
-	Loss    float64       // the step's batch loss before its update; in OnEpoch the epoch's mean
-	Elapsed time.Duration // since Fit began
+	Step  int     // steps taken so far (since training began, with Resume)
+	Epoch int     // the current epoch, from 1; in OnEpoch the epochs finished
+	Loss  float64 // the step's batch loss before its update; in OnEpoch the epoch's mean
+	LR    float64 // the learning rate of the step: the optimizer's times the schedule's factor
+	// Validated says that Val holds the validation metrics of the weights
+	// after this step (FitConfig.ValX); in OnEpoch, of the epoch's last
+	// step.
+	Validated bool
+	Val       Metrics
+	Elapsed   time.Duration // since Fit began
 }
 
 // Result sums up a Fit.
 type Result struct {
-	Steps    int           // steps taken
-	Epochs   float64       // passes over the data, fractional when a pass was cut short
+	Steps    int           // steps taken by this Fit
+	Epochs   float64       // passes over the data by this Fit, fractional when one was cut short
 	Samples  int           // samples processed
 	Loss     float64       // the last step's batch loss
 	Elapsed  time.Duration // whole Fit, callbacks included
@@ -75,6 +130,14 @@ type Result struct {
 	// (measured for SparseAuto and SparseOn, 0 for SparseOff).
 	Sparse  bool
 	Density float64
+	// With validation data: Val is the last validation's metrics, Best
+	// the best one's (lowest loss) and BestStep its step (0 when Fit
+	// validated nothing); Stopped says Patience ended Fit, and Restored
+	// that Fit returned with the weights of BestStep (RestoreBest).
+	Val, Best Metrics
+	BestStep  int
+	Stopped   bool
+	Restored  bool
 }
 
 // prepackX says whether full-batch Fit packs X once; tests turn it off to
@@ -83,10 +146,10 @@ var prepackX = true
 
 // Fit trains the network on the samples X (N×inputs) and targets Y
 // (N×outputs) as cfg says, and returns what it did. It checks ctx before
-// each step and stops early, with the context's error, when ctx is done:
-// a step under way finishes, with its callbacks, and a Fit whose last
-// step has run returns no error. Bad data or settings give an error
-// before any step.
+// each step and stops early, with an error that wraps ErrCanceled and the
+// context's error, when ctx is done: a step under way finishes, with its
+// callbacks, and a Fit whose last step has run returns no error. Bad data
+// or settings give an error before any step.
 //
 // X must not change during Fit, in its callbacks either. With the full
 // batch, Fit packs X once for all its steps (kernels.PackA, PackB) as the
@@ -96,20 +159,8 @@ var prepackX = true
 // other workspaces; a mini-batch Fit drops them.
 func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Result, error) {
 	var res Result
-	if err := n.checkData(X, Y); err != nil {
+	if err := n.checkFit(X, Y, &cfg); err != nil {
 		return res, err
-	}
-	if cfg.Optimizer == nil {
-		return res, errors.New("mlp: FitConfig.Optimizer is nil: set one, for example mlp.GD{LR: 0.1}")
-	}
-	if cfg.Iterations < 0 || cfg.Epochs < 0 || cfg.BatchSize < 0 {
-		return res, fmt.Errorf("mlp: negative Iterations (%d), Epochs (%d) or BatchSize (%d)", cfg.Iterations, cfg.Epochs, cfg.BatchSize)
-	}
-	if cfg.Sparse < SparseAuto || cfg.Sparse > SparseOff {
-		return res, fmt.Errorf("mlp: FitConfig.Sparse is %v: set SparseAuto, SparseOn or SparseOff", cfg.Sparse)
-	}
-	if cfg.Iterations == 0 && cfg.Epochs == 0 {
-		return res, errors.New("mlp: set FitConfig.Iterations or Epochs: with neither, Fit would never stop")
 	}
 	xs, ys := X.RawMatrix(), Y.RawMatrix()
 	N := xs.Rows
@@ -120,15 +171,19 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	if isGD(cfg.Optimizer) && batch < N {
 		return res, fmt.Errorf("mlp: GD is full-batch gradient descent, but BatchSize is %d of %d samples: use SGD for mini-batches", batch, N)
 	}
-	up, err := cfg.Optimizer.start(len(n.params))
+	st, up, err := n.startState(cfg, N, batch)
 	if err != nil {
 		return res, err
 	}
+	n.state = st
 	if n.train == nil || n.train.rows != batch {
 		n.train = nil // let the old workspace go before the new one is made
 		n.train = n.newWorkspace(batch, true)
 	}
 	ws := n.train
+	ws.update.setDecay(n, cfg.WeightDecay, up.decoupled())
+	ws.setDropout(n, cfg.Dropout, cfg.Seed)
+	defer ws.setDropout(n, 0, 0)
 
 	// Full batch: the data is used in place (Y copied once if strided);
 	// mini-batches are gathered into the workspace.
@@ -157,24 +212,20 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	} else if full && ys.Stride != ys.Cols {
 		copyRows(ws.y, ys.Data, ys.Stride, ys.Cols, N)
 	}
-	var perm []int
-	var rng *rand.Rand
-	if !full {
-		perm = make([]int, N)
-		for i := range perm {
-			perm[i] = i
-		}
-		rng = rand.New(rand.NewPCG(cfg.Seed, 0x2545f4914f6cdd1d))
-	}
 
 	// Steps alternate the weights between the network's buffer and the
-	// gradients' (see step): Fit returns with them in the network's own.
+	// gradients' (see step): Fit returns with them in the network's own,
+	// or with the best validation's.
 	own := n.params
+	val := newValidation(n, &cfg)
 	defer func() {
 		if &n.params[0] != &own[0] {
 			copy(own, n.params)
 			ws.grads = n.params
 			n.setParams(own)
+		}
+		if val != nil && cfg.RestoreBest && val.best != nil {
+			copy(own, val.best) // done said so in Result.Restored
 		}
 	}()
 	if full && prepackX && !res.Sparse {
@@ -185,20 +236,28 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		ws.xa.Release()
 		ws.xb.Release()
 	}
-	stepsPerEpoch := (N + batch - 1) / batch
-	epochLoss := 0.0
-	for step := 1; ; step++ {
-		epoch, k := (step-1)/stepsPerEpoch+1, (step-1)%stepsPerEpoch
-		if cfg.Iterations > 0 && step > cfg.Iterations || cfg.Epochs > 0 && epoch > cfg.Epochs {
+	done := func() (Result, error) {
+		res.Elapsed = time.Since(start)
+		res.Epochs = float64(res.Samples) / float64(N)
+		if val != nil {
+			res.Val, res.Best, res.BestStep = val.last, val.bestM, val.bestStep
+			res.Restored = cfg.RestoreBest && val.best != nil
+		}
+		return res, nil
+	}
+	for {
+		t := st.step + 1
+		if cfg.Iterations > 0 && t > cfg.Iterations || cfg.Epochs > 0 && st.epochs >= cfg.Epochs {
 			break // done: whichever limit comes first, before ctx is asked
 		}
 		if err := ctx.Err(); err != nil {
-			return finish(res, start), err
+			r, _ := done()
+			return r, fmt.Errorf("%w after %d steps: %w", ErrCanceled, st.step, err)
 		}
-		if k == 0 {
-			epochLoss = 0
+		if st.pos == 0 {
+			st.epochLoss = 0
 			if !full {
-				rng.Shuffle(N, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+				st.shuffle(cfg.Seed)
 			}
 		}
 		x, ldx, y := xs.Data, xs.Stride, ys.Data
@@ -208,7 +267,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 				y = ws.y
 			}
 		} else {
-			idx := perm[k*batch : min((k+1)*batch, N)]
+			idx := st.perm[st.pos:min(st.pos+batch, N)]
 			rows = len(idx)
 			ws.gather.run(ws, xs, ys, idx)
 			x, ldx, y = ws.x, xs.Cols, ws.y
@@ -216,24 +275,45 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 				ws.sp.gather(idx)
 			}
 		}
+		lr, err := stepRate(up.rate(), cfg.Schedule, t)
+		if err != nil {
+			r, _ := done()
+			return r, err
+		}
 
-		loss, phases, err := n.step(ws, x, ldx, y, rows, up, step)
+		loss, phases, err := n.step(ws, x, ldx, y, rows, up, t, float32(lr))
 		res.Forward += phases[0]
 		res.Backward += phases[1]
 		res.Update += phases[2]
 		if err != nil {
-			return finish(res, start), err
+			if phases[2] > 0 && len(st.moments) > 0 {
+				n.state = nil // the moments took the step the weights did not
+			}
+			r, _ := done()
+			return r, err
 		}
-		res.Steps, res.Samples, res.Loss = step, res.Samples+rows, loss
-		res.Epochs = float64(epoch-1) + float64(min((k+1)*batch, N))/float64(N)
-		epochLoss += loss * float64(rows)
+		st.step, st.pos, st.epochLoss = t, st.pos+rows, st.epochLoss+loss*float64(rows)
+		res.Steps, res.Samples, res.Loss = res.Steps+1, res.Samples+rows, loss
+		epochEnd := st.pos == N
+		if epochEnd {
+			st.epochs, st.pos = st.epochs+1, 0
+		}
+		p := Progress{Step: t, Epoch: st.epochs + 1, Loss: loss, LR: lr}
+		if epochEnd {
+			p.Epoch--
+		}
+		if val != nil && (cfg.ValEvery > 0 && t%cfg.ValEvery == 0 || cfg.ValEvery == 0 && epochEnd) {
+			p.Validated, p.Val = true, val.run(t)
+		}
 
 		var stop error
 		if cfg.OnStep != nil {
-			stop = cfg.OnStep(Progress{Step: step, Epoch: epoch, Loss: loss, Elapsed: time.Since(start)})
+			p.Elapsed = time.Since(start)
+			stop = cfg.OnStep(p)
 		}
-		if k == stepsPerEpoch-1 && cfg.OnEpoch != nil { // the epoch ran to its end, even if OnStep stops Fit
-			if err := cfg.OnEpoch(Progress{Step: step, Epoch: epoch, Loss: epochLoss / float64(N), Elapsed: time.Since(start)}); err != nil {
+		if epochEnd && cfg.OnEpoch != nil { // the epoch ran to its end, even if OnStep stops Fit
+			p.Loss, p.Elapsed = st.epochLoss/float64(N), time.Since(start)
+			if err := cfg.OnEpoch(p); err != nil {
 				if stop == nil {
 					stop = err
 				} else {
@@ -242,18 +322,82 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 			}
 		}
 		if stop != nil {
-			return finish(res, start), stop
+			r, _ := done()
+			return r, stop
+		}
+		if val != nil && cfg.Patience > 0 && val.stale >= cfg.Patience {
+			res.Stopped = true
+			break
 		}
 	}
-	return finish(res, start), nil
+	return done()
 }
+
+// checkFit returns an error unless X, Y and cfg suit a Fit of the network.
+func (n *Network) checkFit(X, Y *mat32.Dense, cfg *FitConfig) error {
+	if err := n.checkData(X, Y); err != nil {
+		return err
+	}
+	switch {
+	case cfg.Optimizer == nil:
+		return errors.New("mlp: FitConfig.Optimizer is nil: set one, for example mlp.GD{LR: 0.1}")
+	case cfg.Iterations < 0 || cfg.Epochs < 0 || cfg.BatchSize < 0:
+		return fmt.Errorf("mlp: negative Iterations (%d), Epochs (%d) or BatchSize (%d)", cfg.Iterations, cfg.Epochs, cfg.BatchSize)
+	case cfg.Sparse < SparseAuto || cfg.Sparse > SparseOff:
+		return fmt.Errorf("mlp: FitConfig.Sparse is %v: set SparseAuto, SparseOn or SparseOff", cfg.Sparse)
+	case cfg.Iterations == 0 && cfg.Epochs == 0:
+		return errors.New("mlp: set FitConfig.Iterations or Epochs: with neither, Fit would never stop")
+	case !(cfg.WeightDecay >= 0) || math.IsInf(float64(cfg.WeightDecay), 0):
+		return fmt.Errorf("mlp: FitConfig.WeightDecay is %v: need a finite number ≥ 0", cfg.WeightDecay)
+	case !(cfg.Dropout >= 0 && cfg.Dropout < 1):
+		return fmt.Errorf("mlp: FitConfig.Dropout is %v: need a probability in [0, 1)", cfg.Dropout)
+	case cfg.Dropout > 0 && len(n.layers) == 1:
+		return errors.New("mlp: FitConfig.Dropout: the network has no hidden layer to drop units of")
+	case cfg.ValEvery < 0 || cfg.Patience < 0:
+		return fmt.Errorf("mlp: negative ValEvery (%d) or Patience (%d)", cfg.ValEvery, cfg.Patience)
+	case (cfg.ValX == nil) != (cfg.ValY == nil):
+		return errors.New("mlp: set both FitConfig.ValX and ValY, or neither")
+	case cfg.ValX == nil && (cfg.ValEvery > 0 || cfg.Patience > 0 || cfg.RestoreBest):
+		return errors.New("mlp: FitConfig.ValEvery, Patience and RestoreBest need validation data: set ValX and ValY")
+	}
+	if cfg.ValX != nil {
+		if err := n.checkData(cfg.ValX, cfg.ValY); err != nil {
+			return fmt.Errorf("mlp: validation data (FitConfig.ValX, ValY): %s", strings.TrimPrefix(err.Error(), "mlp: "))
+		}
+	}
+	if cfg.Schedule != nil {
+		if err := checkSchedule(cfg.Schedule); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stepRate returns the learning rate of step t: base times the schedule's
+// factor, or an error when that is negative, not finite or not a float32.
+func stepRate(base float32, s Schedule, t int) (float64, error) {
+	if s == nil {
+		return float64(base), nil
+	}
+	f := s.Factor(t)
+	lr := float64(base) * f
+	if !(f >= 0) || math.IsInf(f, 0) || lr > math.MaxFloat32 {
+		return 0, fmt.Errorf("mlp: the schedule %v gives factor %v at step %d: need a finite number ≥ 0", s, f, t)
+	}
+	return lr, nil
+}
+
+// ErrCanceled is the error Fit returns (wrapped, for errors.Is, together
+// with the context's own error) when its context is done before its last
+// step.
+var ErrCanceled = errors.New("mlp: training canceled")
 
 // ErrDiverged is the error Fit returns (wrapped, for errors.Is) when
 // training diverges: a step's loss, or a weight a step would set, is not
 // finite. The network then keeps its weights from before that step.
 var ErrDiverged = errors.New("mlp: training diverged")
 
-// step takes optimizer step t on rows samples x (leading dimension ldx)
+// step takes optimizer step t, with learning rate lr, on rows samples x (leading dimension ldx)
 // with targets y, and returns the batch's loss before the update and the
 // time of the forward pass and loss, the backward pass and the update. A
 // loss that is not finite ends the step before the backward pass, and
@@ -261,8 +405,11 @@ var ErrDiverged = errors.New("mlp: training diverged")
 // network is unchanged and the error wraps ErrDiverged. The update writes
 // the new weights over the gradients, and the two buffers then trade
 // places, so taking them costs no copy.
-func (n *Network) step(ws *workspace, x []float32, ldx int, y []float32, rows int, up updater, t int) (float64, [3]time.Duration, error) {
+func (n *Network) step(ws *workspace, x []float32, ldx int, y []float32, rows int, up updater, t int, lr float32) (float64, [3]time.Duration, error) {
 	t0 := time.Now()
+	if ws.drop != nil {
+		ws.drop.step = t
+	}
 	n.forward(ws, x, ldx, rows)
 	loss := n.lossGrad(ws, y, rows, rows, true) / float64(rows)
 	t1 := time.Now()
@@ -271,7 +418,7 @@ func (n *Network) step(ws *workspace, x []float32, ldx int, y []float32, rows in
 	}
 	n.backward(ws, x, ldx, rows)
 	t2 := time.Now()
-	if !ws.update.run(up, n.params, ws.grads, t) {
+	if !ws.update.run(up, n.params, ws.grads, t, lr) {
 		return loss, [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)},
 			fmt.Errorf("%w: step %d would make a weight infinite or NaN (its loss was %v); the weights are those from before it: lower the learning rate", ErrDiverged, t, loss)
 	}
@@ -288,12 +435,6 @@ func isGD(o Optimizer) bool {
 		return true
 	}
 	return false
-}
-
-// finish sets the elapsed time of a Fit's result.
-func finish(res Result, start time.Time) Result {
-	res.Elapsed = time.Since(start)
-	return res
 }
 
 // gatherTask copies the samples of a mini-batch into the workspace, in
