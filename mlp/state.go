@@ -29,7 +29,8 @@ const permSeed = 0x2545f4914f6cdd1d
 // Steps returns the number of training steps of the training state the
 // network holds: the steps of the Fits since the last one without Resume,
 // or of the run a loaded model file saved; 0 when it holds none (New,
-// DropTraining, a weights-only file, or a Fit whose update diverged).
+// DropTraining, a weights-only file, or a Fit whose update diverged with
+// an optimizer that keeps moments: they took the step the weights did not).
 func (n *Network) Steps() int {
 	if n.state == nil {
 		return 0

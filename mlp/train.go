@@ -254,11 +254,8 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 			r, _ := done()
 			return r, fmt.Errorf("%w after %d steps: %w", ErrCanceled, st.step, err)
 		}
-		if st.pos == 0 {
-			st.epochLoss = 0
-			if !full {
-				st.shuffle(cfg.Seed)
-			}
+		if !full && st.perm == nil {
+			st.shuffle(cfg.Seed) // the first epoch's order; each next one's is shuffled at the end of the one before
 		}
 		x, ldx, y := xs.Data, xs.Stride, ys.Data
 		rows := batch
@@ -286,7 +283,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		res.Backward += phases[1]
 		res.Update += phases[2]
 		if err != nil {
-			if phases[2] > 0 && len(st.moments) > 0 {
+			if errors.Is(err, errUpdateDiverged) && len(st.moments) > 0 {
 				n.state = nil // the moments took the step the weights did not
 			}
 			r, _ := done()
@@ -295,12 +292,13 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		st.step, st.pos, st.epochLoss = t, st.pos+rows, st.epochLoss+loss*float64(rows)
 		res.Steps, res.Samples, res.Loss = res.Steps+1, res.Samples+rows, loss
 		epochEnd := st.pos == N
-		if epochEnd {
-			st.epochs, st.pos = st.epochs+1, 0
-		}
 		p := Progress{Step: t, Epoch: st.epochs + 1, Loss: loss, LR: lr}
+		epochLoss := st.epochLoss / float64(N)
 		if epochEnd {
-			p.Epoch--
+			st.epochs, st.pos, st.epochLoss = st.epochs+1, 0, 0
+			if !full {
+				st.shuffle(cfg.Seed)
+			}
 		}
 		if val != nil && (cfg.ValEvery > 0 && t%cfg.ValEvery == 0 || cfg.ValEvery == 0 && epochEnd) {
 			p.Validated, p.Val = true, val.run(t)
@@ -312,7 +310,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 			stop = cfg.OnStep(p)
 		}
 		if epochEnd && cfg.OnEpoch != nil { // the epoch ran to its end, even if OnStep stops Fit
-			p.Loss, p.Elapsed = st.epochLoss/float64(N), time.Since(start)
+			p.Loss, p.Elapsed = epochLoss, time.Since(start)
 			if err := cfg.OnEpoch(p); err != nil {
 				if stop == nil {
 					stop = err
@@ -397,6 +395,10 @@ var ErrCanceled = errors.New("mlp: training canceled")
 // finite. The network then keeps its weights from before that step.
 var ErrDiverged = errors.New("mlp: training diverged")
 
+// errUpdateDiverged wraps ErrDiverged for a step whose update ran (the
+// optimizer's moments took it) but whose new weights were not all finite.
+var errUpdateDiverged = fmt.Errorf("%w", ErrDiverged)
+
 // step takes optimizer step t, with learning rate lr, on rows samples x (leading dimension ldx)
 // with targets y, and returns the batch's loss before the update and the
 // time of the forward pass and loss, the backward pass and the update. A
@@ -420,7 +422,7 @@ func (n *Network) step(ws *workspace, x []float32, ldx int, y []float32, rows in
 	t2 := time.Now()
 	if !ws.update.run(up, n.params, ws.grads, t, lr) {
 		return loss, [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)},
-			fmt.Errorf("%w: step %d would make a weight infinite or NaN (its loss was %v); the weights are those from before it: lower the learning rate", ErrDiverged, t, loss)
+			fmt.Errorf("%w: step %d would make a weight infinite or NaN (its loss was %v); the weights are those from before it: lower the learning rate", errUpdateDiverged, t, loss)
 	}
 	p := n.params
 	n.setParams(ws.grads)
