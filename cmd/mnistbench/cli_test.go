@@ -74,6 +74,9 @@ func TestMainBadFlags(t *testing.T) {
 	if err := os.Mkdir(file("folder.png"), 0o777); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(file("ck.model"), []byte("not read before the flags are checked"), 0o666); err != nil {
+		t.Fatal(err)
+	}
 	layers1025 := strings.Repeat("1,", 1023) + "1" // 1,024 hidden layers and the output layer
 	for _, c := range []struct {
 		args []string
@@ -152,6 +155,52 @@ func TestMainBadFlags(t *testing.T) {
 		{[]string{"-cpuprofile", file("missing/cpu.prof")}, "-cpuprofile " + file("missing/cpu.prof") + ": cannot create the file"},
 		{[]string{"-cpuprofile", file("folder.png")}, "-cpuprofile " + file("folder.png") + ": cannot write the file: is a directory"},
 		{[]string{"-plot", file("x.png"), "-cpuprofile", file("x.png")}, "-plot and -cpuprofile both name"},
+		{[]string{"-save", file("missing/m.model")}, "-save " + file("missing/m.model") + ": cannot create the file: folder " + file("missing") + " does not exist"},
+		{[]string{"-save", file("folder.png")}, "-save " + file("folder.png") + ": cannot write the file: is a directory"},
+		{[]string{"-onnx", file("missing/m.onnx")}, "-onnx " + file("missing/m.onnx") + ": cannot create the file: folder " + file("missing") + " does not exist"},
+		{[]string{"-onnx", file("folder.png")}, "-onnx " + file("folder.png") + ": cannot write the file: is a directory"},
+		{[]string{"-save", file("m"), "-onnx", file("m")}, "-save and -onnx both name " + file("m")},
+		{[]string{"-plot", file("m.png"), "-save", file("m.png")}, "-plot and -save both name"},
+		{[]string{"-resume", file("missing.model")}, "-resume " + file("missing.model") + ": no such file"},
+		{[]string{"-resume", file("folder.png")}, "-resume " + file("folder.png") + ": cannot read the file: is a directory"},
+		{[]string{"-resume", file("ck.model"), "-onnx", file("ck.model")}, "-onnx and -resume both name " + file("ck.model")},
+		{[]string{"-resume", file("ck.model"), "-cpuprofile", file("ck.model")}, "-cpuprofile and -resume both name " + file("ck.model")},
+		{[]string{"-weight-decay", "NaN"}, "-weight-decay NaN: need a finite number ≥ 0"},
+		{[]string{"-weight-decay", "Inf"}, "-weight-decay +Inf: need a finite number ≥ 0"},
+		{[]string{"-weight-decay", "-0.01"}, "-weight-decay -0.01: need a finite number ≥ 0"},
+		{[]string{"-weight-decay", "1e39"}, "-weight-decay 1e+39: need a finite number ≥ 0"},
+		{[]string{"-weight-decay", "1e-50"}, "-weight-decay 1e-50: too small for float32"},
+		{[]string{"-weight-decay", "x"}, `invalid value "x" for flag -weight-decay`},
+		{[]string{"-dropout", "NaN"}, "-dropout NaN: need a probability in [0, 1)"},
+		{[]string{"-dropout", "-0.1"}, "-dropout -0.1: need a probability in [0, 1)"},
+		{[]string{"-dropout", "1"}, "-dropout 1: need a probability in [0, 1)"},
+		{[]string{"-dropout", "Inf"}, "-dropout +Inf: need a probability in [0, 1)"},
+		{[]string{"-dropout", "0.99999999999"}, "-dropout 0.99999999999: need a probability in [0, 1)"},
+		{[]string{"-dropout", "1e-50"}, "-dropout 1e-50: too small for float32"},
+		{[]string{"-dropout", "0.5", "-hidden", ""}, "-dropout 0.5: the network has no hidden layer"},
+		{[]string{"-schedule", ""}, `-schedule "": want constant, step:EVERY:GAMMA, exp:GAMMA, cosine:STEPS[:MIN] or cosine`},
+		{[]string{"-schedule", "linear"}, `-schedule "linear": want constant,`},
+		{[]string{"-schedule", "step:0:0.5"}, `-schedule "step:0:0.5": step:EVERY:GAMMA needs EVERY ≥ 1 and GAMMA in (0, 1]`},
+		{[]string{"-schedule", "step:x:0.5"}, `-schedule "step:x:0.5": EVERY "x" is not a whole number`},
+		{[]string{"-schedule", "exp:2"}, `-schedule "exp:2": exp:GAMMA needs GAMMA in (0, 1]`},
+		{[]string{"-schedule", "exp:NaN"}, `-schedule "exp:NaN": exp:GAMMA needs GAMMA in (0, 1]`},
+		{[]string{"-schedule", "cosine:0"}, `-schedule "cosine:0": cosine:STEPS:MIN needs STEPS ≥ 1 and MIN in [0, 1]`},
+		{[]string{"-schedule", "cosine:10:2"}, `-schedule "cosine:10:2": cosine:STEPS:MIN needs`},
+		{[]string{"-schedule", "warmup:0,cosine"}, `-schedule "warmup:0,cosine": warmup:STEPS needs STEPS ≥ 1`},
+		{[]string{"-schedule", "warmup:x,cosine"}, `-schedule "warmup:x,cosine": warmup:STEPS needs a whole number of steps, not "x"`},
+		{[]string{"-schedule", "warmup:5,warmup:5"}, `-schedule "warmup:5,warmup:5": want constant,`},
+		{[]string{"-val-split", "NaN"}, "-val-split NaN: need a fraction in [0, 1)"},
+		{[]string{"-val-split", "-0.1"}, "-val-split -0.1: need a fraction in [0, 1)"},
+		{[]string{"-val-split", "1"}, "-val-split 1: need a fraction in [0, 1)"},
+		{[]string{"-val-split", "Inf"}, "-val-split +Inf: need a fraction in [0, 1)"},
+		{[]string{"-val-split", "10%"}, `invalid value "10%" for flag -val-split`},
+		{[]string{"-patience", "-1", "-val-split", "0.1"}, "-patience -1: need 0 (off) to 1000000000"},
+		{[]string{"-patience", "1000000000000", "-val-split", "0.1"}, "-patience 1000000000000: need 0 (off) to 1000000000"},
+		{[]string{"-patience", "NaN"}, `invalid value "NaN" for flag -patience`},
+		{[]string{"-patience", "3"}, "-patience 3: needs -val-split"},
+		{[]string{"-restore-best"}, "-restore-best: needs -val-split"},
+		{[]string{"-restore-best=maybe", "-val-split", "0.1"}, `invalid boolean value "maybe" for -restore-best`},
+		{[]string{"-opt", "adamw", "-lr", "NaN"}, "-lr NaN: need a finite learning rate"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-nosuchflag"}, "flag provided but not defined: -nosuchflag"},
 	} {
@@ -179,6 +228,8 @@ func TestMainRunErrors(t *testing.T) {
 		{[]string{"-data", empty, "-iters", "1"}, "mnist: folder " + empty + " lacks", false},
 		{[]string{"-synthetic", "-opt", "sgd", "-batch", "20000", "-iters", "1"}, "-batch 20000: more than the 11272 training samples; use -batch 0 (or 11272) for the full batch", false},
 		{[]string{"-synthetic", "-opt", "sgd", "-batch", "1", "-epochs", "1000000000", "-hidden", "1"}, "-epochs 1000000000 of 11272 steps each: more than 1000000000 steps", false},
+		{[]string{"-synthetic", "-iters", "1", "-val-split", "1e-5"}, "-val-split 1e-05 of 11272 training samples holds out 0: need at least one sample for validation and one for training", false},
+		{[]string{"-synthetic", "-opt", "sgd", "-batch", "11000", "-iters", "1", "-val-split", "0.1"}, "-batch 11000: more than the 10145 training samples left by -val-split 0.1; use -batch 0 (or 10145) for the full batch", false},
 	}
 	if runtime.GOOS == "linux" { // where the available memory is known, and /dev/full refuses writes
 		cases = append(cases,

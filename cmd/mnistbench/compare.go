@@ -28,13 +28,14 @@ type row struct {
 	Loss        float64 `json:"loss"` // the last step's batch loss
 }
 
-// compare times the same training steps, from the same initial weights,
+// compare times the same training steps of a new network of configuration
+// cfg, with -dropout and -weight-decay, from the same initial weights,
 // with the same -sparse mode as the main run, on kernels.Threads() threads: with gofma's kernels as selected, with the
 // pure-Go kernels, and with gonum's Sgemm in place of gofma's (epilogues in
 // a second pass; GOMAXPROCS set to the thread count, since gonum splits
 // products over GOMAXPROCS goroutines). It stops with ctx's error when ctx
 // ends.
-func compare(ctx context.Context, o *options, d *data) ([]row, error) {
+func compare(ctx context.Context, o *options, d *data, cfg mlp.Config) ([]row, error) {
 	base := kernels.Default()
 	defer kernels.Swap(base)
 	threads := kernels.Threads()
@@ -59,7 +60,7 @@ func compare(ctx context.Context, o *options, d *data) ([]row, error) {
 		base.WithSgemm("gonum", mat32.SgemmOf(gonum.Implementation{})), true})
 	var rows []row
 	for _, rn := range runs {
-		r, err := timeSteps(ctx, o, d, rn.impl, rn.setProcs, threads)
+		r, err := timeSteps(ctx, o, d, cfg, rn.impl, rn.setProcs, threads)
 		if err != nil {
 			return nil, err
 		}
@@ -72,20 +73,22 @@ func compare(ctx context.Context, o *options, d *data) ([]row, error) {
 	return rows, nil
 }
 
-// timeSteps times o.compareSteps steps of a new network on im, after one
+// timeSteps times o.compareSteps steps of a new network of configuration
+// netCfg on im, after one
 // untimed step, with GOMAXPROCS set to threads while it runs when setProcs
 // is set.
-func timeSteps(ctx context.Context, o *options, d *data, im *kernels.Impl, setProcs bool, threads int) (row, error) {
+func timeSteps(ctx context.Context, o *options, d *data, netCfg mlp.Config, im *kernels.Impl, setProcs bool, threads int) (row, error) {
 	kernels.Swap(im)
 	if setProcs {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
 	}
-	net, err := newNet(o, d)
+	net, err := mlp.New(netCfg)
 	if err != nil {
-		return row{}, err
+		return row{}, fmt.Errorf("network: %w", err)
 	}
 	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
-	cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed, Sparse: o.sparse}
+	cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed, Sparse: o.sparse,
+		WeightDecay: float32(o.weightDecay), Dropout: float32(o.dropout)}
 	if _, err := net.Fit(ctx, d.train.X, d.train.Y, cfg); err != nil { // makes the workspace
 		return row{}, err
 	}

@@ -36,7 +36,8 @@ func TestCompareCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", lr: 0.1, compareSteps: 2, seed: 1}
-	rows, err := compare(ctx, o, tinyData(50))
+	d := tinyData(50)
+	rows, err := compare(ctx, o, d, netConfig(o, 20, d.outputs(), d.loss))
 	if !errors.Is(err, context.Canceled) || rows != nil {
 		t.Errorf("compare with a cancelled context: %d rows, error %v", len(rows), err)
 	}
@@ -64,7 +65,7 @@ func testCompare(t *testing.T, mode mlp.SparseMode) {
 	procs, impl := runtime.GOMAXPROCS(0), kernels.Default()
 	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", lr: 0.1, compareSteps: steps, seed: 1, sparse: mode}
 	d := tinyData(n)
-	rows, err := compare(context.Background(), o, d)
+	rows, err := compare(context.Background(), o, d, netConfig(o, 20, d.outputs(), d.loss))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,10 +15,11 @@ type dataset struct {
 	n    int
 }
 
-// data is what a run trains and tests on.
+// data is what a run trains, validates and tests on.
 type data struct {
 	train, test dataset
-	source      string // where it came from
+	val         dataset // held out of the training data by -val-split; n 0: none
+	source      string  // where it came from
 	classes     int
 	loss        mlp.Loss
 }
@@ -62,6 +63,25 @@ func loadData(o *options) (*data, error) {
 	d.test, err = d.split(test)
 	d.source = "MNIST from " + dir
 	return d, err
+}
+
+// holdOut moves the last fraction frac of the training samples, rounded
+// down, to the validation set; 0 moves none. It returns an error, naming
+// -val-split, when that leaves no validation or no training sample.
+func (d *data) holdOut(frac float64) error {
+	if frac == 0 {
+		return nil
+	}
+	n := d.train.n
+	held := int(frac * float64(n))
+	if held < 1 || held >= n {
+		return fmt.Errorf("-val-split %v of %d training samples holds out %d: need at least one sample for validation and one for training", frac, n, held)
+	}
+	cols, outs := d.train.X.RawMatrix().Cols, d.train.Y.RawMatrix().Cols
+	keep := n - held
+	d.val = dataset{d.train.X.Slice(keep, n, 0, cols), d.train.Y.Slice(keep, n, 0, outs), held}
+	d.train = dataset{d.train.X.Slice(0, keep, 0, cols), d.train.Y.Slice(0, keep, 0, outs), keep}
+	return nil
 }
 
 // synthetic returns n random images with random labels of classes classes.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gofma/gofma/mlp"
 )
 
 // TestMain runs the command itself, for TestMainInterrupt, when the
@@ -44,16 +46,16 @@ func (w *cancelWriter) Write(p []byte) (int, error) {
 // and the CPU profile of those steps are written.
 func TestRunInterrupted(t *testing.T) {
 	dir := t.TempDir()
-	plot, prof := filepath.Join(dir, "loss.png"), filepath.Join(dir, "cpu.prof")
+	plot, prof, ck := filepath.Join(dir, "loss.png"), filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "ck.model")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errOut := &cancelWriter{cancel: cancel}
 	out, err := runWith(t, ctx, errOut, "-synthetic", "-iters", "50", "-hidden", "4", "-eval-every", "2",
-		"-plot", plot, "-cpuprofile", prof, "-compare")
+		"-plot", plot, "-cpuprofile", prof, "-compare", "-save", ck)
 	if !errors.Is(err, errInterrupted) || err.Error() != "interrupted after 5 of 50 steps" {
 		t.Errorf("run returned %v, want interrupted after 5 of 50 steps", err)
 	}
-	for _, want := range []string{"5 steps (", "interrupted after 5 of 50 steps; -compare skipped", "throughput ", "accuracy ", "plot        " + plot} {
+	for _, want := range []string{"5 steps (", "interrupted after 5 of 50 steps; -compare skipped", "throughput ", "accuracy ", "plot        " + plot, "saved       " + ck} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
@@ -66,6 +68,9 @@ func TestRunInterrupted(t *testing.T) {
 	}
 	if b, err := os.ReadFile(prof); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
 		t.Errorf("CPU profile not written and closed (a gzipped profile): %v", err)
+	}
+	if net, err := mlp.LoadFile(ck); err != nil || net.Steps() != 5 {
+		t.Errorf("-save after the interrupt: %v; want a checkpoint of 5 steps, which -resume continues", err)
 	}
 }
 

@@ -49,6 +49,15 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"-compare-steps", "0"}, "-compare-steps 0"},
 		{[]string{"-sparse", "maybe"}, `-sparse "maybe": want auto, on or off`},
 		{[]string{"-sparse", ""}, `-sparse "": want auto, on or off`},
+		{[]string{"-schedule", "step:0:0.5"}, `-schedule "step:0:0.5": step:EVERY:GAMMA needs EVERY ≥ 1`},
+		{[]string{"-schedule", "exp:1.5"}, `-schedule "exp:1.5": exp:GAMMA needs GAMMA in (0, 1]`},
+		{[]string{"-schedule", "cosine:-3"}, `-schedule "cosine:-3": cosine:STEPS:MIN needs STEPS ≥ 1`},
+		{[]string{"-schedule", "warmup:-1,cosine"}, `-schedule "warmup:-1,cosine": warmup:STEPS needs STEPS ≥ 1`},
+		{[]string{"-schedule", "cosine:x"}, `-schedule "cosine:x": STEPS "x" is not a whole number`},
+		{[]string{"-weight-decay", "-1"}, "-weight-decay -1"},
+		{[]string{"-dropout", "1"}, "-dropout 1"},
+		{[]string{"-val-split", "1"}, "-val-split 1"},
+		{[]string{"-patience", "2"}, "-patience 2: needs -val-split"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-nosuchflag"}, "not defined"},
 	} {
@@ -98,7 +107,8 @@ func TestParseFlagsOutputs(t *testing.T) {
 	if err := os.WriteFile(file("old.svg"), []byte("old"), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"-plot", file("loss.PNG"), "-cpuprofile", file("cpu.prof")}, {"-plot", file("old.svg")}} {
+	for _, args := range [][]string{{"-plot", file("loss.PNG"), "-cpuprofile", file("cpu.prof")}, {"-plot", file("old.svg")},
+		{"-save", file("net.model"), "-onnx", file("net.onnx")}, {"-save", file("old.svg"), "-resume", file("old.svg")}} {
 		if _, err := parseFlags(args, io.Discard); err != nil {
 			t.Errorf("parseFlags(%q): %v", args, err)
 		}
@@ -141,6 +151,92 @@ func TestParseFlagsDefaults(t *testing.T) {
 	o, err = parseFlags([]string{"-epochs", "3"}, io.Discard)
 	if err != nil || o.iters != 0 || o.epochs != 3 {
 		t.Errorf("-epochs 3 alone: %+v, %v; want iters 0, epochs 3", o, err)
+	}
+}
+
+// TestParseFlagsTraining checks the flags of a training run: their
+// defaults, and values that pass.
+func TestParseFlagsTraining(t *testing.T) {
+	o, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.save != "" || o.resume != "" || o.onnx != "" || o.weightDecay != 0 || o.dropout != 0 || o.schedule != "constant" ||
+		o.valSplit != 0 || o.patience != 0 || o.restoreBest || o.hiddenSet || o.actSet {
+		t.Errorf("defaults %+v, want none of a training run's", o)
+	}
+	o, err = parseFlags([]string{"-opt", "adamw", "-batch", "64", "-weight-decay", "1e-4", "-dropout", "0.5", "-schedule", "warmup:10,cosine",
+		"-val-split", "0.2", "-patience", "3", "-restore-best", "-hidden", "32", "-act", "relu"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.opt != "adamw" || o.weightDecay != 1e-4 || o.dropout != 0.5 || o.schedule != "warmup:10,cosine" || o.valSplit != 0.2 ||
+		o.patience != 3 || !o.restoreBest || !o.hiddenSet || !o.actSet {
+		t.Errorf("parsed %+v", o)
+	}
+	var help bytes.Buffer
+	parseFlags([]string{"-h"}, &help)
+	for _, want := range []string{"adam or adamw", "-save", "-resume", "count from the start of training", "-onnx", "-weight-decay", "-dropout",
+		"-schedule", "cosine (over the run's steps)", "-val-split", "-patience", "-restore-best"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("-h lacks %q", want)
+		}
+	}
+}
+
+// TestParseSchedule checks that -schedule takes mlp.ParseSchedule's
+// syntax and cosine alone, over the run's steps less the warm-up's.
+func TestParseSchedule(t *testing.T) {
+	for _, c := range []struct {
+		s     string
+		total int
+		want  mlp.Schedule
+	}{
+		{"constant", 10, mlp.Constant{}},
+		{"cosine", 1000, mlp.Cosine{Steps: 1000}},
+		{"cosine", 1, mlp.Cosine{Steps: 1}},
+		{"warmup:100,cosine", 1000, mlp.Warmup{Steps: 100, Then: mlp.Cosine{Steps: 900}}},
+		{"warmup:100,cosine", 50, mlp.Warmup{Steps: 100, Then: mlp.Cosine{Steps: 1}}},
+		{"cosine:500:0.1", 1000, mlp.Cosine{Steps: 500, Min: 0.1}},
+		{"warmup:5,step:10:0.5", 1000, mlp.Warmup{Steps: 5, Then: mlp.StepDecay{Every: 10, Gamma: 0.5}}},
+		{"exp:0.99", 1000, mlp.Exponential{Gamma: 0.99}},
+	} {
+		got, err := parseSchedule(c.s, c.total)
+		if err != nil || got != c.want {
+			t.Errorf("parseSchedule(%q, %d) = %v, %v; want %v", c.s, c.total, got, err, c.want)
+		}
+	}
+}
+
+// TestHoldOut checks that -val-split takes the validation samples from
+// the end of the training data, rounding down, and refuses a split that
+// leaves either set empty.
+func TestHoldOut(t *testing.T) {
+	d := tinyData(50)
+	x, y := d.train.X, d.train.Y
+	if err := d.holdOut(0.21); err != nil {
+		t.Fatal(err)
+	}
+	if d.train.n != 40 || d.val.n != 10 || d.test.n != 50 {
+		t.Fatalf("-val-split 0.21 of 50: %d training, %d validation, %d test samples; want 40, 10, 50", d.train.n, d.val.n, d.test.n)
+	}
+	for i := range 10 {
+		if &d.val.X.Row(i)[0] != &x.Row(40 + i)[0] || d.val.Y.At(i, 0) != y.At(40+i, 0) {
+			t.Errorf("validation sample %d is not training sample %d", i, 40+i)
+		}
+	}
+	if r, _ := d.train.X.Dims(); r != 40 || &d.train.X.Row(39)[0] != &x.Row(39)[0] {
+		t.Errorf("training X has %d rows, want the first 40", r)
+	}
+	d = tinyData(50)
+	if err := d.holdOut(0); err != nil || d.val.n != 0 || d.train.n != 50 {
+		t.Errorf("-val-split 0: %v, %d validation samples", err, d.val.n)
+	}
+	for _, f := range []float64{0.01, 0.019} {
+		d = tinyData(50)
+		if err := d.holdOut(f); err == nil || !strings.HasPrefix(err.Error(), "-val-split ") {
+			t.Errorf("-val-split %v of 50 samples: %v, want an error naming -val-split", f, err)
+		}
 	}
 }
 

@@ -50,7 +50,7 @@ func plotCurves(path string, r *report) error {
 
 	loss := make(plotter.XYs, len(r.Losses))
 	for i, l := range r.Losses {
-		loss[i] = plotter.XY{X: float64(i + 1), Y: l}
+		loss[i] = plotter.XY{X: float64(r.StepsBefore + i + 1), Y: l}
 	}
 	ll, err := plotter.NewLine(loss)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // whose progress goes nowhere a person watches.
 type progress struct {
 	w        io.Writer
+	first    int // steps taken before this run (-resume): step counts from the start of training
 	total    int
 	terminal bool
 	quiet    bool
@@ -34,12 +35,12 @@ func newProgress(w io.Writer, total int, jsonOut bool) *progress {
 }
 
 // update reports that step of total is done with batch loss loss after
-// elapsed training time.
+// elapsed training time, spent on the steps after first.
 func (p *progress) update(step int, loss float64, elapsed time.Duration) {
 	if p.quiet || p.total == 0 {
 		return
 	}
-	eta := time.Duration(float64(elapsed) / float64(step) * float64(p.total-step)).Round(time.Second)
+	eta := time.Duration(float64(elapsed) / float64(max(step-p.first, 1)) * float64(p.total-step)).Round(time.Second)
 	if !p.terminal {
 		tick := step * 10 / p.total
 		if tick > p.lastTick || step == p.total {

@@ -31,9 +31,16 @@ type report struct {
 	Optimizer  string  `json:"optimizer"`
 	Batch      int     `json:"batch"`
 
-	Steps           int      `json:"steps"`
-	PlannedSteps    int      `json:"planned_steps"`      // what -iters and -epochs asked for
-	Interrupted     bool     `json:"interrupted"`        // Ctrl-C stopped the run: Steps < PlannedSteps, no -compare
+	Schedule    string  `json:"schedule"` // -schedule, resolved: "constant", "cosine:1000:0", …
+	LastLR      float64 `json:"last_lr"`  // the learning rate of the last step, scheduled (0: no step)
+	WeightDecay float64 `json:"weight_decay"`
+	Dropout     float64 `json:"dropout"`
+	ResumedFrom string  `json:"resumed_from,omitempty"` // -resume file
+	StepsBefore int     `json:"steps_before,omitempty"` // its steps: this run's are steps_before+1 to steps_before+steps
+
+	Steps           int      `json:"steps"`              // this run's, which the times and throughput count
+	PlannedSteps    int      `json:"planned_steps"`      // what -iters and -epochs asked for, from the start of training (-resume's steps included)
+	Interrupted     bool     `json:"interrupted"`        // Ctrl-C stopped the run: StepsBefore+Steps < PlannedSteps, no -compare
 	Diverged        string   `json:"diverged,omitempty"` // why training diverged, the command's error; no -compare
 	Epochs          float64  `json:"epochs"`
 	Prepacked       []string `json:"prepacked"`   // operands packed once for all steps (mlp.Result.Prepacked)
@@ -56,12 +63,17 @@ type report struct {
 	TestLoss      float64 `json:"test_loss"`
 	TestAccuracy  float64 `json:"test_accuracy"`
 
+	Validation *validation `json:"validation,omitempty"` // -val-split
+
 	TargetAccuracy float64     `json:"target_accuracy,omitempty"`
 	TargetStep     int         `json:"target_step,omitempty"` // 0: not reached
 	TargetSeconds  float64     `json:"target_s,omitempty"`    // training time to reach it
 	Compare        []row       `json:"compare,omitempty"`     // -compare
 	CompareSkipped bool        `json:"-"`                     // -compare, but interrupted or diverged
 	Plot           string      `json:"plot,omitempty"`        // -plot file
+	Saved          string      `json:"saved,omitempty"`       // -save file, once written
+	ONNX           string      `json:"onnx,omitempty"`        // -onnx file, once written
+	FilesSkipped   bool        `json:"-"`                     // -save or -onnx, but training diverged
 	LoadSeconds    float64     `json:"load_s"`                // reading the data
 	TotalSeconds   float64     `json:"total_s"`               // the whole run
 	Losses         []float64   `json:"-"`                     // per step, for -plot
@@ -71,6 +83,24 @@ type report struct {
 	// "json_name: value (why)", e.g. "train_loss: +Inf (training
 	// diverged)"; writeJSON fills it in.
 	NonFinite []string `json:"non_finite,omitempty"`
+}
+
+// validation is what the validations during training found (-val-split).
+type validation struct {
+	Samples     int `json:"samples"`     // held out of the training data
+	Every       int `json:"every"`       // steps between validations; 0: at each epoch's end
+	Validations int `json:"validations"` // validations run
+	// The last validation's loss and accuracy, and the best one's (the
+	// lowest loss) with its step; NaN (null) while none ran.
+	Loss         float64 `json:"loss"`
+	Accuracy     float64 `json:"accuracy"`
+	BestLoss     float64 `json:"best_loss"`
+	BestAccuracy float64 `json:"best_accuracy"`
+	BestStep     int     `json:"best_step"`
+	Patience     int     `json:"patience"`      // -patience; 0: off
+	StoppedEarly bool    `json:"stopped_early"` // -patience ended training
+	RestoreBest  bool    `json:"restore_best"`  // -restore-best
+	Restored     bool    `json:"restored"`      // training ended with the weights of BestStep
 }
 
 // point is a test accuracy measured during training.
@@ -86,27 +116,29 @@ type epochLoss struct {
 }
 
 // newReport fills in what is known before training.
-func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.Network, opt mlp.Optimizer) *report {
+// The schedule is sch, resolved from -schedule.
+func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.Network, opt mlp.Optimizer, sch mlp.Schedule) *report {
 	cfg := net.Config()
-	sizes := []string{fmt.Sprint(cfg.Inputs)}
-	for _, h := range cfg.Hidden {
-		sizes = append(sizes, fmt.Sprint(h.Units))
-	}
-	sizes = append(sizes, fmt.Sprint(cfg.Outputs))
-	name := strings.Join(sizes, "-")
-	if len(cfg.Hidden) > 0 {
-		name += " " + o.act.String()
-	}
 	batch := o.batch
 	if batch == 0 || batch > d.train.n {
 		batch = d.train.n
 	}
-	return &report{
+	r := &report{
 		CPU: info.CPU, Kernels: info.Impl, Threads: info.Threads, PeakGFLOPS: peak,
 		Data: d.source, Train: d.train.n, Test: d.test.n, Inputs: cfg.Inputs,
-		Network: name, Loss: cfg.Loss.String(), Params: net.NumParams(),
+		Network: netName(cfg), Loss: cfg.Loss.String(), Params: net.NumParams(),
 		Optimizer: opt.String(), Batch: batch, SparseMode: o.sparse.String(), TargetAccuracy: o.targetAcc,
+		Schedule: fmt.Sprint(sch), WeightDecay: o.weightDecay, Dropout: o.dropout,
 	}
+	if o.resume != "" {
+		r.ResumedFrom, r.StepsBefore = o.resume, net.Steps()
+	}
+	if d.val.n > 0 {
+		nan := math.NaN()
+		r.Validation = &validation{Samples: d.val.n, Every: o.evalEvery, Loss: nan, Accuracy: nan, BestLoss: nan, BestAccuracy: nan,
+			Patience: o.patience, RestoreBest: o.restoreBest}
+	}
+	return r
 }
 
 // setTraining records a Fit's result; evalTime is spent in test evaluations.
@@ -125,7 +157,16 @@ func (r *report) setTraining(res mlp.Result, evalTime time.Duration, net *mlp.Ne
 	if r.PeakGFLOPS > 0 {
 		r.PeakShare = r.GFLOPS / r.PeakGFLOPS
 	}
+	if v := r.Validation; v != nil && res.BestStep > 0 {
+		v.Loss, v.Accuracy = res.Val.Loss, res.Val.Accuracy
+		v.BestLoss, v.BestAccuracy, v.BestStep = res.Best.Loss, res.Best.Accuracy, res.BestStep
+		v.StoppedEarly, v.Restored = res.Stopped, res.Restored
+	}
 }
+
+// endStep is the step training ended at, counted from its start:
+// -resume's steps and this run's.
+func (r *report) endStep() int { return r.StepsBefore + r.Steps }
 
 // writeJSON writes the report as one JSON object on one line, with the
 // NaN and infinite values written as null and listed in non_finite.
@@ -146,7 +187,10 @@ func (r *report) nonFinite() []string {
 	var notes []string
 	walkFloats(reflect.ValueOf(*r), "", func(name string, f float64) {
 		why := "could not be computed"
-		if r.Diverged != "" && (strings.Contains(name, "loss") || strings.Contains(name, "accuracy")) {
+		switch {
+		case strings.HasPrefix(name, "validation.") && r.Validation.Validations == 0:
+			why = "no validation ran"
+		case r.Diverged != "" && (strings.Contains(name, "loss") || strings.Contains(name, "accuracy")):
 			why = "training diverged"
 		}
 		notes = append(notes, fmt.Sprintf("%s: %v (%s)", name, f, why))
@@ -200,6 +244,10 @@ func walkFloats(v reflect.Value, name string, fn func(name string, f float64)) {
 		if f := v.Float(); !finite(f) {
 			fn(name, f)
 		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			walkFloats(v.Elem(), name, fn)
+		}
 	case reflect.Struct:
 		jsonFields(v, func(field string, f reflect.Value) error {
 			if name != "" {
@@ -231,6 +279,11 @@ func appendJSON(b []byte, v reflect.Value) ([]byte, error) {
 		if !finite(v.Float()) {
 			return append(b, "null"...), nil
 		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			return append(b, "null"...), nil
+		}
+		return appendJSON(b, v.Elem())
 	case reflect.Struct:
 		b = append(b, '{')
 		n := 0
@@ -282,13 +335,28 @@ func (r *report) writeText(w io.Writer) error {
 	}
 	p("kernels", "%s, %d threads, FMA peak %s", r.Kernels, r.Threads, peak)
 	p("data", "%s", r.Data)
-	p("", "%d training and %d test samples of %d inputs (read in %.2f s)", r.Train, r.Test, r.Inputs, r.LoadSeconds)
+	held := ""
+	if r.Validation != nil {
+		held = fmt.Sprintf(" (%d more held out for validation)", r.Validation.Samples)
+	}
+	p("", "%d training%s and %d test samples of %d inputs (read in %.2f s)", r.Train, held, r.Test, r.Inputs, r.LoadSeconds)
 	p("network", "%s, %s loss, %d parameters", r.Network, r.Loss, r.Params)
 	batch := "full batch"
 	if r.Batch < r.Train {
 		batch = fmt.Sprintf("batches of %d", r.Batch)
 	}
 	p("training", "%s, %s, %d steps (%.2f epochs)", r.Optimizer, batch, r.Steps, r.Epochs)
+	if r.ResumedFrom != "" {
+		took := "no step"
+		if r.Steps > 0 {
+			took = fmt.Sprintf("steps %d to %d", r.StepsBefore+1, r.endStep())
+		}
+		p("resumed", "from %s after step %d: this run took %s", r.ResumedFrom, r.StepsBefore, took)
+	}
+	p("lr", "%.4g at the last step, schedule %s", r.LastLR, r.Schedule)
+	if r.WeightDecay > 0 || r.Dropout > 0 {
+		p("regularize", "weight decay %g, dropout %g", r.WeightDecay, r.Dropout)
+	}
 	p("first layer", "%s", r.firstLayer())
 	if len(r.Prepacked) > 0 {
 		p("prepacked", "%s", strings.Join(r.Prepacked, "; "))
@@ -298,12 +366,15 @@ func (r *report) writeText(w io.Writer) error {
 		if r.CompareSkipped {
 			skipped = "; -compare skipped"
 		}
-		p("interrupted", "after %d of %d steps%s", r.Steps, r.PlannedSteps, skipped)
+		p("interrupted", "after %d of %d steps%s", r.endStep(), r.PlannedSteps, skipped)
 	}
 	if r.Diverged != "" {
 		skipped := ""
 		if r.CompareSkipped && !r.Interrupted {
 			skipped = "; -compare skipped"
+		}
+		if r.FilesSkipped {
+			skipped += "; -save and -onnx skipped"
 		}
 		p("diverged", "%s%s", strings.TrimPrefix(r.Diverged, "training diverged: "), skipped)
 	}
@@ -332,6 +403,25 @@ func (r *report) writeText(w io.Writer) error {
 	if !math.IsNaN(r.TestAccuracy) {
 		p("accuracy", "train %.2f%%, test %.2f%% (test loss %.4f)", 100*r.TrainAccuracy, 100*r.TestAccuracy, r.TestLoss)
 	}
+	if v := r.Validation; v != nil {
+		every := "at each epoch's end"
+		if v.Every > 0 {
+			every = fmt.Sprintf("every %d steps", v.Every)
+		}
+		p("validation", "%d samples held out, validated %s", v.Samples, every)
+		if v.Validations == 0 {
+			p("", "no validation ran")
+		} else {
+			p("", "last: loss %.4f, accuracy %.2f%% (%d validations)", v.Loss, 100*v.Accuracy, v.Validations)
+			p("", "best: loss %.4f, accuracy %.2f%% at step %d", v.BestLoss, 100*v.BestAccuracy, v.BestStep)
+		}
+		if v.StoppedEarly {
+			p("stopped", "early at step %d of %d: %d validations without a lower loss (-patience %d)", r.endStep(), r.PlannedSteps, v.Patience, v.Patience)
+		}
+		if v.Restored {
+			p("restored", "the weights of step %d, the best validation (-restore-best); the figures below are theirs", v.BestStep)
+		}
+	}
 	if r.TargetAccuracy > 0 {
 		if r.TargetStep > 0 {
 			p("target", "test accuracy %.2f%% reached at step %d after %.2f s of training", 100*r.TargetAccuracy, r.TargetStep, r.TargetSeconds)
@@ -348,6 +438,12 @@ func (r *report) writeText(w io.Writer) error {
 	}
 	if r.Plot != "" {
 		p("plot", "%s", r.Plot)
+	}
+	if r.Saved != "" {
+		p("saved", "%s, with its training state: -resume %s continues it", r.Saved, r.Saved)
+	}
+	if r.ONNX != "" {
+		p("onnx", "%s", r.ONNX)
 	}
 	p("total", "%.2f s", r.TotalSeconds)
 	return ew.err

@@ -14,7 +14,11 @@ func fullReport() report {
 	return report{
 		CPU: "AMD EPYC <&>", Kernels: "avx2", Threads: 2, PeakGFLOPS: 95.5, Data: "synthetic", Train: 100, Test: 10,
 		Inputs: 784, Network: "784-8-1 sigmoid", Loss: "bce", Params: 6289, Optimizer: "GD(lr=0.1)", Batch: 100,
-		Steps: 3, PlannedSteps: 4, Interrupted: true, Epochs: 3, Prepacked: []string{"X as op(A)"},
+		Schedule: "warmup:5,cosine:25:0", LastLR: 0.05, WeightDecay: 1e-4, Dropout: 0.2, ResumedFrom: "ck.model", StepsBefore: 10,
+		Validation: &validation{Samples: 20, Every: 5, Validations: 2, Loss: 0.6, Accuracy: 0.7, BestLoss: 0.55, BestAccuracy: 0.75, BestStep: 12,
+			Patience: 1, StoppedEarly: true, RestoreBest: true, Restored: true},
+		Saved: "ck.model", ONNX: "net.onnx",
+		Steps: 3, PlannedSteps: 14, Interrupted: true, Epochs: 3, Prepacked: []string{"X as op(A)"},
 		SparseMode: "auto", Sparse: true, Density: 0.208,
 		ForwardSeconds: 1e-7, BackwardSeconds: 2.5, UpdateSeconds: 1e21, TrainSeconds: 3, SamplesPerSec: 1e6, GFLOPS: 12.25,
 		PeakShare: 0.128, LastStepLoss: 0.69, TrainLoss: 0.5, TrainAccuracy: 0.75, TestLoss: 0.25, TestAccuracy: 1,
@@ -77,6 +81,26 @@ func TestWriteJSONNonFinite(t *testing.T) {
 		t.Errorf("writeJSON changed the report: NonFinite %q", r.NonFinite)
 	}
 
+	// Validation values that are not finite are nested; with no
+	// validation run they are NaN, and say why.
+	r = fullReport()
+	r.Validation.Loss, r.Validation.BestAccuracy = math.Inf(1), math.NaN()
+	b.Reset()
+	if err := r.writeJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := `"validation":{"samples":20,"every":5,"validations":2,"loss":null,"accuracy":0.7,"best_loss":0.55,"best_accuracy":null,`; !strings.Contains(b.String(), want) {
+		t.Errorf("JSON lacks %s:\n%s", want, b.String())
+	}
+	if want := `"non_finite":["validation.loss: +Inf (could not be computed)","validation.best_accuracy: NaN (could not be computed)"]`; !strings.Contains(b.String(), want) {
+		t.Errorf("JSON lacks %s:\n%s", want, b.String())
+	}
+	nan := math.NaN()
+	r.Validation = &validation{Samples: 20, Loss: nan, Accuracy: nan, BestLoss: nan, BestAccuracy: nan}
+	if got := r.nonFinite(); len(got) != 4 || got[0] != "validation.loss: NaN (no validation ran)" {
+		t.Errorf("nonFinite with no validation run: %q", got)
+	}
+
 	r = fullReport()
 	r.PeakShare = math.NaN()
 	if got := r.nonFinite(); len(got) != 1 || got[0] != "peak_share: NaN (could not be computed)" {
@@ -103,6 +127,49 @@ func TestWriteTextNonFinite(t *testing.T) {
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// TestWriteTextTraining checks the text report's lines of a training run:
+// resumed, learning rate, regularisation, validation, early stop, model
+// files.
+func TestWriteTextTraining(t *testing.T) {
+	r := fullReport()
+	var b strings.Builder
+	if err := r.writeText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"            100 training (20 more held out for validation) and 10 test samples of 784 inputs",
+		"\nresumed     from ck.model after step 10: this run took steps 11 to 13\n",
+		"\nlr          0.05 at the last step, schedule warmup:5,cosine:25:0\n",
+		"\nregularize  weight decay 0.0001, dropout 0.2\n",
+		"\ninterrupted after 13 of 14 steps\n",
+		"\nvalidation  20 samples held out, validated every 5 steps\n" +
+			"            last: loss 0.6000, accuracy 70.00% (2 validations)\n" +
+			"            best: loss 0.5500, accuracy 75.00% at step 12\n" +
+			"stopped     early at step 13 of 14: 1 validations without a lower loss (-patience 1)\n" +
+			"restored    the weights of step 12, the best validation (-restore-best); the figures below are theirs\n",
+		"\nsaved       ck.model, with its training state: -resume ck.model continues it\nonnx        net.onnx\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, b.String())
+		}
+	}
+	r = report{Train: 10, Schedule: "constant", LastLR: 0.1, Validation: &validation{Samples: 2}}
+	b.Reset()
+	if err := r.writeText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"validated at each epoch's end\n            no validation ran\n", "\nlr          0.1 at the last step, schedule constant\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, b.String())
+		}
+	}
+	for _, no := range []string{"resumed", "regularize", "stopped", "saved", "onnx"} {
+		if strings.Contains(b.String(), "\n"+no+" ") {
+			t.Errorf("text report of a plain run has a %s line:\n%s", no, b.String())
 		}
 	}
 }

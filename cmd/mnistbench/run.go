@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,26 +26,41 @@ var errInterrupted = errors.New("interrupted")
 
 // run trains as o says and writes the report to out (progress to errOut).
 // When ctx is done (Ctrl-C), training stops after the step under way,
-// -compare is skipped, and the report, and the plot, of the steps done are
-// written; run then returns an error that wraps errInterrupted. When
-// training diverges, the same happens and run returns an error that says
-// so. An error in writing the plot or the CPU profile comes after the
-// report too.
+// -compare is skipped, and the report, the plot and the -save and -onnx
+// files of the steps done are written; run then returns an error that
+// wraps errInterrupted. When training diverges, the same happens, but for
+// the -save and -onnx files, and run returns an error that says so. An
+// error in writing the plot, the model files or the CPU profile comes
+// after the report too.
 func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if err := kernels.Use(o.kernels); err != nil {
 		return err
 	}
 	kernels.SetThreads(o.threads)
 	start := time.Now()
+	var net *mlp.Network
+	if o.resume != "" { // before the data, which takes longer to read
+		var err error
+		if net, err = loadResume(o); err != nil {
+			return err
+		}
+	}
 	d, err := loadData(o)
 	if err != nil {
+		return err
+	}
+	if err := d.holdOut(o.valSplit); err != nil {
 		return err
 	}
 	loadTime := time.Since(start)
 
 	batch := o.batch
 	if batch > d.train.n {
-		return fmt.Errorf("-batch %d: more than the %d training samples; use -batch 0 (or %d) for the full batch", o.batch, d.train.n, d.train.n)
+		held := ""
+		if d.val.n > 0 {
+			held = fmt.Sprintf(" left by -val-split %v", o.valSplit)
+		}
+		return fmt.Errorf("-batch %d: more than the %d training samples%s; use -batch 0 (or %d) for the full batch", o.batch, d.train.n, held, d.train.n)
 	}
 	if batch == 0 {
 		batch = d.train.n
@@ -63,7 +79,14 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if total > maxSteps {
 		return fmt.Errorf("-epochs %d of %d steps each: more than %d steps; use fewer epochs or a larger -batch", o.epochs, stepsPerEpoch, maxSteps)
 	}
-	net, err := newNet(o, d)
+	if net == nil {
+		if net, err = newNet(o, d); err != nil {
+			return err
+		}
+	} else if before := net.Steps(); before >= total {
+		return fmt.Errorf("-resume %s: its training is %d steps in, and -iters and -epochs ask for %d, counted from the start of training: ask for more steps to train further", o.resume, before, total)
+	}
+	sch, err := parseSchedule(o.schedule, total)
 	if err != nil {
 		return err
 	}
@@ -77,7 +100,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 		peak = 0 // the report says it was not measured
 	}
 	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
-	r := newReport(o, d, info, peak, net, opt)
+	r := newReport(o, d, info, peak, net, opt, sch)
 	r.LoadSeconds = loadTime.Seconds()
 	r.PlannedSteps = total
 	evalEvery := o.evalEvery
@@ -89,15 +112,21 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	}
 	watch := o.plot != "" || o.targetAcc > 0
 	bar := newProgress(errOut, total, o.json)
+	bar.first = r.StepsBefore
 	var evalTime time.Duration
 	if o.plot != "" {
 		r.Losses = make([]float64, 0, min(total, 1<<20))
 	}
 	cfg := mlp.FitConfig{
 		Optimizer: opt, Iterations: o.iters, Epochs: o.epochs, BatchSize: o.batch, Seed: o.seed, Sparse: o.sparse,
+		Resume: o.resume != "", Schedule: sch, WeightDecay: float32(o.weightDecay), Dropout: float32(o.dropout),
 		OnStep: func(p mlp.Progress) error {
 			if o.plot != "" {
 				r.Losses = append(r.Losses, p.Loss)
+			}
+			r.LastLR = float32Value(p.LR)
+			if p.Validated {
+				r.Validation.Validations++
 			}
 			bar.update(p.Step, p.Loss, p.Elapsed-evalTime)
 			if !watch || (p.Step%evalEvery != 0 && p.Step != total) {
@@ -118,6 +147,10 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 			return nil
 		},
 	}
+	if d.val.n > 0 {
+		cfg.ValX, cfg.ValY, cfg.ValEvery = d.val.X, d.val.Y, o.evalEvery
+		cfg.Patience, cfg.RestoreBest = o.patience, o.restoreBest
+	}
 	cfg.OnEpoch = func(p mlp.Progress) error {
 		r.EpochCurve = append(r.EpochCurve, epochLoss{p.Step, p.Loss})
 		return nil
@@ -137,7 +170,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if errors.Is(err, mlp.ErrDiverged) { // the network keeps the weights of the steps done
 		diverged = errors.New(strings.TrimPrefix(err.Error(), "mlp: "))
 	} else if err != nil && !errors.Is(err, errTarget) && !(r.Interrupted && errors.Is(err, ctx.Err())) {
-		return errors.Join(append([]error{err}, late...)...)
+		return errors.Join(append([]error{resumeError(o, err)}, late...)...)
 	}
 	r.setTraining(res, evalTime, net)
 	if r.Density == 0 { // Fit measures it only when it may take the sparse path
@@ -156,17 +189,36 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	r.TestLoss, r.TestAccuracy = test.Loss, test.Accuracy
 	if diverged == nil && r.Steps > 0 && !(finite(train.Loss) && finite(test.Loss)) {
 		// The last step made weights so large that their loss is not finite.
-		diverged = fmt.Errorf("training diverged: the loss on the training set is %v after step %d (on the test set %v): lower the learning rate", train.Loss, r.Steps, test.Loss)
+		diverged = fmt.Errorf("training diverged: the loss on the training set is %v after step %d (on the test set %v): lower the learning rate", train.Loss, r.endStep(), test.Loss)
 	}
 	if diverged != nil {
 		r.Diverged = diverged.Error()
 	}
-	if c := r.TestCurve; watch && r.Steps > 0 && (len(c) == 0 || c[len(c)-1].Step != r.Steps) {
-		r.TestCurve = append(c, point{Step: r.Steps, Accuracy: test.Accuracy}) // an interrupted run's curve ends where it stopped
+	if c := r.TestCurve; watch && r.Steps > 0 && (len(c) == 0 || c[len(c)-1].Step != r.endStep()) {
+		r.TestCurve = append(c, point{Step: r.endStep(), Accuracy: test.Accuracy}) // an interrupted run's curve ends where it stopped
+	}
+
+	// The model files, before -compare, which a Ctrl-C may cut short. A
+	// diverged network is not worth keeping; an interrupted one is, and
+	// -resume continues it.
+	r.FilesSkipped = diverged != nil && (o.save != "" || o.onnx != "")
+	if o.save != "" && diverged == nil {
+		if err := net.SaveFile(o.save); err != nil {
+			late = append(late, &fileError{fmt.Sprintf("-save %s: %s", o.save, strings.TrimPrefix(strings.TrimPrefix(err.Error(), "mlp: model file "+o.save+": "), "mlp: ")), err})
+		} else {
+			r.Saved = o.save
+		}
+	}
+	if o.onnx != "" && diverged == nil {
+		if err := writeONNX(net, o.onnx); err != nil {
+			late = append(late, fmt.Errorf("-onnx %s: %w", o.onnx, err))
+		} else {
+			r.ONNX = o.onnx
+		}
 	}
 
 	if o.compare && !r.Interrupted && diverged == nil {
-		if r.Compare, err = compare(ctx, o, d); err != nil {
+		if r.Compare, err = compare(ctx, o, d, net.Config()); err != nil {
 			r.Compare = nil
 			if ctx.Err() == nil {
 				late = append(late, fmt.Errorf("-compare: %w", err))
@@ -194,9 +246,17 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 		late = append([]error{diverged}, late...)
 	}
 	if r.Interrupted {
-		late = append(late, fmt.Errorf("%w after %d of %d steps", errInterrupted, r.Steps, r.PlannedSteps))
+		late = append(late, fmt.Errorf("%w after %d of %d steps", errInterrupted, r.endStep(), r.PlannedSteps))
 	}
 	return errors.Join(late...)
+}
+
+// float32Value returns f rounded to float32, as the float64 of float32's
+// shortest decimal: 0.1, not 0.10000000149011612. The steps take the
+// learning rate as a float32.
+func float32Value(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', -1, 32), 64) // ±Inf and NaN parse back
+	return v
 }
 
 // finite reports whether f is neither NaN nor infinite.
