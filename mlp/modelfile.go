@@ -613,20 +613,22 @@ func truncated(where string, got int, want int64, exact bool) error {
 // nothing is an error, as is a path that is not a regular file. Errors
 // name the file.
 func (n *Network) SaveFile(path string) error {
-	if err := n.saveFile(path); err != nil {
+	if err := replaceFile(path, n.save); err != nil {
 		return fmt.Errorf("mlp: model file %s: %w", path, err)
 	}
 	return nil
 }
 
-// saveFile is SaveFile without the prefix on its errors.
-func (n *Network) saveFile(path string) error {
+// replaceFile replaces the file path (or the file a symbolic link path
+// leads to) with what write writes, as SaveFile says, and returns errors
+// without a prefix.
+func replaceFile(path string, write func(io.Writer) error) error {
 	target, mode, err := saveTarget(path)
 	if err != nil {
 		return err
 	}
 	dir := filepath.Dir(target)
-	tmp, err := n.saveTemp(dir, filepath.Base(target), mode)
+	tmp, err := writeTemp(dir, filepath.Base(target), mode, write)
 	if err != nil {
 		return err
 	}
@@ -635,15 +637,15 @@ func (n *Network) saveFile(path string) error {
 		return err
 	}
 	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("the model is saved, but syncing its directory %s failed, so a crash may lose it: %w", dir, err)
+		return fmt.Errorf("the file is written, but syncing its directory %s failed, so a crash may lose it: %w", dir, err)
 	}
 	return nil
 }
 
-// saveTemp writes the model file to a new temporary file in dir, named
-// after base, with mode's permission bits, syncs and closes it, and
-// returns its name. On failure it removes the file.
-func (n *Network) saveTemp(dir, base string, mode fs.FileMode) (name string, err error) {
+// writeTemp writes with write to a new temporary file in dir, named after
+// base, with mode's permission bits, syncs and closes it, and returns its
+// name. On failure it removes the file.
+func writeTemp(dir, base string, mode fs.FileMode, write func(io.Writer) error) (name string, err error) {
 	f, err := os.CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
 		return "", err
@@ -654,7 +656,7 @@ func (n *Network) saveTemp(dir, base string, mode fs.FileMode) (name string, err
 			os.Remove(f.Name())
 		}
 	}()
-	if err := n.save(f); err != nil {
+	if err := write(f); err != nil {
 		return "", fmt.Errorf("writing: %w", err)
 	}
 	if err := f.Chmod(mode); err != nil {

@@ -57,6 +57,20 @@ func (n *Network) WriteONNX(w io.Writer) error {
 	return nil
 }
 
+// WriteONNXFile writes the network's ONNX model (see WriteONNX) to the
+// file path, replacing it whole or not at all, as SaveFile replaces a
+// model file. Errors name the file.
+func (n *Network) WriteONNXFile(path string) error {
+	m, err := n.onnxModel()
+	if err != nil {
+		return err
+	}
+	if err := replaceFile(path, m.write); err != nil {
+		return fmt.Errorf("mlp: onnx: %s: %w", path, err)
+	}
+	return nil
+}
+
 // onnxModel is an encoded ModelProto but for the weights, which stay in
 // the network until it is written: head, then each tensor's head and its
 // data, then tail.

@@ -877,3 +877,41 @@ func decodeONNXValue(b []byte) (onnxDecodedValue, error) {
 	v.shape = strings.Join(dims, ",")
 	return v, m.need(1, 2)
 }
+
+// TestWriteONNXFile checks that WriteONNXFile writes WriteONNX's bytes,
+// replaces a file whole, and names the file in its errors.
+func TestWriteONNXFile(t *testing.T) {
+	n, err := New(Config{Inputs: 3, Hidden: []Layer{{4, ReLU}}, Outputs: 2, Loss: CrossEntropy, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := n.WriteONNX(&want); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.onnx")
+	if err := os.WriteFile(path, []byte("old contents"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.WriteONNXFile(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("the file holds %d bytes, WriteONNX writes %d other ones", len(got), want.Len())
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the replaced file's mode is %v (%v), want 0600 as before", fi.Mode(), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the folder holds %d entries, want the model alone", len(entries))
+	}
+	bad := filepath.Join(dir, "missing", "m.onnx")
+	if err := n.WriteONNXFile(bad); err == nil || !strings.Contains(err.Error(), "mlp: onnx: "+bad+": ") {
+		t.Errorf("WriteONNXFile into a missing folder: %v", err)
+	}
+}

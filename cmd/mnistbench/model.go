@@ -3,10 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gofma/gofma/mlp"
@@ -128,62 +124,11 @@ func orNone(s string) string {
 	return s
 }
 
-// writeONNX writes net as an ONNX model to the file path, as SaveFile
-// writes a model file: into a new file in the same folder, synced, then
-// renamed over path, so that path holds its old contents or the whole
-// model, never a part. A symbolic link is followed; a file that exists
-// keeps its permission bits, a new one gets 0644.
+// writeONNX writes net as an ONNX model to the file path, whole or not at
+// all (mlp's WriteONNXFile).
 func writeONNX(net *mlp.Network, path string) error {
-	return replaceFile(path, func(w io.Writer) error {
-		if err := net.WriteONNX(w); err != nil {
-			return errors.New(strings.TrimPrefix(err.Error(), "mlp: "))
-		}
-		return nil
-	})
-}
-
-// replaceFile writes the file path with write, through a temporary file
-// in its folder renamed over it; see writeONNX.
-func replaceFile(path string, write func(io.Writer) error) (err error) {
-	target, mode := path, fs.FileMode(0o644)
-	if t, err := filepath.EvalSymlinks(path); err == nil {
-		target = t
-	}
-	if fi, err := os.Stat(target); err == nil {
-		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("not a regular file (mode %v)", fi.Mode())
-		}
-		mode = fi.Mode().Perm()
-	}
-	dir := filepath.Dir(target)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), target); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename durable where the system can
-		d.Sync()
-		d.Close()
+	if err := net.WriteONNXFile(path); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "mlp: onnx: "+path+": "))
 	}
 	return nil
 }
