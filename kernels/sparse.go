@@ -11,6 +11,11 @@ import (
 // of C is the sum, in the row's order, of its nonzeros times rows of B, so
 // a product costs 2·nnz·n flops instead of 2·m·k·n, and rows split across
 // threads give the same bits on any number of them.
+//
+// SparseMM and SparseMMTrans take the CSR arrays as they are, for a matrix
+// multiplied once or twice; a matrix multiplied many times is prepared once
+// (SparseA, sparse_prepared.go) for SparseAMM and SparseATMMTrans, whose
+// kernels take four rows of S at once.
 
 // sparseKernels are one implementation's sparse products.
 type sparseKernels struct {
@@ -21,6 +26,17 @@ type sparseKernels struct {
 	// whose cols[p] is not in [0, k), having written the rows before its
 	// row.
 	block func(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) int
+	// group computes columns [0, w) of C = alpha·S·B (+ beta·C when
+	// readC) for groups groups of r rows in a SparseA's grouped form, of
+	// rows rows[r·g+i], group g's union columns from offs[g·ostride] to
+	// offs[g·ostride+span]; c (C's row 0) and b start at column 0. The
+	// column and row indices are those PrepareSparse checked.
+	group func(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool)
+	// groupT adds columns [0, w) of Sᵀ·B to a tile (ldt, a multiple of
+	// 8) whose row 0 is S's column p0, for groups groups of r rows in a
+	// SparseA's grouped form, group g's union columns in [p0, p1) from
+	// offs[g·ostride] to offs[g·ostride+1]; b starts at B's row 0.
+	groupT func(r int, tile []float32, ldt, p0, p1 int, rows []int32, offs []int, ostride, groups int, cols []int32, vals []float32, b []float32, ldb, w int)
 }
 
 // SparseMM computes C = act(alpha·S·B + beta·C + bias) with the epilogue
@@ -41,7 +57,7 @@ func (im *Impl) SparseMM(m, n, k int, alpha float32, offs []int, cols []int32, v
 	checkSparse(m, n, k, offs, cols, vals, b, k, ldb)
 	checkMatrix("c", m, n, c, ldc)
 	ep.check(m, n)
-	im.sparse(false, m, n, k, alpha, offs, cols, vals, b, ldb, beta, c, ldc, &ep)
+	im.sparse(false, m, n, k, alpha, offs, cols, vals, nil, b, ldb, beta, c, ldc, &ep)
 }
 
 // SparseMMTrans is SparseMM with C stored transposed and no epilogue:
@@ -58,7 +74,7 @@ func (im *Impl) SparseMMTrans(m, n, k int, alpha float32, offs []int, cols []int
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkSparse(m, n, k, offs, cols, vals, b, k, ldb)
 	checkMatrix("c", n, m, c, ldc)
-	im.sparse(true, m, n, k, alpha, offs, cols, vals, b, ldb, beta, c, ldc, nil)
+	im.sparse(true, m, n, k, alpha, offs, cols, vals, nil, b, ldb, beta, c, ldc, nil)
 }
 
 // checkSparse panics unless S's offsets and lengths fit m and B is
@@ -97,8 +113,9 @@ func badColumn(cols []int32, p, k int) {
 const sparseRowWork = 1 << 17
 
 // sparse runs the product on the pool, in tasks of consecutive rows of S
-// (of C, or of Cᵀ when trans).
-func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols []int32, vals []float32,
+// (of C, or of Cᵀ when trans): S in CSR form (offs, cols, vals), or
+// prepared in a when a is not nil.
+func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols []int32, vals []float32, a *SparseA,
 	b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
 	if m == 0 || n == 0 {
 		return
@@ -115,14 +132,19 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 		return
 	}
 	t := newSparseTask()
-	*t = sparseTask{im: im, trans: trans, m: m, n: n, k: k, alpha: alpha, offs: offs, cols: cols, vals: vals,
+	*t = sparseTask{im: im, trans: trans, m: m, n: n, k: k, alpha: alpha, offs: offs, cols: cols, vals: vals, a: a,
 		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	if ep != nil && (ep.Bias != nil || ep.Act != ActIdentity) {
 		t.ep, t.epi = *ep, true
 	}
 	// Rows per task: enough for sparseRowWork on average, and at least
 	// four tasks a thread when there is that much work; whole chunks.
-	nnz := offs[m] - offs[0]
+	var nnz int
+	if a != nil {
+		nnz = len(a.gvals) + len(a.rvals)
+	} else {
+		nnz = offs[m] - offs[0]
+	}
 	work := max(1, nnz) * n
 	tasks := min(m, max(1, work/sparseRowWork), 4*Threads())
 	t.per = ((m+tasks-1)/tasks + sparseChunk - 1) / sparseChunk * sparseChunk
@@ -167,6 +189,8 @@ type sparseTask struct {
 	offs        []int
 	cols        []int32
 	vals        []float32
+	a           *SparseA // S prepared, instead of offs, cols and vals
+	atrans      bool     // SparseATMMTrans: tasks are blocks of S's columns and of C's rows, per wide
 	b           []float32
 	ldb         int
 	c           []float32
@@ -185,6 +209,10 @@ const sparseKBlock = 48
 
 // Do computes the rows of task i, sparseChunk at a time.
 func (t *sparseTask) Do(i int) {
+	if t.atrans {
+		t.blockATMM(i)
+		return
+	}
 	r0, r1 := i*t.per, min((i+1)*t.per, t.m)
 	for ; r0 < r1; r0 += sparseChunk {
 		t.chunk(r0, min(r0+sparseChunk, r1))
@@ -197,6 +225,10 @@ func (t *sparseTask) Do(i int) {
 // the chunk's C, so that the rows of B they read stay in L1d; otherwise
 // over all columns at once.
 func (t *sparseTask) chunk(r0, r1 int) {
+	if t.a != nil {
+		t.chunkPrepared(r0, r1)
+		return
+	}
 	rows := r1 - r0
 	c, ldc, beta := t.c[min(r0*t.ldc, len(t.c)):], t.ldc, t.beta
 	var tmp []float32
@@ -205,6 +237,29 @@ func (t *sparseTask) chunk(r0, r1 int) {
 		defer putScratch(tmp)
 		c, ldc, beta = tmp, t.n, 0
 	}
+	t.chunkCSR(c, ldc, beta, r0, r1)
+	if t.trans {
+		if t.beta == 0 {
+			transpose(t.c[r0:], t.ldc, tmp, t.n, rows, t.n)
+			return
+		}
+		for j := range t.n { // row j of C takes column j of the chunk
+			out := t.c[j*t.ldc+r0 : j*t.ldc+r1]
+			for r := range out {
+				out[r] = tmp[r*t.n+j] + t.beta*out[r]
+			}
+		}
+		return
+	}
+	if t.epi {
+		t.im.finishPart(&t.ep, t.c, t.ldc, r0, rows, 0, t.n)
+	}
+}
+
+// chunkCSR computes rows [r0, r1) of S·B, S in CSR form, into c (ldc,
+// beta; c starts at row r0).
+func (t *sparseTask) chunkCSR(c []float32, ldc int, beta float32, r0, r1 int) {
+	rows := r1 - r0
 	offs, stride, blocks := t.offs[r0:r1+1], 1, 1
 	if kb := (t.k + sparseKBlock - 1) / sparseKBlock; kb > 1 {
 		tab := getInts(rows * (kb + 1))
@@ -221,22 +276,6 @@ func (t *sparseTask) chunk(r0, r1 int) {
 		if p := t.im.sp.block(c, ldc, offs[j:], stride, rows, t.cols, t.vals, t.b, t.ldb, t.k, t.n, t.alpha, bt, bt != 0); p >= 0 {
 			badColumn(t.cols, p, t.k)
 		}
-	}
-	if t.trans {
-		if t.beta == 0 {
-			transpose(t.c[r0:], t.ldc, tmp, t.n, rows, t.n)
-			return
-		}
-		for j := range t.n { // row j of C takes column j of the chunk
-			out := t.c[j*t.ldc+r0 : j*t.ldc+r1]
-			for r := range out {
-				out[r] = tmp[r*t.n+j] + t.beta*out[r]
-			}
-		}
-		return
-	}
-	if t.epi {
-		t.im.finishPart(&t.ep, t.c, t.ldc, r0, rows, 0, t.n)
 	}
 }
 

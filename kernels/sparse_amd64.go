@@ -3,7 +3,7 @@
 package kernels
 
 // avx2Sparse wires the sparse products to the assembly in zsparse_amd64.s.
-var avx2Sparse = sparseKernels{block: spmmAVX2}
+var avx2Sparse = sparseKernels{block: spmmAVX2, group: spmmgAVX2, groupT: spmmgtAVX2}
 
 // spmmBlock is an assembly block kernel of whole vectors; spmmMasked one
 // that ends in a partial vector whose lanes mask marks.
@@ -92,3 +92,143 @@ func spmmAVX2(c []float32, ldc int, offs []int, ostride, rows int, cols []int32,
 // spmmCallRows bounds the rows of one call of a block kernel, so that a
 // call stays short (assembly is not preempted).
 const spmmCallRows = 64
+
+// spmmgBlock is a grouped assembly kernel of whole vectors, spmmgMasked
+// one that ends in a partial vector whose lanes mask marks; spmmgtBlock and
+// spmmgtMasked their Sᵀ·B counterparts.
+type (
+	spmmgBlock   func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int)
+	spmmgMasked  func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int, mask *int32)
+	spmmgtBlock  func(t *float32, ldt, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int)
+	spmmgtMasked func(t *float32, ldt, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int, mask *int32)
+)
+
+// The grouped kernels (groups of sparseGroup rows) by their whole vectors:
+// spmmgBlocks[n-1] has n, spmmgMaskedBlocks[n] has n and a partial one.
+var (
+	spmmgBlocks        = [sparseGroupVecs]spmmgBlock{spmmg4x1, spmmg4x2, spmmg4x3}
+	spmmgMaskedBlocks  = [sparseGroupVecs]spmmgMasked{spmmg4x0m, spmmg4x1m, spmmg4x2m}
+	spmmgtBlocks       = [sparseGroupVecs]spmmgtBlock{spmmgt4x1, spmmgt4x2, spmmgt4x3}
+	spmmgtMaskedBlocks = [sparseGroupVecs]spmmgtMasked{spmmgt4x0m, spmmgt4x1m, spmmgt4x2m}
+)
+
+// groupBlocks calls do for each column block of w columns the grouped
+// kernels take: at column j, nv whole vectors and, when masked, the
+// partial one of tail lanes.
+func groupBlocks(w int, do func(j, nv int, masked bool, tail int)) {
+	full, tail := w/8, w%8
+	for j := 0; full > 0 || tail > 0; {
+		nv, masked := min(full, sparseGroupVecs), false
+		if tail > 0 && full < sparseGroupVecs {
+			nv, masked = full, true
+		}
+		do(j, nv, masked, tail)
+		j += 8 * nv
+		full -= nv
+		if masked {
+			tail = 0
+		}
+	}
+}
+
+// spmmgAVX2 runs the w columns in blocks of up to 3 vectors, each block
+// over all the groups, spmmgCallGroups a call. The checks before the
+// assembly: the caller's bound B (k×w rows, checkMatrix); here each
+// group's rows and offsets are checked against C, cols and vals. The
+// column indices are those PrepareSparse checked against k.
+func spmmgAVX2(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) {
+	if groups <= 0 || w == 0 {
+		return
+	}
+	if r != sparseGroup || ostride < 1 || span < 1 || span > ostride || len(offs) < (groups-1)*ostride+span+1 || len(rows) < groups*r ||
+		len(vals) < r*len(cols) || k > 0 && len(b) < (k-1)*ldb+w {
+		panic("kernels: internal error: grouped sparse block outside its slices")
+	}
+	for g := range groups {
+		if p, end := offs[g*ostride], offs[g*ostride+span]; p < 0 || end > len(cols) || (p < end && k == 0) {
+			panic("kernels: internal error: grouped sparse offsets outside cols")
+		}
+	}
+	for _, row := range rows[:groups*r] {
+		if row < 0 || int(row)*ldc+w > len(c) {
+			panic("kernels: internal error: grouped sparse row outside C")
+		}
+	}
+	rc := 0
+	if readC {
+		rc = 1
+	}
+	var cp *int32
+	var vp *float32
+	if len(cols) > 0 {
+		cp, vp = &cols[0], &vals[0]
+	}
+	bp := func(j int) *float32 { // with k == 0 no group has a column, and B is not read
+		if k == 0 {
+			return nil
+		}
+		return &b[j]
+	}
+	groupBlocks(w, func(j, nv int, masked bool, tail int) {
+		for g := 0; g < groups; g += spmmgCallGroups {
+			n := min(spmmgCallGroups, groups-g)
+			rg, og := &rows[g*r], &offs[g*ostride]
+			if masked {
+				spmmgMaskedBlocks[nv](&c[j], ldc, rg, og, ostride, span, cp, vp, n, bp(j), ldb, alpha, beta, rc, &tailMasks[8-tail])
+			} else {
+				spmmgBlocks[nv-1](&c[j], ldc, rg, og, ostride, span, cp, vp, n, bp(j), ldb, alpha, beta, rc)
+			}
+		}
+	})
+}
+
+// spmmgCallGroups bounds the groups of one call of a grouped kernel, so
+// that a call stays short.
+const spmmgCallGroups = 16
+
+// spmmgtAVX2 runs the groups spmmgtCallGroups a call, each over the w
+// columns in blocks of up to 3 vectors. The checks before the assembly:
+// the tile holds p1−p0 rows of ldt ≥ w rounded up to 8; each group's
+// offsets are in cols and vals, and its rows (with those prefetched
+// ahead) in B; the columns are those PrepareSparse put in [p0, p1).
+func spmmgtAVX2(r int, tile []float32, ldt, p0, p1 int, rows []int32, offs []int, ostride, groups int, cols []int32, vals []float32, b []float32, ldb, w int) {
+	if groups <= 0 || w == 0 {
+		return
+	}
+	if r != sparseGroup || ostride < 1 || len(offs) < (groups-1)*ostride+2 || ldt%8 != 0 || ldt < w || len(tile) < (p1-p0)*ldt ||
+		len(vals) < r*len(cols) || len(rows) < (groups+groupPrefetch)*r {
+		panic("kernels: internal error: grouped sparse block outside its slices")
+	}
+	for g := range groups {
+		if p, end := offs[g*ostride], offs[g*ostride+1]; p < 0 || end > len(cols) {
+			panic("kernels: internal error: grouped sparse offsets outside cols")
+		}
+	}
+	for _, row := range rows[:groups*r] { // the prefetched ones need not be
+		if row < 0 || int(row)*ldb+w > len(b) {
+			panic("kernels: internal error: grouped sparse row outside B")
+		}
+	}
+	var cp *int32
+	var vp *float32
+	if len(cols) > 0 {
+		cp, vp = &cols[0], &vals[0]
+	}
+	// A call at a time of spmmgtCallGroups groups, whose rows of B stay in
+	// cache while it runs over the column blocks.
+	for g := 0; g < groups; g += spmmgtCallGroups {
+		n := min(spmmgtCallGroups, groups-g)
+		rg, og := &rows[g*r], &offs[g*ostride]
+		groupBlocks(w, func(j, nv int, masked bool, tail int) {
+			if masked {
+				spmmgtMaskedBlocks[nv](&tile[j], ldt, p0, rg, og, ostride, cp, vp, n, &b[j], ldb, &tailMasks[8-tail])
+			} else {
+				spmmgtBlocks[nv-1](&tile[j], ldt, p0, rg, og, ostride, cp, vp, n, &b[j], ldb)
+			}
+		})
+	}
+}
+
+// spmmgtCallGroups is the groups of one call of spmmgt4xN: their rows of B
+// stay in cache over the column blocks.
+const spmmgtCallGroups = 64

@@ -5,7 +5,7 @@ package kernels
 // multiplies and adds where the assembly fuses them, so the two agree
 // within rounding.
 
-var genericSparse = sparseKernels{block: spmmGeneric}
+var genericSparse = sparseKernels{block: spmmGeneric, group: spmmgGeneric, groupT: spmmgtGeneric}
 
 func spmmGeneric(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) int {
 	if w == 0 {
@@ -35,4 +35,55 @@ func spmmGeneric(c []float32, ldc int, offs []int, ostride, rows int, cols []int
 		}
 	}
 	return -1
+}
+
+// spmmgGeneric is the twin of spmmg4xN: for each group, each row's
+// accumulators take its value times B's row for each union column in
+// order, zeros included; then C's rows rows[r·g+i] take them.
+func spmmgGeneric(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) {
+	if w == 0 {
+		return
+	}
+	acc := getScratch(r * w)
+	defer putScratch(acc)
+	for g := range groups {
+		clear(acc)
+		for p := offs[g*ostride]; p < offs[g*ostride+span]; p++ {
+			col := int(cols[p])
+			row := b[col*ldb : col*ldb+w]
+			for i := range r {
+				v, a := vals[r*p+i], acc[i*w:(i+1)*w]
+				for j, x := range row {
+					a[j] += v * x
+				}
+			}
+		}
+		for i := range r {
+			out := c[int(rows[g*r+i])*ldc:][:w]
+			for j, a := range acc[i*w : (i+1)*w] {
+				if readC {
+					out[j] = alpha*a + beta*out[j]
+				} else {
+					out[j] = alpha * a
+				}
+			}
+		}
+	}
+}
+
+// spmmgtGeneric is the twin of spmmgt4xN: for each group, each union
+// column's tile row takes the group's rows of B times their values, row
+// by row.
+func spmmgtGeneric(r int, tile []float32, ldt, p0, p1 int, rows []int32, offs []int, ostride, groups int, cols []int32, vals []float32, b []float32, ldb, w int) {
+	for g := range groups {
+		for p := offs[g*ostride]; p < offs[g*ostride+1]; p++ {
+			out := tile[(int(cols[p])-p0)*ldt:][:w]
+			for i := range r {
+				v, row := vals[r*p+i], b[int(rows[g*r+i])*ldb:][:w]
+				for j, x := range row {
+					out[j] += v * x
+				}
+			}
+		}
+	}
 }

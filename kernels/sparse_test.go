@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -40,6 +41,22 @@ func randomCSR(rng *rand.Rand, m, k int, density float64, base int) csr {
 	return s
 }
 
+// transposed returns Sᵀ (k×m) in CSR form, its columns increasing.
+func (s csr) transposed() csr {
+	t := csr{m: s.k, k: s.m, offs: []int{0}, dense: make([]float64, s.m*s.k)}
+	for j := range s.k {
+		for i := range s.m {
+			if v := s.dense[i*s.k+j]; v != 0 {
+				t.cols = append(t.cols, int32(i))
+				t.vals = append(t.vals, float32(v))
+				t.dense[j*s.m+i] = v
+			}
+		}
+		t.offs = append(t.offs, len(t.cols))
+	}
+	return t
+}
+
 // sparseCase is one product: S m×k, B k×n, C m×n (or n×m when trans).
 type sparseCase struct {
 	m, n, k        int
@@ -48,11 +65,12 @@ type sparseCase struct {
 	trans          bool
 	ep             Epilogue
 	ldbPad, ldcPad int
+	prep           int // 0: CSR; 1: PrepareSparse in order, 2 clustered, and SparseAMM (SparseATMMTrans of Sᵀ)
 }
 
 func (tc sparseCase) String() string {
-	return fmt.Sprintf("m=%d,n=%d,k=%d,density=%g,alpha=%g,beta=%g,trans=%t,act=%v,bias=%t,pad=%d/%d",
-		tc.m, tc.n, tc.k, tc.density, tc.alpha, tc.beta, tc.trans, tc.ep.Act, tc.ep.Bias != nil, tc.ldbPad, tc.ldcPad)
+	return fmt.Sprintf("m=%d,n=%d,k=%d,density=%g,alpha=%g,beta=%g,trans=%t,act=%v,bias=%t,pad=%d/%d,prep=%d",
+		tc.m, tc.n, tc.k, tc.density, tc.alpha, tc.beta, tc.trans, tc.ep.Act, tc.ep.Bias != nil, tc.ldbPad, tc.ldcPad, tc.prep)
 }
 
 // run computes tc on im and checks it against a float64 reference, with
@@ -84,9 +102,22 @@ func (tc sparseCase) run(t *testing.T, im *Impl, rng *rand.Rand) []float32 {
 		}
 	}
 	copy(c0, c)
-	if tc.trans {
+	var a *SparseA
+	switch {
+	case tc.prep > 0 && tc.trans: // (S·B)ᵀ = Bᵀ·Sᵀ, SparseATMMTrans of Sᵀ prepared
+		st := s.transposed()
+		a = PrepareSparse(nil, tc.k, tc.m, st.offs, st.cols, st.vals, tc.prep == 2)
+	case tc.prep > 0:
+		a = PrepareSparse(nil, tc.m, tc.k, s.offs, s.cols, s.vals, tc.prep == 2)
+	}
+	switch {
+	case tc.prep > 0 && tc.trans:
+		im.SparseATMMTrans(tc.n, tc.alpha, a, b, ldb, tc.beta, c, ldc)
+	case tc.prep > 0:
+		im.SparseAMM(tc.n, tc.alpha, a, b, ldb, tc.beta, c, ldc, tc.ep)
+	case tc.trans:
 		im.SparseMMTrans(tc.m, tc.n, tc.k, tc.alpha, s.offs, s.cols, s.vals, b, ldb, tc.beta, c, ldc)
-	} else {
+	default:
 		im.SparseMM(tc.m, tc.n, tc.k, tc.alpha, s.offs, s.cols, s.vals, b, ldb, tc.beta, c, ldc, tc.ep)
 	}
 	for i := range guard {
@@ -140,12 +171,14 @@ func TestSparseMM(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	widths := []int{0, 1, 7, 8, 9, 15, 16, 17, 33, 95, 96, 97, 100, 103, 104, 108, 111, 196, 200, 256}
 	forEachImpl(t, func(t *testing.T, im *Impl) {
-		for _, d := range []float64{0, 0.001, 0.05, 0.2, 0.5, 1} {
-			for _, n := range widths {
-				tc := sparseCase{m: 1 + rng.IntN(40), n: n, k: 1 + rng.IntN(60), density: d, alpha: 1}
-				tc.run(t, im, rng)
-				tc.trans = true
-				tc.run(t, im, rng)
+		for prep := range 3 {
+			for _, d := range []float64{0, 0.001, 0.05, 0.2, 0.5, 1} {
+				for _, n := range widths {
+					tc := sparseCase{m: 1 + rng.IntN(40), n: n, k: 1 + rng.IntN(60), density: d, alpha: 1, prep: prep}
+					tc.run(t, im, rng)
+					tc.trans = true
+					tc.run(t, im, rng)
+				}
 			}
 		}
 		bias := make([]float32, 200)
@@ -163,9 +196,17 @@ func TestSparseMM(t *testing.T) {
 			{m: 9, n: 17, k: 5, density: 0.6, alpha: 0, beta: 0.5, ep: Epilogue{Act: ActSigmoid}},
 			{m: 9, n: 17, k: 5, density: 0.6, alpha: 0, beta: 2, trans: true},
 			{m: 0, n: 5, k: 3, density: 1, alpha: 1},
+			{m: 0, n: 5, k: 3, density: 1, alpha: 1, beta: 2, trans: true},
+			{m: 8, n: 5, k: 0, density: 1, alpha: 1, beta: 0.5, trans: true},
+			{m: 8, n: 5, k: 7, density: 1, alpha: 0, beta: 0.5, trans: true},
 			{m: 4, n: 5, k: 0, density: 1, alpha: 1, beta: 1},
+			{m: 64, n: 53, k: 2500, density: 0.4, alpha: 1, beta: 0.5, ldbPad: 2, ldcPad: 1},
+			{m: 66, n: 41, k: 2100, density: 0.3, alpha: 2, beta: 1, trans: true},
+			{m: 31, n: 196, k: 1100, density: 0.15, alpha: 1},
 		} {
-			tc.run(t, im, rng)
+			for tc.prep = range 3 {
+				tc.run(t, im, rng)
+			}
 		}
 	})
 }
@@ -178,18 +219,28 @@ func TestSparseMMThreads(t *testing.T) {
 	for i := range b {
 		b[i] = float32(i%13) - 6
 	}
-	var ref, refT []float32
+	a := PrepareSparse(nil, 500, 300, s.offs, s.cols, s.vals, true)
+	st := s.transposed()
+	at := PrepareSparse(nil, 300, 500, st.offs, st.cols, st.vals, false)
+	var ref [4][]float32
 	for _, threads := range threadCounts {
 		setThreads(t, threads)
-		c, ct := make([]float32, 500*196), make([]float32, 196*500)
-		SparseMM(500, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, c, 196, Epilogue{Act: ActTanh})
-		SparseMMTrans(500, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, ct, 500)
-		if ref == nil {
-			ref, refT = c, ct
+		var got [4][]float32
+		for i := range got {
+			got[i] = make([]float32, 500*196)
+		}
+		SparseMM(500, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, got[0], 196, Epilogue{Act: ActTanh})
+		SparseMMTrans(500, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, got[1], 500)
+		SparseAMM(196, 1, a, b, 196, 0, got[2], 196, Epilogue{Act: ActTanh})
+		SparseATMMTrans(196, 1, at, b, 196, 0, got[3], 500)
+		if ref[0] == nil {
+			ref = got
 			continue
 		}
-		if !sameBits(c, ref) || !sameBits(ct, refT) {
-			t.Fatalf("threads=%d: results differ from threads=%d", threads, threadCounts[0])
+		for i := range got {
+			if !sameBits(got[i], ref[i]) {
+				t.Fatalf("threads=%d: product %d differs from threads=%d", threads, i, threadCounts[0])
+			}
 		}
 	}
 }
@@ -226,12 +277,91 @@ func TestSparseMMPanics(t *testing.T) {
 	}
 }
 
+// TestPrepareSparsePanics checks PrepareSparse's argument errors and the
+// prepared products' own.
+func TestPrepareSparsePanics(t *testing.T) {
+	b := make([]float32, 12)
+	c := make([]float32, 12)
+	prep := func(offs []int, cols []int32, vals []float32) func() {
+		return func() { PrepareSparse(nil, 2, 3, offs, cols, vals, true) }
+	}
+	a := PrepareSparse(nil, 2, 3, []int{0, 1, 2}, []int32{0, 2}, []float32{1, 2}, false)
+	wantPanics(t, []panicCase{
+		{prep([]int{0, 1}, []int32{0}, []float32{1}), []string{"len(offs) = 2, need m+1 = 3"}},
+		{prep([]int{0, 1, 2}, []int32{0, 1}, []float32{1}), []string{"len(cols) = 2 and len(vals) = 1 differ"}},
+		{prep([]int{0, 2, 1}, []int32{0, 1}, []float32{1, 2}), []string{"offs[2] = 1 < offs[1] = 2"}},
+		{prep([]int{0, 1, 3}, []int32{0, 1}, []float32{1, 2}), []string{"offs[m] = 3, more than len(cols) = 2"}},
+		{prep([]int{0, 1, 2}, []int32{0, 3}, []float32{1, 2}), []string{"cols[1] = 3, need 0 <= col < k = 3"}},
+		{prep([]int{0, 1, 2}, []int32{-1, 0}, []float32{1, 2}), []string{"cols[0] = -1"}},
+		{func() { PrepareSparse(nil, -1, 3, []int{0}, nil, nil, false) }, []string{"m = -1"}},
+		{func() { SparseAMM(4, 1, &SparseA{}, b, 4, 0, c, 4, Epilogue{}) }, []string{"a is not prepared"}},
+		{func() { SparseATMMTrans(4, 1, nil, b, 4, 0, c, 4) }, []string{"a is not prepared"}},
+		{func() { SparseAMM(4, 1, a, b[:11], 4, 0, c, 4, Epilogue{}) }, []string{"len(b) = 11"}},
+		{func() { SparseAMM(4, 1, a, b, 4, 0, c[:7], 4, Epilogue{}) }, []string{"len(c) = 7"}},
+		{func() { SparseAMM(-1, 1, a, b, 4, 0, c, 4, Epilogue{}) }, []string{"n = -1"}},
+		{func() { SparseATMMTrans(4, 1, a, b[:7], 4, 0, c, 3) }, []string{"len(b) = 7"}},
+		{func() { SparseATMMTrans(4, 1, a, b, 4, 0, c[:11], 3) }, []string{"len(c) = 11"}},
+	})
+}
+
+// TestPrepareSparseBadLeavesA checks that a PrepareSparse that panics
+// leaves its SparseA as it was: its products still those of the matrix it
+// held.
+func TestPrepareSparseBadLeavesA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	s := randomCSR(rng, 40, 300, 0.4, 0)
+	a := PrepareSparse(nil, 40, 300, s.offs, s.cols, s.vals, true)
+	b := make([]float32, 300*9)
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	c1, c2 := make([]float32, 40*9), make([]float32, 40*9)
+	SparseAMM(9, 1, a, b, 9, 0, c1, 9, Epilogue{})
+	if _, ok := panicMessage(func() { PrepareSparse(a, 2, 3, []int{0, 1, 2}, []int32{0, 3}, []float32{1, 2}, false) }); !ok {
+		t.Fatal("PrepareSparse of a bad column did not panic")
+	}
+	SparseAMM(9, 1, a, b, 9, 0, c2, 9, Epilogue{})
+	if !sameBits(c1, c2) {
+		t.Fatal("a PrepareSparse that panicked changed its SparseA")
+	}
+}
+
+// TestSparseAReuse checks that preparing into a used SparseA, larger or
+// smaller, gives the products of a new one.
+func TestSparseAReuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var a SparseA
+	a.Release()
+	for _, sz := range [][2]int{{60, 90}, {9, 13}, {130, 40}, {0, 5}, {21, 1}} {
+		m, k, n := sz[0], sz[1], 19
+		s := randomCSR(rng, m, k, 0.3, 2)
+		b := make([]float32, k*n)
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		for _, cluster := range []bool{false, true} {
+			PrepareSparse(&a, m, k, s.offs, s.cols, s.vals, cluster)
+			fresh := PrepareSparse(nil, m, k, s.offs, s.cols, s.vals, cluster)
+			c1, c2 := make([]float32, m*n), make([]float32, m*n)
+			SparseAMM(n, 1, &a, b, n, 0, c1, n, Epilogue{})
+			SparseAMM(n, 1, fresh, b, n, 0, c2, n, Epilogue{})
+			if !sameBits(c1, c2) {
+				t.Fatalf("m=%d, k=%d, cluster=%t: a reused SparseA gives other results", m, k, cluster)
+			}
+			if mm, kk := a.Dims(); mm != m || kk != k || !strings.Contains(a.String(), fmt.Sprintf("%d×%d", m, k)) {
+				t.Errorf("Dims() = %d, %d, String() = %q; want %d×%d", mm, kk, a.String(), m, k)
+			}
+		}
+	}
+}
+
 // FuzzSparseMM runs fuzzed CSR matrices, valid or not, through the
 // assembly and its Go twin: both panic alike, or agree within rounding.
 func FuzzSparseMM(f *testing.F) {
 	f.Add([]byte{3, 20, 5, 1, 2, 0, 1, 3, 4, 2, 0, 9}, uint8(3))
 	f.Add([]byte{0, 0, 0}, uint8(0))
 	f.Add([]byte{1, 8, 1, 0, 0, 0, 200}, uint8(1))
+	f.Add([]byte{16, 27, 18, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, uint8(7))
 	f.Fuzz(func(t *testing.T, data []byte, nnzPerRow uint8) {
 		asm := implNamed("avx2")
 		if asm == nil || len(data) < 3 {
@@ -277,12 +407,40 @@ func FuzzSparseMM(f *testing.F) {
 		if msgs[0] != "" {
 			return
 		}
-		for i := range results[0] {
-			if d := math.Abs(float64(results[0][i] - results[1][i])); d > 1e-4*(1+math.Abs(float64(results[1][i]))) {
-				t.Fatalf("C[%d] = %v, Go twin %v", i, results[0][i], results[1][i])
+		agree(t, "SparseMM", results[0], results[1])
+		// The prepared products, in order and clustered: SparseAMM, and
+		// SparseATMMTrans of the same SparseA with B m×n.
+		bt := make([]float32, m*n)
+		for i := range bt {
+			bt[i] = float32(i%7) - 3
+		}
+		for _, cluster := range []bool{false, true} {
+			a := PrepareSparse(nil, m, k, offs, cols, vals, cluster)
+			for i, im := range []*Impl{asm, generic} {
+				c := make([]float32, m*n)
+				im.SparseAMM(n, 1, a, b, max(1, n), 0, c, max(1, n), Epilogue{})
+				results[i] = c
 			}
+			agree(t, "SparseAMM", results[0], results[1])
+			for i, im := range []*Impl{asm, generic} {
+				c := make([]float32, n*k)
+				im.SparseATMMTrans(n, 1, a, bt, max(1, n), 0, c, max(1, k))
+				results[i] = c
+			}
+			agree(t, "SparseATMMTrans", results[0], results[1])
 		}
 	})
+}
+
+// agree fails t unless the assembly's result got and its Go twin's want
+// agree within rounding.
+func agree(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range got {
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+			t.Fatalf("%s: C[%d] = %v, Go twin %v", what, i, got[i], want[i])
+		}
+	}
 }
 
 // TestSparseMMUnsorted checks a CSR matrix whose rows list their columns
@@ -304,10 +462,31 @@ func TestSparseMMUnsorted(t *testing.T) {
 		c1, c2 := make([]float32, 80*37), make([]float32, 80*37)
 		im.SparseMM(80, 37, 400, 1, s.offs, s.cols, s.vals, b, 37, 0, c1, 37, Epilogue{})
 		im.SparseMM(80, 37, 400, 1, r.offs, r.cols, r.vals, b, 37, 0, c2, 37, Epilogue{})
-		for i := range c1 {
-			if d := math.Abs(float64(c1[i] - c2[i])); d > 1e-4*(1+math.Abs(float64(c1[i]))) {
-				t.Fatalf("C[%d] = %v with columns decreasing, %v increasing", i, c2[i], c1[i])
+		check := func(what string) {
+			for i := range c1 {
+				if d := math.Abs(float64(c1[i] - c2[i])); d > 1e-4*(1+math.Abs(float64(c1[i]))) {
+					t.Fatalf("%s: C[%d] = %v with columns decreasing, %v increasing", what, i, c2[i], c1[i])
+				}
 			}
 		}
+		check("SparseMM")
+		// Prepared, the groups with a decreasing row take the row form
+		// (into a SparseA that held the increasing rows' block tables).
+		a := PrepareSparse(nil, 80, 400, s.offs, s.cols, s.vals, true)
+		PrepareSparse(a, 80, 400, r.offs, r.cols, r.vals, true)
+		if rows, _ := a.Grouped(); rows != 0 {
+			t.Errorf("%v: rows with decreasing columns grouped", a)
+		}
+		im.SparseAMM(37, 1, a, b, 37, 0, c2, 37, Epilogue{})
+		check("SparseAMM")
+		bt := make([]float32, 80*37)
+		for i := range bt {
+			bt[i] = float32(rng.NormFloat64())
+		}
+		ct1, ct2 := make([]float32, 37*400), make([]float32, 37*400)
+		im.SparseATMMTrans(37, 1, a, bt, 37, 0, ct2, 400)
+		im.SparseATMMTrans(37, 1, PrepareSparse(nil, 80, 400, s.offs, s.cols, s.vals, false), bt, 37, 0, ct1, 400)
+		c1, c2 = ct1, ct2
+		check("SparseATMMTrans")
 	})
 }

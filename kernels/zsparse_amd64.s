@@ -2525,3 +2525,1646 @@ spmm12m_bad:
 	MOVQ R13, ret+104(FP)
 	VZEROUPPER
 	RET
+
+// func spmmg4x1(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
+// Requires: AVX, FMA3
+TEXT ·spmmg4x1(SB), NOSPLIT, $0-104
+	MOVQ  c+0(FP), AX
+	MOVQ  rows+16(FP), CX
+	MOVQ  offs+24(FP), DX
+	MOVQ  cols+48(FP), BX
+	MOVQ  vals+56(FP), SI
+	MOVQ  groups+64(FP), DI
+	MOVQ  b+72(FP), R8
+	MOVQ  ldb+80(FP), R9
+	SHLQ  $0x02, R9
+	TESTQ DI, DI
+	JE    spmmg4x1_done
+
+spmmg4x1_group:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   span+40(FP), R11
+	MOVQ   (DX)(R11*8), R11
+	MOVQ   (DX), R10
+	MOVQ   R10, R12
+	SHLQ   $0x04, R12
+	ADDQ   SI, R12
+	SHLQ   $0x02, R10
+	ADDQ   BX, R10
+	SHLQ   $0x02, R11
+	ADDQ   BX, R11
+	CMPQ   R10, R11
+	JAE    spmmg4x1_store
+
+spmmg4x1_nz:
+	MOVLQSX      (R10), R13
+	IMULQ        R9, R13
+	VMOVUPS      (R8)(R13*1), Y12
+	VBROADCASTSS (R12), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VBROADCASTSS 4(R12), Y15
+	VFMADD231PS  Y12, Y15, Y1
+	VBROADCASTSS 8(R12), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VBROADCASTSS 12(R12), Y15
+	VFMADD231PS  Y12, Y15, Y3
+	ADDQ         $0x04, R10
+	ADDQ         $0x10, R12
+	CMPQ         R10, R11
+	JB           spmmg4x1_nz
+
+spmmg4x1_store:
+	VBROADCASTSS alpha+88(FP), Y15
+	CMPQ         readC+96(FP), $0x00
+	JE           spmmg4x1_write
+	VBROADCASTSS beta+92(FP), Y14
+	MOVLQSX      (CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y0, Y0
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y0
+	VMOVUPS      Y0, (R13)
+	MOVLQSX      4(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y1, Y1
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y1
+	VMOVUPS      Y1, (R13)
+	MOVLQSX      8(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y2, Y2
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y2
+	VMOVUPS      Y2, (R13)
+	MOVLQSX      12(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y3, Y3
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y3
+	VMOVUPS      Y3, (R13)
+	JMP          spmmg4x1_next
+
+spmmg4x1_write:
+	MOVLQSX (CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y0, Y0
+	VMOVUPS Y0, (R13)
+	MOVLQSX 4(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y1, Y1
+	VMOVUPS Y1, (R13)
+	MOVLQSX 8(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y2, Y2
+	VMOVUPS Y2, (R13)
+	MOVLQSX 12(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y3, Y3
+	VMOVUPS Y3, (R13)
+
+spmmg4x1_next:
+	ADDQ $0x10, CX
+	MOVQ ostride+32(FP), R13
+	SHLQ $0x03, R13
+	ADDQ R13, DX
+	DECQ DI
+	JNE  spmmg4x1_group
+
+spmmg4x1_done:
+	VZEROUPPER
+	RET
+
+// func spmmg4x2(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
+// Requires: AVX, FMA3
+TEXT ·spmmg4x2(SB), NOSPLIT, $0-104
+	MOVQ  c+0(FP), AX
+	MOVQ  rows+16(FP), CX
+	MOVQ  offs+24(FP), DX
+	MOVQ  cols+48(FP), BX
+	MOVQ  vals+56(FP), SI
+	MOVQ  groups+64(FP), DI
+	MOVQ  b+72(FP), R8
+	MOVQ  ldb+80(FP), R9
+	SHLQ  $0x02, R9
+	TESTQ DI, DI
+	JE    spmmg4x2_done
+
+spmmg4x2_group:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   span+40(FP), R11
+	MOVQ   (DX)(R11*8), R11
+	MOVQ   (DX), R10
+	MOVQ   R10, R12
+	SHLQ   $0x04, R12
+	ADDQ   SI, R12
+	SHLQ   $0x02, R10
+	ADDQ   BX, R10
+	SHLQ   $0x02, R11
+	ADDQ   BX, R11
+	CMPQ   R10, R11
+	JAE    spmmg4x2_store
+
+spmmg4x2_nz:
+	MOVLQSX      (R10), R13
+	IMULQ        R9, R13
+	VMOVUPS      (R8)(R13*1), Y12
+	VMOVUPS      32(R8)(R13*1), Y13
+	VBROADCASTSS (R12), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y13, Y15, Y1
+	VBROADCASTSS 4(R12), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 8(R12), Y15
+	VFMADD231PS  Y12, Y15, Y4
+	VFMADD231PS  Y13, Y15, Y5
+	VBROADCASTSS 12(R12), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	ADDQ         $0x04, R10
+	ADDQ         $0x10, R12
+	CMPQ         R10, R11
+	JB           spmmg4x2_nz
+
+spmmg4x2_store:
+	VBROADCASTSS alpha+88(FP), Y15
+	CMPQ         readC+96(FP), $0x00
+	JE           spmmg4x2_write
+	VBROADCASTSS beta+92(FP), Y14
+	MOVLQSX      (CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y0, Y0
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y0
+	VMOVUPS      Y0, (R13)
+	VMULPS       Y15, Y1, Y1
+	VMOVUPS      32(R13), Y13
+	VFMADD231PS  Y13, Y14, Y1
+	VMOVUPS      Y1, 32(R13)
+	MOVLQSX      4(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y2, Y2
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y2
+	VMOVUPS      Y2, (R13)
+	VMULPS       Y15, Y3, Y3
+	VMOVUPS      32(R13), Y13
+	VFMADD231PS  Y13, Y14, Y3
+	VMOVUPS      Y3, 32(R13)
+	MOVLQSX      8(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y4, Y4
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y4
+	VMOVUPS      Y4, (R13)
+	VMULPS       Y15, Y5, Y5
+	VMOVUPS      32(R13), Y13
+	VFMADD231PS  Y13, Y14, Y5
+	VMOVUPS      Y5, 32(R13)
+	MOVLQSX      12(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y6, Y6
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y6
+	VMOVUPS      Y6, (R13)
+	VMULPS       Y15, Y7, Y7
+	VMOVUPS      32(R13), Y13
+	VFMADD231PS  Y13, Y14, Y7
+	VMOVUPS      Y7, 32(R13)
+	JMP          spmmg4x2_next
+
+spmmg4x2_write:
+	MOVLQSX (CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y0, Y0
+	VMOVUPS Y0, (R13)
+	VMULPS  Y15, Y1, Y1
+	VMOVUPS Y1, 32(R13)
+	MOVLQSX 4(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y2, Y2
+	VMOVUPS Y2, (R13)
+	VMULPS  Y15, Y3, Y3
+	VMOVUPS Y3, 32(R13)
+	MOVLQSX 8(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y4, Y4
+	VMOVUPS Y4, (R13)
+	VMULPS  Y15, Y5, Y5
+	VMOVUPS Y5, 32(R13)
+	MOVLQSX 12(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y6, Y6
+	VMOVUPS Y6, (R13)
+	VMULPS  Y15, Y7, Y7
+	VMOVUPS Y7, 32(R13)
+
+spmmg4x2_next:
+	ADDQ $0x10, CX
+	MOVQ ostride+32(FP), R13
+	SHLQ $0x03, R13
+	ADDQ R13, DX
+	DECQ DI
+	JNE  spmmg4x2_group
+
+spmmg4x2_done:
+	VZEROUPPER
+	RET
+
+// func spmmg4x3(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
+// Requires: AVX, FMA3
+TEXT ·spmmg4x3(SB), NOSPLIT, $0-104
+	MOVQ  c+0(FP), AX
+	MOVQ  rows+16(FP), CX
+	MOVQ  offs+24(FP), DX
+	MOVQ  cols+48(FP), BX
+	MOVQ  vals+56(FP), SI
+	MOVQ  groups+64(FP), DI
+	MOVQ  b+72(FP), R8
+	MOVQ  ldb+80(FP), R9
+	SHLQ  $0x02, R9
+	TESTQ DI, DI
+	JE    spmmg4x3_done
+
+spmmg4x3_group:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   span+40(FP), R11
+	MOVQ   (DX)(R11*8), R11
+	MOVQ   (DX), R10
+	MOVQ   R10, R12
+	SHLQ   $0x04, R12
+	ADDQ   SI, R12
+	SHLQ   $0x02, R10
+	ADDQ   BX, R10
+	SHLQ   $0x02, R11
+	ADDQ   BX, R11
+	CMPQ   R10, R11
+	JAE    spmmg4x3_store
+
+spmmg4x3_nz:
+	MOVLQSX      (R10), R13
+	IMULQ        R9, R13
+	VMOVUPS      (R8)(R13*1), Y12
+	VMOVUPS      32(R8)(R13*1), Y13
+	VMOVUPS      64(R8)(R13*1), Y14
+	VBROADCASTSS (R12), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS 4(R12), Y15
+	VFMADD231PS  Y12, Y15, Y3
+	VFMADD231PS  Y13, Y15, Y4
+	VFMADD231PS  Y14, Y15, Y5
+	VBROADCASTSS 8(R12), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS 12(R12), Y15
+	VFMADD231PS  Y12, Y15, Y9
+	VFMADD231PS  Y13, Y15, Y10
+	VFMADD231PS  Y14, Y15, Y11
+	ADDQ         $0x04, R10
+	ADDQ         $0x10, R12
+	CMPQ         R10, R11
+	JB           spmmg4x3_nz
+
+spmmg4x3_store:
+	VBROADCASTSS alpha+88(FP), Y15
+	CMPQ         readC+96(FP), $0x00
+	JE           spmmg4x3_write
+	VBROADCASTSS beta+92(FP), Y14
+	MOVLQSX      (CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y0, Y0
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y0
+	VMOVUPS      Y0, (R13)
+	VMULPS       Y15, Y1, Y1
+	VMOVUPS      32(R13), Y13
+	VFMADD231PS  Y13, Y14, Y1
+	VMOVUPS      Y1, 32(R13)
+	VMULPS       Y15, Y2, Y2
+	VMOVUPS      64(R13), Y13
+	VFMADD231PS  Y13, Y14, Y2
+	VMOVUPS      Y2, 64(R13)
+	MOVLQSX      4(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y3, Y3
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y3
+	VMOVUPS      Y3, (R13)
+	VMULPS       Y15, Y4, Y4
+	VMOVUPS      32(R13), Y13
+	VFMADD231PS  Y13, Y14, Y4
+	VMOVUPS      Y4, 32(R13)
+	VMULPS       Y15, Y5, Y5
+	VMOVUPS      64(R13), Y13
+	VFMADD231PS  Y13, Y14, Y5
+	VMOVUPS      Y5, 64(R13)
+	MOVLQSX      8(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y6, Y6
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y6
+	VMOVUPS      Y6, (R13)
+	VMULPS       Y15, Y7, Y7
+	VMOVUPS      32(R13), Y13
+	VFMADD231PS  Y13, Y14, Y7
+	VMOVUPS      Y7, 32(R13)
+	VMULPS       Y15, Y8, Y8
+	VMOVUPS      64(R13), Y13
+	VFMADD231PS  Y13, Y14, Y8
+	VMOVUPS      Y8, 64(R13)
+	MOVLQSX      12(CX), R13
+	IMULQ        ldc+8(FP), R13
+	SHLQ         $0x02, R13
+	ADDQ         AX, R13
+	VMULPS       Y15, Y9, Y9
+	VMOVUPS      (R13), Y13
+	VFMADD231PS  Y13, Y14, Y9
+	VMOVUPS      Y9, (R13)
+	VMULPS       Y15, Y10, Y10
+	VMOVUPS      32(R13), Y13
+	VFMADD231PS  Y13, Y14, Y10
+	VMOVUPS      Y10, 32(R13)
+	VMULPS       Y15, Y11, Y11
+	VMOVUPS      64(R13), Y13
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      Y11, 64(R13)
+	JMP          spmmg4x3_next
+
+spmmg4x3_write:
+	MOVLQSX (CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y0, Y0
+	VMOVUPS Y0, (R13)
+	VMULPS  Y15, Y1, Y1
+	VMOVUPS Y1, 32(R13)
+	VMULPS  Y15, Y2, Y2
+	VMOVUPS Y2, 64(R13)
+	MOVLQSX 4(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y3, Y3
+	VMOVUPS Y3, (R13)
+	VMULPS  Y15, Y4, Y4
+	VMOVUPS Y4, 32(R13)
+	VMULPS  Y15, Y5, Y5
+	VMOVUPS Y5, 64(R13)
+	MOVLQSX 8(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y6, Y6
+	VMOVUPS Y6, (R13)
+	VMULPS  Y15, Y7, Y7
+	VMOVUPS Y7, 32(R13)
+	VMULPS  Y15, Y8, Y8
+	VMOVUPS Y8, 64(R13)
+	MOVLQSX 12(CX), R13
+	IMULQ   ldc+8(FP), R13
+	SHLQ    $0x02, R13
+	ADDQ    AX, R13
+	VMULPS  Y15, Y9, Y9
+	VMOVUPS Y9, (R13)
+	VMULPS  Y15, Y10, Y10
+	VMOVUPS Y10, 32(R13)
+	VMULPS  Y15, Y11, Y11
+	VMOVUPS Y11, 64(R13)
+
+spmmg4x3_next:
+	ADDQ $0x10, CX
+	MOVQ ostride+32(FP), R13
+	SHLQ $0x03, R13
+	ADDQ R13, DX
+	DECQ DI
+	JNE  spmmg4x3_group
+
+spmmg4x3_done:
+	VZEROUPPER
+	RET
+
+// func spmmg4x0m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·spmmg4x0m(SB), NOSPLIT, $0-112
+	MOVQ  c+0(FP), AX
+	MOVQ  rows+16(FP), CX
+	MOVQ  offs+24(FP), DX
+	MOVQ  cols+48(FP), BX
+	MOVQ  vals+56(FP), SI
+	MOVQ  groups+64(FP), DI
+	MOVQ  b+72(FP), R8
+	MOVQ  ldb+80(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  mask+104(FP), R10
+	TESTQ DI, DI
+	JE    spmmg4x0m_done
+
+spmmg4x0m_group:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   span+40(FP), R12
+	MOVQ   (DX)(R12*8), R12
+	MOVQ   (DX), R11
+	MOVQ   R11, R13
+	SHLQ   $0x04, R13
+	ADDQ   SI, R13
+	SHLQ   $0x02, R11
+	ADDQ   BX, R11
+	SHLQ   $0x02, R12
+	ADDQ   BX, R12
+	CMPQ   R11, R12
+	JAE    spmmg4x0m_store
+
+spmmg4x0m_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        R9, R14
+	VMOVDQU      (R10), Y15
+	VMASKMOVPS   (R8)(R14*1), Y15, Y12
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y12, Y15, Y1
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y12, Y15, Y3
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmg4x0m_nz
+
+spmmg4x0m_store:
+	VBROADCASTSS alpha+88(FP), Y15
+	VMOVDQU      (R10), Y12
+	CMPQ         readC+96(FP), $0x00
+	JE           spmmg4x0m_write
+	VBROADCASTSS beta+92(FP), Y14
+	MOVLQSX      (CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y0, Y0
+	VMASKMOVPS   (R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y0
+	VMASKMOVPS   Y0, Y12, (R14)
+	MOVLQSX      4(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y1, Y1
+	VMASKMOVPS   (R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y1
+	VMASKMOVPS   Y1, Y12, (R14)
+	MOVLQSX      8(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y2, Y2
+	VMASKMOVPS   (R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y2
+	VMASKMOVPS   Y2, Y12, (R14)
+	MOVLQSX      12(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y3, Y3
+	VMASKMOVPS   (R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y3
+	VMASKMOVPS   Y3, Y12, (R14)
+	JMP          spmmg4x0m_next
+
+spmmg4x0m_write:
+	MOVLQSX    (CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y0, Y0
+	VMASKMOVPS Y0, Y12, (R14)
+	MOVLQSX    4(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y1, Y1
+	VMASKMOVPS Y1, Y12, (R14)
+	MOVLQSX    8(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y2, Y2
+	VMASKMOVPS Y2, Y12, (R14)
+	MOVLQSX    12(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y3, Y3
+	VMASKMOVPS Y3, Y12, (R14)
+
+spmmg4x0m_next:
+	ADDQ $0x10, CX
+	MOVQ ostride+32(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, DX
+	DECQ DI
+	JNE  spmmg4x0m_group
+
+spmmg4x0m_done:
+	VZEROUPPER
+	RET
+
+// func spmmg4x1m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·spmmg4x1m(SB), NOSPLIT, $0-112
+	MOVQ  c+0(FP), AX
+	MOVQ  rows+16(FP), CX
+	MOVQ  offs+24(FP), DX
+	MOVQ  cols+48(FP), BX
+	MOVQ  vals+56(FP), SI
+	MOVQ  groups+64(FP), DI
+	MOVQ  b+72(FP), R8
+	MOVQ  ldb+80(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  mask+104(FP), R10
+	TESTQ DI, DI
+	JE    spmmg4x1m_done
+
+spmmg4x1m_group:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   span+40(FP), R12
+	MOVQ   (DX)(R12*8), R12
+	MOVQ   (DX), R11
+	MOVQ   R11, R13
+	SHLQ   $0x04, R13
+	ADDQ   SI, R13
+	SHLQ   $0x02, R11
+	ADDQ   BX, R11
+	SHLQ   $0x02, R12
+	ADDQ   BX, R12
+	CMPQ   R11, R12
+	JAE    spmmg4x1m_store
+
+spmmg4x1m_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        R9, R14
+	VMOVUPS      (R8)(R14*1), Y12
+	VMOVDQU      (R10), Y15
+	VMASKMOVPS   32(R8)(R14*1), Y15, Y13
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y13, Y15, Y1
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y12, Y15, Y4
+	VFMADD231PS  Y13, Y15, Y5
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmg4x1m_nz
+
+spmmg4x1m_store:
+	VBROADCASTSS alpha+88(FP), Y15
+	VMOVDQU      (R10), Y12
+	CMPQ         readC+96(FP), $0x00
+	JE           spmmg4x1m_write
+	VBROADCASTSS beta+92(FP), Y14
+	MOVLQSX      (CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y0, Y0
+	VMOVUPS      (R14), Y13
+	VFMADD231PS  Y13, Y14, Y0
+	VMOVUPS      Y0, (R14)
+	VMULPS       Y15, Y1, Y1
+	VMASKMOVPS   32(R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y1
+	VMASKMOVPS   Y1, Y12, 32(R14)
+	MOVLQSX      4(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y2, Y2
+	VMOVUPS      (R14), Y13
+	VFMADD231PS  Y13, Y14, Y2
+	VMOVUPS      Y2, (R14)
+	VMULPS       Y15, Y3, Y3
+	VMASKMOVPS   32(R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y3
+	VMASKMOVPS   Y3, Y12, 32(R14)
+	MOVLQSX      8(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y4, Y4
+	VMOVUPS      (R14), Y13
+	VFMADD231PS  Y13, Y14, Y4
+	VMOVUPS      Y4, (R14)
+	VMULPS       Y15, Y5, Y5
+	VMASKMOVPS   32(R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y5
+	VMASKMOVPS   Y5, Y12, 32(R14)
+	MOVLQSX      12(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y6, Y6
+	VMOVUPS      (R14), Y13
+	VFMADD231PS  Y13, Y14, Y6
+	VMOVUPS      Y6, (R14)
+	VMULPS       Y15, Y7, Y7
+	VMASKMOVPS   32(R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y7
+	VMASKMOVPS   Y7, Y12, 32(R14)
+	JMP          spmmg4x1m_next
+
+spmmg4x1m_write:
+	MOVLQSX    (CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y0, Y0
+	VMOVUPS    Y0, (R14)
+	VMULPS     Y15, Y1, Y1
+	VMASKMOVPS Y1, Y12, 32(R14)
+	MOVLQSX    4(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y2, Y2
+	VMOVUPS    Y2, (R14)
+	VMULPS     Y15, Y3, Y3
+	VMASKMOVPS Y3, Y12, 32(R14)
+	MOVLQSX    8(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y4, Y4
+	VMOVUPS    Y4, (R14)
+	VMULPS     Y15, Y5, Y5
+	VMASKMOVPS Y5, Y12, 32(R14)
+	MOVLQSX    12(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y6, Y6
+	VMOVUPS    Y6, (R14)
+	VMULPS     Y15, Y7, Y7
+	VMASKMOVPS Y7, Y12, 32(R14)
+
+spmmg4x1m_next:
+	ADDQ $0x10, CX
+	MOVQ ostride+32(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, DX
+	DECQ DI
+	JNE  spmmg4x1m_group
+
+spmmg4x1m_done:
+	VZEROUPPER
+	RET
+
+// func spmmg4x2m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·spmmg4x2m(SB), NOSPLIT, $0-112
+	MOVQ  c+0(FP), AX
+	MOVQ  rows+16(FP), CX
+	MOVQ  offs+24(FP), DX
+	MOVQ  cols+48(FP), BX
+	MOVQ  vals+56(FP), SI
+	MOVQ  groups+64(FP), DI
+	MOVQ  b+72(FP), R8
+	MOVQ  ldb+80(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  mask+104(FP), R10
+	TESTQ DI, DI
+	JE    spmmg4x2m_done
+
+spmmg4x2m_group:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   span+40(FP), R12
+	MOVQ   (DX)(R12*8), R12
+	MOVQ   (DX), R11
+	MOVQ   R11, R13
+	SHLQ   $0x04, R13
+	ADDQ   SI, R13
+	SHLQ   $0x02, R11
+	ADDQ   BX, R11
+	SHLQ   $0x02, R12
+	ADDQ   BX, R12
+	CMPQ   R11, R12
+	JAE    spmmg4x2m_store
+
+spmmg4x2m_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        R9, R14
+	VMOVUPS      (R8)(R14*1), Y12
+	VMOVUPS      32(R8)(R14*1), Y13
+	VMOVDQU      (R10), Y15
+	VMASKMOVPS   64(R8)(R14*1), Y15, Y14
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y12, Y15, Y3
+	VFMADD231PS  Y13, Y15, Y4
+	VFMADD231PS  Y14, Y15, Y5
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y12, Y15, Y9
+	VFMADD231PS  Y13, Y15, Y10
+	VFMADD231PS  Y14, Y15, Y11
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmg4x2m_nz
+
+spmmg4x2m_store:
+	VBROADCASTSS alpha+88(FP), Y15
+	VMOVDQU      (R10), Y12
+	CMPQ         readC+96(FP), $0x00
+	JE           spmmg4x2m_write
+	VBROADCASTSS beta+92(FP), Y14
+	MOVLQSX      (CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y0, Y0
+	VMOVUPS      (R14), Y13
+	VFMADD231PS  Y13, Y14, Y0
+	VMOVUPS      Y0, (R14)
+	VMULPS       Y15, Y1, Y1
+	VMOVUPS      32(R14), Y13
+	VFMADD231PS  Y13, Y14, Y1
+	VMOVUPS      Y1, 32(R14)
+	VMULPS       Y15, Y2, Y2
+	VMASKMOVPS   64(R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y2
+	VMASKMOVPS   Y2, Y12, 64(R14)
+	MOVLQSX      4(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y3, Y3
+	VMOVUPS      (R14), Y13
+	VFMADD231PS  Y13, Y14, Y3
+	VMOVUPS      Y3, (R14)
+	VMULPS       Y15, Y4, Y4
+	VMOVUPS      32(R14), Y13
+	VFMADD231PS  Y13, Y14, Y4
+	VMOVUPS      Y4, 32(R14)
+	VMULPS       Y15, Y5, Y5
+	VMASKMOVPS   64(R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y5
+	VMASKMOVPS   Y5, Y12, 64(R14)
+	MOVLQSX      8(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y6, Y6
+	VMOVUPS      (R14), Y13
+	VFMADD231PS  Y13, Y14, Y6
+	VMOVUPS      Y6, (R14)
+	VMULPS       Y15, Y7, Y7
+	VMOVUPS      32(R14), Y13
+	VFMADD231PS  Y13, Y14, Y7
+	VMOVUPS      Y7, 32(R14)
+	VMULPS       Y15, Y8, Y8
+	VMASKMOVPS   64(R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y8
+	VMASKMOVPS   Y8, Y12, 64(R14)
+	MOVLQSX      12(CX), R14
+	IMULQ        ldc+8(FP), R14
+	SHLQ         $0x02, R14
+	ADDQ         AX, R14
+	VMULPS       Y15, Y9, Y9
+	VMOVUPS      (R14), Y13
+	VFMADD231PS  Y13, Y14, Y9
+	VMOVUPS      Y9, (R14)
+	VMULPS       Y15, Y10, Y10
+	VMOVUPS      32(R14), Y13
+	VFMADD231PS  Y13, Y14, Y10
+	VMOVUPS      Y10, 32(R14)
+	VMULPS       Y15, Y11, Y11
+	VMASKMOVPS   64(R14), Y12, Y13
+	VFMADD231PS  Y13, Y14, Y11
+	VMASKMOVPS   Y11, Y12, 64(R14)
+	JMP          spmmg4x2m_next
+
+spmmg4x2m_write:
+	MOVLQSX    (CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y0, Y0
+	VMOVUPS    Y0, (R14)
+	VMULPS     Y15, Y1, Y1
+	VMOVUPS    Y1, 32(R14)
+	VMULPS     Y15, Y2, Y2
+	VMASKMOVPS Y2, Y12, 64(R14)
+	MOVLQSX    4(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y3, Y3
+	VMOVUPS    Y3, (R14)
+	VMULPS     Y15, Y4, Y4
+	VMOVUPS    Y4, 32(R14)
+	VMULPS     Y15, Y5, Y5
+	VMASKMOVPS Y5, Y12, 64(R14)
+	MOVLQSX    8(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y6, Y6
+	VMOVUPS    Y6, (R14)
+	VMULPS     Y15, Y7, Y7
+	VMOVUPS    Y7, 32(R14)
+	VMULPS     Y15, Y8, Y8
+	VMASKMOVPS Y8, Y12, 64(R14)
+	MOVLQSX    12(CX), R14
+	IMULQ      ldc+8(FP), R14
+	SHLQ       $0x02, R14
+	ADDQ       AX, R14
+	VMULPS     Y15, Y9, Y9
+	VMOVUPS    Y9, (R14)
+	VMULPS     Y15, Y10, Y10
+	VMOVUPS    Y10, 32(R14)
+	VMULPS     Y15, Y11, Y11
+	VMASKMOVPS Y11, Y12, 64(R14)
+
+spmmg4x2m_next:
+	ADDQ $0x10, CX
+	MOVQ ostride+32(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, DX
+	DECQ DI
+	JNE  spmmg4x2m_group
+
+spmmg4x2m_done:
+	VZEROUPPER
+	RET
+
+// func spmmgt4x1(t *float32, ldt int, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·spmmgt4x1(SB), NOSPLIT, $0-88
+	MOVQ  t+0(FP), AX
+	MOVQ  ldt+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  p0+16(FP), DX
+	IMULQ CX, DX
+	SUBQ  DX, AX
+	MOVQ  rows+24(FP), DX
+	MOVQ  offs+32(FP), BX
+	MOVQ  cols+48(FP), SI
+	MOVQ  vals+56(FP), DI
+	MOVQ  groups+64(FP), R8
+	MOVQ  b+72(FP), R9
+	MOVQ  ldb+80(FP), R10
+	SHLQ  $0x02, R10
+	TESTQ R8, R8
+	JE    spmmgt4x1_done
+
+spmmgt4x1_group:
+	MOVLQSX    (DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y0
+	MOVLQSX    4(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y1
+	MOVLQSX    8(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y2
+	MOVLQSX    12(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y3
+	MOVLQSX    32(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 31(R14)
+	MOVLQSX    36(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 31(R14)
+	MOVLQSX    40(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 31(R14)
+	MOVLQSX    44(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 31(R14)
+	MOVQ       (BX), R11
+	MOVQ       8(BX), R12
+	MOVQ       R11, R13
+	SHLQ       $0x04, R13
+	ADDQ       DI, R13
+	SHLQ       $0x02, R11
+	ADDQ       SI, R11
+	SHLQ       $0x02, R12
+	ADDQ       SI, R12
+	CMPQ       R11, R12
+	JAE        spmmgt4x1_next
+
+spmmgt4x1_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        CX, R14
+	ADDQ         AX, R14
+	VMOVUPS      (R14), Y12
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y0, Y15, Y12
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y1, Y15, Y12
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y2, Y15, Y12
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y3, Y15, Y12
+	VMOVUPS      Y12, (R14)
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmgt4x1_nz
+
+spmmgt4x1_next:
+	ADDQ $0x10, DX
+	MOVQ ostride+40(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, BX
+	DECQ R8
+	JNE  spmmgt4x1_group
+
+spmmgt4x1_done:
+	VZEROUPPER
+	RET
+
+// func spmmgt4x2(t *float32, ldt int, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·spmmgt4x2(SB), NOSPLIT, $0-88
+	MOVQ  t+0(FP), AX
+	MOVQ  ldt+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  p0+16(FP), DX
+	IMULQ CX, DX
+	SUBQ  DX, AX
+	MOVQ  rows+24(FP), DX
+	MOVQ  offs+32(FP), BX
+	MOVQ  cols+48(FP), SI
+	MOVQ  vals+56(FP), DI
+	MOVQ  groups+64(FP), R8
+	MOVQ  b+72(FP), R9
+	MOVQ  ldb+80(FP), R10
+	SHLQ  $0x02, R10
+	TESTQ R8, R8
+	JE    spmmgt4x2_done
+
+spmmgt4x2_group:
+	MOVLQSX    (DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y0
+	VMOVUPS    32(R14), Y1
+	MOVLQSX    4(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y2
+	VMOVUPS    32(R14), Y3
+	MOVLQSX    8(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y4
+	VMOVUPS    32(R14), Y5
+	MOVLQSX    12(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y6
+	VMOVUPS    32(R14), Y7
+	MOVLQSX    32(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 63(R14)
+	MOVLQSX    36(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 63(R14)
+	MOVLQSX    40(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 63(R14)
+	MOVLQSX    44(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 63(R14)
+	MOVQ       (BX), R11
+	MOVQ       8(BX), R12
+	MOVQ       R11, R13
+	SHLQ       $0x04, R13
+	ADDQ       DI, R13
+	SHLQ       $0x02, R11
+	ADDQ       SI, R11
+	SHLQ       $0x02, R12
+	ADDQ       SI, R12
+	CMPQ       R11, R12
+	JAE        spmmgt4x2_next
+
+spmmgt4x2_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        CX, R14
+	ADDQ         AX, R14
+	VMOVUPS      (R14), Y12
+	VMOVUPS      32(R14), Y13
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y0, Y15, Y12
+	VFMADD231PS  Y1, Y15, Y13
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y2, Y15, Y12
+	VFMADD231PS  Y3, Y15, Y13
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y4, Y15, Y12
+	VFMADD231PS  Y5, Y15, Y13
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y6, Y15, Y12
+	VFMADD231PS  Y7, Y15, Y13
+	VMOVUPS      Y12, (R14)
+	VMOVUPS      Y13, 32(R14)
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmgt4x2_nz
+
+spmmgt4x2_next:
+	ADDQ $0x10, DX
+	MOVQ ostride+40(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, BX
+	DECQ R8
+	JNE  spmmgt4x2_group
+
+spmmgt4x2_done:
+	VZEROUPPER
+	RET
+
+// func spmmgt4x3(t *float32, ldt int, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·spmmgt4x3(SB), NOSPLIT, $0-88
+	MOVQ  t+0(FP), AX
+	MOVQ  ldt+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  p0+16(FP), DX
+	IMULQ CX, DX
+	SUBQ  DX, AX
+	MOVQ  rows+24(FP), DX
+	MOVQ  offs+32(FP), BX
+	MOVQ  cols+48(FP), SI
+	MOVQ  vals+56(FP), DI
+	MOVQ  groups+64(FP), R8
+	MOVQ  b+72(FP), R9
+	MOVQ  ldb+80(FP), R10
+	SHLQ  $0x02, R10
+	TESTQ R8, R8
+	JE    spmmgt4x3_done
+
+spmmgt4x3_group:
+	MOVLQSX    (DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y0
+	VMOVUPS    32(R14), Y1
+	VMOVUPS    64(R14), Y2
+	MOVLQSX    4(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y3
+	VMOVUPS    32(R14), Y4
+	VMOVUPS    64(R14), Y5
+	MOVLQSX    8(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y6
+	VMOVUPS    32(R14), Y7
+	VMOVUPS    64(R14), Y8
+	MOVLQSX    12(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y9
+	VMOVUPS    32(R14), Y10
+	VMOVUPS    64(R14), Y11
+	MOVLQSX    32(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 95(R14)
+	MOVLQSX    36(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 95(R14)
+	MOVLQSX    40(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 95(R14)
+	MOVLQSX    44(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 95(R14)
+	MOVQ       (BX), R11
+	MOVQ       8(BX), R12
+	MOVQ       R11, R13
+	SHLQ       $0x04, R13
+	ADDQ       DI, R13
+	SHLQ       $0x02, R11
+	ADDQ       SI, R11
+	SHLQ       $0x02, R12
+	ADDQ       SI, R12
+	CMPQ       R11, R12
+	JAE        spmmgt4x3_next
+
+spmmgt4x3_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        CX, R14
+	ADDQ         AX, R14
+	VMOVUPS      (R14), Y12
+	VMOVUPS      32(R14), Y13
+	VMOVUPS      64(R14), Y14
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y0, Y15, Y12
+	VFMADD231PS  Y1, Y15, Y13
+	VFMADD231PS  Y2, Y15, Y14
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y3, Y15, Y12
+	VFMADD231PS  Y4, Y15, Y13
+	VFMADD231PS  Y5, Y15, Y14
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y6, Y15, Y12
+	VFMADD231PS  Y7, Y15, Y13
+	VFMADD231PS  Y8, Y15, Y14
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y9, Y15, Y12
+	VFMADD231PS  Y10, Y15, Y13
+	VFMADD231PS  Y11, Y15, Y14
+	VMOVUPS      Y12, (R14)
+	VMOVUPS      Y13, 32(R14)
+	VMOVUPS      Y14, 64(R14)
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmgt4x3_nz
+
+spmmgt4x3_next:
+	ADDQ $0x10, DX
+	MOVQ ostride+40(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, BX
+	DECQ R8
+	JNE  spmmgt4x3_group
+
+spmmgt4x3_done:
+	VZEROUPPER
+	RET
+
+// func spmmgt4x0m(t *float32, ldt int, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int, mask *int32)
+// Requires: AVX, FMA3, MMX+
+TEXT ·spmmgt4x0m(SB), NOSPLIT, $0-96
+	MOVQ  t+0(FP), AX
+	MOVQ  ldt+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  p0+16(FP), DX
+	IMULQ CX, DX
+	SUBQ  DX, AX
+	MOVQ  rows+24(FP), DX
+	MOVQ  offs+32(FP), BX
+	MOVQ  cols+48(FP), SI
+	MOVQ  vals+56(FP), DI
+	MOVQ  groups+64(FP), R8
+	MOVQ  b+72(FP), R9
+	MOVQ  ldb+80(FP), R10
+	SHLQ  $0x02, R10
+	TESTQ R8, R8
+	JE    spmmgt4x0m_done
+
+spmmgt4x0m_group:
+	MOVQ       mask+88(FP), R11
+	VMOVDQU    (R11), Y15
+	MOVLQSX    (DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMASKMOVPS (R14), Y15, Y0
+	MOVLQSX    4(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMASKMOVPS (R14), Y15, Y1
+	MOVLQSX    8(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMASKMOVPS (R14), Y15, Y2
+	MOVLQSX    12(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMASKMOVPS (R14), Y15, Y3
+	MOVLQSX    32(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 31(R14)
+	MOVLQSX    36(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 31(R14)
+	MOVLQSX    40(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 31(R14)
+	MOVLQSX    44(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 31(R14)
+	MOVQ       (BX), R11
+	MOVQ       8(BX), R12
+	MOVQ       R11, R13
+	SHLQ       $0x04, R13
+	ADDQ       DI, R13
+	SHLQ       $0x02, R11
+	ADDQ       SI, R11
+	SHLQ       $0x02, R12
+	ADDQ       SI, R12
+	CMPQ       R11, R12
+	JAE        spmmgt4x0m_next
+
+spmmgt4x0m_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        CX, R14
+	ADDQ         AX, R14
+	VMOVUPS      (R14), Y12
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y0, Y15, Y12
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y1, Y15, Y12
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y2, Y15, Y12
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y3, Y15, Y12
+	VMOVUPS      Y12, (R14)
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmgt4x0m_nz
+
+spmmgt4x0m_next:
+	ADDQ $0x10, DX
+	MOVQ ostride+40(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, BX
+	DECQ R8
+	JNE  spmmgt4x0m_group
+
+spmmgt4x0m_done:
+	VZEROUPPER
+	RET
+
+// func spmmgt4x1m(t *float32, ldt int, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int, mask *int32)
+// Requires: AVX, FMA3, MMX+
+TEXT ·spmmgt4x1m(SB), NOSPLIT, $0-96
+	MOVQ  t+0(FP), AX
+	MOVQ  ldt+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  p0+16(FP), DX
+	IMULQ CX, DX
+	SUBQ  DX, AX
+	MOVQ  rows+24(FP), DX
+	MOVQ  offs+32(FP), BX
+	MOVQ  cols+48(FP), SI
+	MOVQ  vals+56(FP), DI
+	MOVQ  groups+64(FP), R8
+	MOVQ  b+72(FP), R9
+	MOVQ  ldb+80(FP), R10
+	SHLQ  $0x02, R10
+	TESTQ R8, R8
+	JE    spmmgt4x1m_done
+
+spmmgt4x1m_group:
+	MOVQ       mask+88(FP), R11
+	VMOVDQU    (R11), Y15
+	MOVLQSX    (DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y0
+	VMASKMOVPS 32(R14), Y15, Y1
+	MOVLQSX    4(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y2
+	VMASKMOVPS 32(R14), Y15, Y3
+	MOVLQSX    8(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y4
+	VMASKMOVPS 32(R14), Y15, Y5
+	MOVLQSX    12(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y6
+	VMASKMOVPS 32(R14), Y15, Y7
+	MOVLQSX    32(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 63(R14)
+	MOVLQSX    36(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 63(R14)
+	MOVLQSX    40(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 63(R14)
+	MOVLQSX    44(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 63(R14)
+	MOVQ       (BX), R11
+	MOVQ       8(BX), R12
+	MOVQ       R11, R13
+	SHLQ       $0x04, R13
+	ADDQ       DI, R13
+	SHLQ       $0x02, R11
+	ADDQ       SI, R11
+	SHLQ       $0x02, R12
+	ADDQ       SI, R12
+	CMPQ       R11, R12
+	JAE        spmmgt4x1m_next
+
+spmmgt4x1m_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        CX, R14
+	ADDQ         AX, R14
+	VMOVUPS      (R14), Y12
+	VMOVUPS      32(R14), Y13
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y0, Y15, Y12
+	VFMADD231PS  Y1, Y15, Y13
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y2, Y15, Y12
+	VFMADD231PS  Y3, Y15, Y13
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y4, Y15, Y12
+	VFMADD231PS  Y5, Y15, Y13
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y6, Y15, Y12
+	VFMADD231PS  Y7, Y15, Y13
+	VMOVUPS      Y12, (R14)
+	VMOVUPS      Y13, 32(R14)
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmgt4x1m_nz
+
+spmmgt4x1m_next:
+	ADDQ $0x10, DX
+	MOVQ ostride+40(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, BX
+	DECQ R8
+	JNE  spmmgt4x1m_group
+
+spmmgt4x1m_done:
+	VZEROUPPER
+	RET
+
+// func spmmgt4x2m(t *float32, ldt int, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int, mask *int32)
+// Requires: AVX, FMA3, MMX+
+TEXT ·spmmgt4x2m(SB), NOSPLIT, $0-96
+	MOVQ  t+0(FP), AX
+	MOVQ  ldt+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  p0+16(FP), DX
+	IMULQ CX, DX
+	SUBQ  DX, AX
+	MOVQ  rows+24(FP), DX
+	MOVQ  offs+32(FP), BX
+	MOVQ  cols+48(FP), SI
+	MOVQ  vals+56(FP), DI
+	MOVQ  groups+64(FP), R8
+	MOVQ  b+72(FP), R9
+	MOVQ  ldb+80(FP), R10
+	SHLQ  $0x02, R10
+	TESTQ R8, R8
+	JE    spmmgt4x2m_done
+
+spmmgt4x2m_group:
+	MOVQ       mask+88(FP), R11
+	VMOVDQU    (R11), Y15
+	MOVLQSX    (DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y0
+	VMOVUPS    32(R14), Y1
+	VMASKMOVPS 64(R14), Y15, Y2
+	MOVLQSX    4(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y3
+	VMOVUPS    32(R14), Y4
+	VMASKMOVPS 64(R14), Y15, Y5
+	MOVLQSX    8(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y6
+	VMOVUPS    32(R14), Y7
+	VMASKMOVPS 64(R14), Y15, Y8
+	MOVLQSX    12(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	VMOVUPS    (R14), Y9
+	VMOVUPS    32(R14), Y10
+	VMASKMOVPS 64(R14), Y15, Y11
+	MOVLQSX    32(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 95(R14)
+	MOVLQSX    36(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 95(R14)
+	MOVLQSX    40(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 95(R14)
+	MOVLQSX    44(DX), R14
+	IMULQ      R10, R14
+	ADDQ       R9, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 95(R14)
+	MOVQ       (BX), R11
+	MOVQ       8(BX), R12
+	MOVQ       R11, R13
+	SHLQ       $0x04, R13
+	ADDQ       DI, R13
+	SHLQ       $0x02, R11
+	ADDQ       SI, R11
+	SHLQ       $0x02, R12
+	ADDQ       SI, R12
+	CMPQ       R11, R12
+	JAE        spmmgt4x2m_next
+
+spmmgt4x2m_nz:
+	MOVLQSX      (R11), R14
+	IMULQ        CX, R14
+	ADDQ         AX, R14
+	VMOVUPS      (R14), Y12
+	VMOVUPS      32(R14), Y13
+	VMOVUPS      64(R14), Y14
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y0, Y15, Y12
+	VFMADD231PS  Y1, Y15, Y13
+	VFMADD231PS  Y2, Y15, Y14
+	VBROADCASTSS 4(R13), Y15
+	VFMADD231PS  Y3, Y15, Y12
+	VFMADD231PS  Y4, Y15, Y13
+	VFMADD231PS  Y5, Y15, Y14
+	VBROADCASTSS 8(R13), Y15
+	VFMADD231PS  Y6, Y15, Y12
+	VFMADD231PS  Y7, Y15, Y13
+	VFMADD231PS  Y8, Y15, Y14
+	VBROADCASTSS 12(R13), Y15
+	VFMADD231PS  Y9, Y15, Y12
+	VFMADD231PS  Y10, Y15, Y13
+	VFMADD231PS  Y11, Y15, Y14
+	VMOVUPS      Y12, (R14)
+	VMOVUPS      Y13, 32(R14)
+	VMOVUPS      Y14, 64(R14)
+	ADDQ         $0x04, R11
+	ADDQ         $0x10, R13
+	CMPQ         R11, R12
+	JB           spmmgt4x2m_nz
+
+spmmgt4x2m_next:
+	ADDQ $0x10, DX
+	MOVQ ostride+40(FP), R14
+	SHLQ $0x03, R14
+	ADDQ R14, BX
+	DECQ R8
+	JNE  spmmgt4x2m_group
+
+spmmgt4x2m_done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,162 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/gofma/gofma/mnist"
+)
+
+// The sparse products on real data: MNIST's 5-vs-8 training images (the
+// reference workload's X, 11,272×784, 20.8% nonzero, with the correlated
+// columns of real images) and its transpose, in CSR form. The test imports
+// mnist, which imports nothing of gofma, so there is no cycle; tests and
+// benchmarks that need the data skip when it is not found.
+
+type mnistCSR struct {
+	x, xt csr
+	err   error
+}
+
+var mnistSparse = sync.OnceValue(func() mnistCSR {
+	train, _, err := mnist.Load("")
+	if err != nil {
+		return mnistCSR{err: err}
+	}
+	s, err := train.Filter([]int{5, 8})
+	if err != nil {
+		return mnistCSR{err: err}
+	}
+	m, k := s.N, s.Pixels()
+	return mnistCSR{x: denseToCSR(s.Images, m, k), xt: denseToCSR(transposeOf(s.Images, m, k), k, m)}
+})
+
+// mnistData returns the 5-vs-8 images in CSR form and their transpose, or
+// skips tb.
+func mnistData(tb testing.TB) (x, xt csr) {
+	d := mnistSparse()
+	if d.err != nil {
+		tb.Skipf("MNIST not found: %v", d.err)
+	}
+	return d.x, d.xt
+}
+
+// BenchmarkSparseMNIST runs the reference workload's two first-layer
+// products on real MNIST (5 vs 8, 784-196): forward X·W₁ᵀ (11272×196×784)
+// and dW = dZᵀ·X (196×784×11272), as the dense Sgemm (kind=dense), from
+// CSR arrays (kind=csr: SparseMM, and SparseMMTrans of Xᵀ) and from X
+// prepared once (SparseAMM and SparseATMMTrans), its rows grouped in order
+// (kind=prepared) or clustered (kind=clustered), in dense-equivalent
+// GFLOP/s (2·m·n·k a product, whatever the kind does), on one thread and
+// on two.
+func BenchmarkSparseMNIST(b *testing.B) {
+	x, xt := mnistData(b)
+	m, k, n := x.m, x.k, 196
+	rng := rand.New(rand.NewPCG(3, 4))
+	w := make([]float32, k*n) // W₁ᵀ, k×n
+	dz := make([]float32, m*n)
+	for _, s := range [][]float32{w, dz} {
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+	}
+	xd := make([]float32, m*k)
+	for i := range m {
+		for p := x.offs[i]; p < x.offs[i+1]; p++ {
+			xd[i*k+int(x.cols[p])] = x.vals[p]
+		}
+	}
+	c, dw := make([]float32, m*n), make([]float32, n*k)
+	xa := PrepareSparse(nil, m, k, x.offs, x.cols, x.vals, false)
+	xc := PrepareSparse(nil, m, k, x.offs, x.cols, x.vals, true)
+	report := func(b *testing.B) {
+		b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	}
+	type kind struct {
+		shape, name string
+		run         func(im *Impl)
+	}
+	kinds := []kind{
+		{"forward", "dense", func(im *Impl) { im.Sgemm(false, false, m, n, k, 1, xd, k, w, n, 0, c, n) }},
+		{"forward", "csr", func(im *Impl) { im.SparseMM(m, n, k, 1, x.offs, x.cols, x.vals, w, n, 0, c, n, Epilogue{}) }},
+		{"forward", "prepared", func(im *Impl) { im.SparseAMM(n, 1, xa, w, n, 0, c, n, Epilogue{}) }},
+		{"forward", "clustered", func(im *Impl) { im.SparseAMM(n, 1, xc, w, n, 0, c, n, Epilogue{}) }},
+		{"dW", "dense", func(im *Impl) { im.Sgemm(true, false, n, k, m, 1, dz, n, xd, k, 0, dw, k) }},
+		{"dW", "csr", func(im *Impl) { im.SparseMMTrans(k, n, m, 1, xt.offs, xt.cols, xt.vals, dz, n, 0, dw, k) }},
+		{"dW", "prepared", func(im *Impl) { im.SparseATMMTrans(n, 1, xa, dz, n, 0, dw, k) }},
+		{"dW", "clustered", func(im *Impl) { im.SparseATMMTrans(n, 1, xc, dz, n, 0, dw, k) }},
+	}
+	for _, im := range Impls() {
+		if im.Name() == "generic" && testing.Short() {
+			continue
+		}
+		for _, threads := range []int{1, 2} {
+			for _, kd := range kinds {
+				b.Run(fmt.Sprintf("impl=%s/threads=%d/shape=%s/kind=%s", im.Name(), threads, kd.shape, kd.name), func(b *testing.B) {
+					prev := SetThreads(threads)
+					defer SetThreads(prev)
+					for b.Loop() {
+						kd.run(im)
+					}
+					report(b)
+				})
+			}
+		}
+	}
+}
+
+// TestSparseMNISTPrepared checks the prepared products on real MNIST
+// (5 vs 8) against the CSR ones, on each implementation: the forward
+// product and the weight gradient, clustered, most rows grouped.
+func TestSparseMNISTPrepared(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real MNIST")
+	}
+	x, xt := mnistData(t)
+	m, k, n := x.m, x.k, 196
+	rng := rand.New(rand.NewPCG(5, 6))
+	w := make([]float32, k*n)
+	dz := make([]float32, m*n)
+	for _, s := range [][]float32{w, dz} {
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+	}
+	abs := func(s []float32) []float32 {
+		o := make([]float32, len(s))
+		for i, v := range s {
+			o[i] = float32(math.Abs(float64(v)))
+		}
+		return o
+	}
+	absw, absdz := abs(w), abs(dz)
+	a := PrepareSparse(nil, m, k, x.offs, x.cols, x.vals, true)
+	if rows, _ := a.Grouped(); rows < m*9/10 {
+		t.Errorf("%v: want most rows grouped", a)
+	}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		c0, c1 := make([]float32, m*n), make([]float32, m*n)
+		im.SparseMM(m, n, k, 1, x.offs, x.cols, x.vals, w, n, 0, c0, n, Epilogue{})
+		im.SparseAMM(n, 1, a, w, n, 0, c1, n, Epilogue{})
+		// Within 1e-5 of the sum of the terms' magnitudes (the pixels
+		// are not negative: the magnitudes are the products with |B|).
+		close := func(what string, got, want, mag []float32) {
+			for i := range want {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+float64(mag[i])) {
+					t.Fatalf("%s: [%d] = %v prepared, %v from CSR (magnitude %v)", what, i, got[i], want[i], mag[i])
+				}
+			}
+		}
+		mag := make([]float32, m*n)
+		im.SparseMM(m, n, k, 1, x.offs, x.cols, x.vals, absw, n, 0, mag, n, Epilogue{})
+		close("forward", c1, c0, mag)
+		d0, d1 := make([]float32, n*k), make([]float32, n*k)
+		im.SparseMMTrans(k, n, m, 1, xt.offs, xt.cols, xt.vals, dz, n, 0, d0, k)
+		im.SparseATMMTrans(n, 1, a, dz, n, 0, d1, k)
+		im.SparseMMTrans(k, n, m, 1, xt.offs, xt.cols, xt.vals, absdz, n, 0, mag[:n*k], k)
+		close("dW", d1, d0, mag)
+	})
+}
