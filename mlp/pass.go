@@ -111,8 +111,10 @@ func (n *Network) workspaceFloats(rows int, training bool) int64 {
 // of a batch. It leaves out the parameters themselves, the optimizer's state
 // (up to two copies of them) and X's copies for the first layer: packed
 // for its two products with the full batch (two copies of about X's
-// size), or, on the sparse path, in CSR form (8 bytes a nonzero, twice
-// with the full batch) instead of the gathered batch.
+// size), or, on the sparse path, in CSR form (8 bytes a nonzero) and, with
+// the full batch, prepared for the sparse products (kernels.SparseA: about
+// 20 bytes per column of a group's union), or a mini-batch's rows of it
+// and their transpose, instead of the gathered batch.
 func (n *Network) WorkspaceBytes(batch, samples int) int64 {
 	words := n.workspaceFloats(batch, true) + n.workspaceFloats(min(samples, evalRows), false) +
 		int64(min(samples, evalRows))*int64(n.cfg.Outputs)

@@ -64,27 +64,38 @@ func ParseSparseMode(s string) (SparseMode, error) {
 	return 0, fmt.Errorf("mlp: unknown sparse mode %q (want auto, on or off)", s)
 }
 
-// sparseInput is the first layer's input in CSR form, for Fit's sparse
-// path.
+// sparseInput is the first layer's input in sparse form, for Fit's sparse
+// path. With the full batch, X is prepared once per Fit for both products
+// (kernels.PrepareSparse: rows in groups of four that share columns, each
+// group's union of columns loaded once for its four rows); a mini-batch
+// gathers its rows of X's CSR form and transposes them, as preparing costs
+// about as much as the batch's two products.
 type sparseInput struct {
-	all   mat32.CSR  // every sample of X, made once per Fit
-	batch mat32.CSR  // a mini-batch's rows of all
-	t     mat32.CSR  // the transpose of the batch (of all, for the full batch)
-	x     *mat32.CSR // the step's input: all or batch
-	wt    []float32  // W₁ᵀ, inputs×units, for the forward product
+	all   mat32.CSR       // every sample of X, made once per Fit
+	full  bool            // the full batch: the products read prep
+	prep  kernels.SparseA // all, prepared (the full batch)
+	batch mat32.CSR       // a mini-batch's rows of all
+	t     mat32.CSR       // the transpose of the batch
+	x     *mat32.CSR      // the step's input: all or batch
+	wt    []float32       // W₁ᵀ, inputs×units, for the forward product
 }
 
-// startSparse makes X's CSR forms for a Fit: X itself and, when full (the
-// full batch), its transpose, once for all steps.
+// startSparse makes X's sparse forms for a Fit: its CSR form and, when
+// full (the full batch), its prepared form, once for all steps.
 func (ws *workspace) startSparse(X *mat32.Dense, full bool) {
 	if ws.sp == nil {
 		ws.sp = new(sparseInput)
 	}
 	sp := ws.sp
 	sp.all = *mat32.NewCSR(X)
-	sp.x = &sp.all
+	sp.x, sp.full = &sp.all, full
 	if full {
-		sp.all.TransposeInto(&sp.t)
+		sp.t = mat32.CSR{} // a mini-batch Fit's, not needed
+		rows, in := sp.all.Dims()
+		offs, idx, vals := sp.all.RawCSR()
+		kernels.PrepareSparse(&sp.prep, rows, in, offs, idx, vals, true)
+	} else {
+		sp.prep.Release()
 	}
 }
 
@@ -100,13 +111,21 @@ func (sp *sparseInput) forward(l layer, out []float32) {
 	sp.wt = grow(sp.wt, l.in*l.out)
 	kernels.Transpose(sp.wt, l.out, l.w, l.in, l.out, l.in)
 	rows, _ := sp.x.Dims()
+	ep := kernels.Epilogue{Bias: l.b, Act: l.act.kernel()}
+	if sp.full {
+		kernels.SparseAMM(l.out, 1, &sp.prep, sp.wt, l.out, 0, out[:rows*l.out], l.out, ep)
+		return
+	}
 	offs, idx, vals := sp.x.RawCSR()
-	kernels.SparseMM(rows, l.out, l.in, 1, offs, idx, vals, sp.wt, l.out, 0, out[:rows*l.out], l.out,
-		kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
+	kernels.SparseMM(rows, l.out, l.in, 1, offs, idx, vals, sp.wt, l.out, 0, out[:rows*l.out], l.out, ep)
 }
 
-// weightGrad sets gw (out×in) to dzᵀ·x from the sparse input's transpose.
+// weightGrad sets gw (out×in) to dzᵀ·x.
 func (sp *sparseInput) weightGrad(l layer, dz, gw []float32) {
+	if sp.full {
+		kernels.SparseATMMTrans(l.out, 1, &sp.prep, dz, l.out, 0, gw, l.in)
+		return
+	}
 	in, rows := sp.t.Dims()
 	offs, idx, vals := sp.t.RawCSR()
 	kernels.SparseMMTrans(in, l.out, rows, 1, offs, idx, vals, dz, l.out, 0, gw, l.in)
