@@ -160,3 +160,40 @@ func TestSparseMNISTPrepared(t *testing.T) {
 		close("dW", d1, d0, mag)
 	})
 }
+
+// TestClusterBitmaps checks that cluster forms the same groups counting
+// new columns with bitmaps as by looking each column up, on real MNIST
+// (correlated columns, many ties) and on random matrices with empty rows.
+func TestClusterBitmaps(t *testing.T) {
+	var cases []csr
+	if x, _ := mnistSparseOrNil(); x != nil {
+		cases = append(cases, *x)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, d := range []float64{0, 0.01, 0.2, 0.6} {
+		cases = append(cases, randomCSR(rng, 203, 130, d, 0))
+	}
+	for _, c := range cases {
+		var a, b SparseA
+		a.m, a.k, a.r = c.m, c.k, sparseGroup
+		b.m, b.k, b.r = c.m, c.k, sparseGroup
+		a.rows, b.rows = make([]int32, c.m), make([]int32, c.m)
+		a.cluster(c.offs, c.cols, true)
+		b.cluster(c.offs, c.cols, false)
+		for i := range a.rows {
+			if a.rows[i] != b.rows[i] {
+				t.Fatalf("%d×%d: slot %d holds row %d with bitmaps, %d without", c.m, c.k, i, a.rows[i], b.rows[i])
+			}
+		}
+	}
+}
+
+// mnistSparseOrNil returns the 5-vs-8 images in CSR form, or nil when the
+// data is not found.
+func mnistSparseOrNil() (*csr, error) {
+	d := mnistSparse()
+	if d.err != nil {
+		return nil, d.err
+	}
+	return &d.x, nil
+}

