@@ -419,7 +419,7 @@ func (r *report) writeText(w io.Writer) error {
 			p("stopped", "early at step %d of %d: %d validations without a lower loss (-patience %d)", r.endStep(), r.PlannedSteps, v.Patience, v.Patience)
 		}
 		if v.Restored {
-			p("restored", "the weights of step %d, the best validation (-restore-best); the figures below are theirs", v.BestStep)
+			p("restored", "the weights of step %d, the best validation (-restore-best); the loss and accuracy above are theirs", v.BestStep)
 		}
 	}
 	if r.TargetAccuracy > 0 {

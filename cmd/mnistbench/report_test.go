@@ -150,7 +150,7 @@ func TestWriteTextTraining(t *testing.T) {
 			"            last: loss 0.6000, accuracy 70.00% (2 validations)\n" +
 			"            best: loss 0.5500, accuracy 75.00% at step 12\n" +
 			"stopped     early at step 13 of 14: 1 validations without a lower loss (-patience 1)\n" +
-			"restored    the weights of step 12, the best validation (-restore-best); the figures below are theirs\n",
+			"restored    the weights of step 12, the best validation (-restore-best); the loss and accuracy above are theirs\n",
 		"\nsaved       ck.model, with its training state: -resume ck.model continues it\nonnx        net.onnx\n",
 	} {
 		if !strings.Contains(b.String(), want) {
