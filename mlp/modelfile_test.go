@@ -989,7 +989,7 @@ func TestModelStateRoundTrip(t *testing.T) {
 			}
 			st, want := m.state, n.state
 			modelCheckState(t, st, want)
-			if kind, _ := optimizerKind(opt); st.kind != kind {
+			if kind := optimizerKind(opt); st.kind != kind {
 				t.Errorf("optimizer code %d, want %d", st.kind, kind)
 			}
 			if isGD(opt) {

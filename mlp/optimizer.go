@@ -38,26 +38,26 @@ type updater interface {
 	moments() [][]float32
 }
 
-// optimizerKind returns the code of o's type in model files and its name,
-// or 0 for an optimizer of no known type.
-func optimizerKind(o Optimizer) (uint8, string) {
+// optimizerKind returns the code of o's type in model files (an index of
+// optimizerNames), or 0 for an optimizer of no known type.
+func optimizerKind(o Optimizer) uint8 {
 	switch o.(type) {
 	case GD, *GD:
-		return 1, "GD"
+		return 1
 	case SGD, *SGD:
-		return 2, "SGD"
+		return 2
 	case Momentum, *Momentum:
-		return 3, "Momentum"
+		return 3
 	case AdaGrad, *AdaGrad:
-		return 4, "AdaGrad"
+		return 4
 	case RMSProp, *RMSProp:
-		return 5, "RMSProp"
+		return 5
 	case Adam, *Adam:
-		return 6, "Adam"
+		return 6
 	case AdamW, *AdamW:
-		return 7, "AdamW"
+		return 7
 	}
-	return 0, ""
+	return 0
 }
 
 // optimizerNames are the names of optimizerKind's codes, from 1.

@@ -185,6 +185,12 @@ func (n *Network) Evaluate(X, Y *mat32.Dense) (Metrics, error) {
 	if err := n.checkData(X, Y); err != nil {
 		return Metrics{}, err
 	}
+	return n.evaluate(X, Y), nil
+}
+
+// evaluate is Evaluate for X and Y already checked (Fit's validation data
+// is checked once, before its first step).
+func (n *Network) evaluate(X, Y *mat32.Dense) Metrics {
 	xs, ys := X.RawMatrix(), Y.RawMatrix()
 	outs := n.cfg.Outputs
 	sum, right, total := 0.0, 0, 0
@@ -203,7 +209,7 @@ func (n *Network) Evaluate(X, Y *mat32.Dense) (Metrics, error) {
 	if total > 0 {
 		m.Accuracy = float64(right) / float64(total)
 	}
-	return m, nil
+	return m
 }
 
 // Clone returns a deep copy of the network's configuration and weights.

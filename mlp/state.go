@@ -51,7 +51,7 @@ func (n *Network) DropTraining() {
 // in batches of batch continues, with its updater: a fresh one, or with
 // Resume the network's own, checked against cfg.
 func (n *Network) startState(cfg FitConfig, samples, batch int) (*trainState, updater, error) {
-	kind, _ := optimizerKind(cfg.Optimizer)
+	kind := optimizerKind(cfg.Optimizer)
 	up, err := cfg.Optimizer.start(len(n.params))
 	if err != nil {
 		return nil, nil, err

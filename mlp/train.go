@@ -431,13 +431,7 @@ func (n *Network) step(ws *workspace, x []float32, ldx int, y []float32, rows in
 }
 
 // isGD reports whether o is full-batch gradient descent.
-func isGD(o Optimizer) bool {
-	switch o.(type) {
-	case GD, *GD:
-		return true
-	}
-	return false
-}
+func isGD(o Optimizer) bool { return optimizerNames[optimizerKind(o)] == "GD" }
 
 // gatherTask copies the samples of a mini-batch into the workspace, in
 // tiles of gatherRows rows on the pool: the rows are scattered over the

@@ -26,10 +26,7 @@ func newValidation(n *Network, cfg *FitConfig) *validation {
 // run evaluates the network after step t on the validation data and
 // returns the metrics, keeping the best.
 func (v *validation) run(t int) Metrics {
-	m, err := v.n.Evaluate(v.cfg.ValX, v.cfg.ValY)
-	if err != nil {
-		panic("mlp: internal error: validation data checked by Fit failed: " + err.Error())
-	}
+	m := v.n.evaluate(v.cfg.ValX, v.cfg.ValY)
 	v.last = m
 	if v.bestStep == 0 || m.Loss < v.bestM.Loss || math.IsNaN(v.bestM.Loss) && !math.IsNaN(m.Loss) {
 		v.bestM, v.bestStep, v.stale = m, t, 0
