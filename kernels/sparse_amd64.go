@@ -15,10 +15,10 @@ type (
 // The block kernels by their whole vectors: spmmBlocks[n-1] has n,
 // spmmMaskedBlocks[n] has n and a partial one.
 var (
-	spmmBlocks = [...]spmmBlock{
+	spmmBlocks = [maxSparseVecs]spmmBlock{
 		spmm1, spmm2, spmm3, spmm4, spmm5, spmm6, spmm7, spmm8, spmm9, spmm10, spmm11, spmm12, spmm13,
 	}
-	spmmMaskedBlocks = [...]spmmMasked{
+	spmmMaskedBlocks = [maxSparseVecs]spmmMasked{
 		spmm0m, spmm1m, spmm2m, spmm3m, spmm4m, spmm5m, spmm6m, spmm7m, spmm8m, spmm9m, spmm10m, spmm11m, spmm12m,
 	}
 )

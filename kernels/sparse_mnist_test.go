@@ -166,8 +166,8 @@ func TestSparseMNISTPrepared(t *testing.T) {
 // (correlated columns, many ties) and on random matrices with empty rows.
 func TestClusterBitmaps(t *testing.T) {
 	var cases []csr
-	if x, _ := mnistSparseOrNil(); x != nil {
-		cases = append(cases, *x)
+	if d := mnistSparse(); d.err == nil {
+		cases = append(cases, d.x)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, d := range []float64{0, 0.01, 0.2, 0.6} {
@@ -175,8 +175,8 @@ func TestClusterBitmaps(t *testing.T) {
 	}
 	for _, c := range cases {
 		var a, b SparseA
-		a.m, a.k, a.r = c.m, c.k, sparseGroup
-		b.m, b.k, b.r = c.m, c.k, sparseGroup
+		a.m, a.k = c.m, c.k
+		b.m, b.k = c.m, c.k
 		a.rows, b.rows = make([]int32, c.m), make([]int32, c.m)
 		a.cluster(c.offs, c.cols, true)
 		b.cluster(c.offs, c.cols, false)
@@ -186,14 +186,4 @@ func TestClusterBitmaps(t *testing.T) {
 			}
 		}
 	}
-}
-
-// mnistSparseOrNil returns the 5-vs-8 images in CSR form, or nil when the
-// data is not found.
-func mnistSparseOrNil() (*csr, error) {
-	d := mnistSparse()
-	if d.err != nil {
-		return nil, d.err
-	}
-	return &d.x, nil
 }

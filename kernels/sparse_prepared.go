@@ -44,7 +44,6 @@ import (
 type SparseA struct {
 	m, k int
 	nnz  int
-	r    int // rows a group
 	// The columns of S in kb blocks, block j from bounds[j] to
 	// bounds[j+1], with about as many nonzeros each and at most about
 	// sparseTileCols columns: SparseATMMTrans sums a block of C's columns
@@ -71,18 +70,6 @@ type SparseA struct {
 	rvals []float32
 	rtab  []int
 }
-
-// sparseGroup is the rows of a group of a SparseA (the assembly's spmmg4xN
-// and spmmgt4xN take it in their names).
-const sparseGroup = 4
-
-// groupPrefetch is how many groups ahead spmmgt prefetches B's rows
-// (asm_gen/gen_sparse.go).
-const groupPrefetch = 2
-
-// sparseGroupVecs is the widest column block of the grouped kernels, in
-// vectors (asm_gen/gen_sparse.go's groupShapes).
-const sparseGroupVecs = 3
 
 // sparseGroupDensity is the smallest share of nonzeros in a group's union
 // (nonzeros over 4·union columns) for which a group takes the grouped
@@ -119,7 +106,7 @@ func (a *SparseA) Dims() (m, k int) { return a.m, a.k }
 func (a *SparseA) Grouped() (rows, values int) {
 	for _, f := range a.first {
 		if f < 0 {
-			rows += a.r
+			rows += sparseGroup
 		}
 	}
 	return rows, len(a.gvals)
@@ -156,7 +143,7 @@ func PrepareSparse(a *SparseA, m, k int, offs []int, cols []int32, vals []float3
 		a = new(SparseA)
 	}
 	r := sparseGroup
-	a.m, a.k, a.nnz, a.r = m, k, offs[m]-offs[0], r
+	a.m, a.k, a.nnz = m, k, offs[m]-offs[0]
 	a.blocks(offs, cols)
 	groups := (m + r - 1) / r
 	a.rows = grow(a.rows, (groups+groupPrefetch)*r)
@@ -209,28 +196,29 @@ func PrepareSparse(a *SparseA, m, k int, offs []int, cols []int32, vals []float3
 	return a
 }
 
-// cluster fills a.rows with the rows of S in groups of a.r: each group the
-// first row not yet taken, then, a.r−1 times, of the next
-// sparseClusterWindow rows not taken, the one with the fewest columns that
-// the group does not have yet (the first of those).
+// cluster fills a.rows with the rows of S in groups of sparseGroup: each
+// group the first row not yet taken, then, sparseGroup−1 times, of the
+// next sparseClusterWindow rows not taken, the one with the fewest columns
+// that the group does not have yet (the first of those).
 //
-// With bitmaps (clusterBitmaps: S narrow enough, k ≤ 64·sparseClusterWords,
-// and its row bitmaps small enough, sparseClusterBits), it counts a candidate's new columns
-// as the bits of its row's column bitmap outside the group's, a few words
-// each, rather than by looking up each of its columns: about 200 ms
-// become 20 ms for MNIST's 11,272 × 784 (and the whole PrepareSparse about
-// 60 ms). Both count the same, so the groups are the same.
+// With bitmaps (see clusterBitmaps) it counts a candidate's new columns as
+// the bits of its row's column bitmap outside the group's, a few words
+// each, rather than by looking up each of its columns: about 200 ms become
+// 20 ms for MNIST's 11,272 × 784 (and the whole PrepareSparse about 60
+// ms). Both count the same, so the groups are the same.
 func (a *SparseA) cluster(offs []int, cols []int32, bitmaps bool) {
-	m, r := a.m, a.r
+	m, r := a.m, sparseGroup
 	taken := getInts(m) // 1 once a row is in a group
 	defer putInts(taken)
 	clear(taken)
-	mark := getInts(a.k) // g+1 for the columns of group g so far
-	defer putInts(mark)
-	clear(mark)
+	var mark []int // without bitmaps: g+1 for the columns of group g so far
 	words := (a.k + 63) / 64
 	var bits, group []uint64 // row i's columns: bits[i·words:(i+1)·words]; the group's
-	if bitmaps {
+	if !bitmaps {
+		mark = getInts(a.k)
+		defer putInts(mark)
+		clear(mark)
+	} else {
 		bits = make([]uint64, m*words)
 		for i := range m {
 			for p := offs[i]; p < offs[i+1]; p++ {
@@ -298,7 +286,9 @@ func (a *SparseA) cluster(offs []int, cols []int32, bitmaps bool) {
 }
 
 // clusterBitmaps reports whether cluster counts new columns with bitmaps
-// for S of m rows and k columns.
+// for S of m rows and k columns: when S is narrow enough (k ≤
+// 64·sparseClusterWords) and its row bitmaps small enough
+// (sparseClusterBits words).
 func clusterBitmaps(m, k int) bool {
 	words := (k + 63) / 64
 	return words <= sparseClusterWords && m*words <= sparseClusterBits
@@ -348,7 +338,7 @@ func increasing(offs []int, cols []int32, rows []int32) bool {
 	return true
 }
 
-// group appends the union of the columns of the rows (a.r of them, each
+// group appends the union of the columns of the rows (sparseGroup of them, each
 // increasing) to the grouped form, with tab[j] where block j starts, and
 // reports whether it kept them: it takes them back when fewer than
 // sparseGroupDensity of the union's values are nonzero.
@@ -356,7 +346,7 @@ func (a *SparseA) group(tab []int, offs []int, cols []int32, vals []float32, row
 	start := len(a.gcols)
 	var p, end [sparseGroup]int
 	nnz := 0
-	r := a.r
+	r := sparseGroup
 	for i, row := range rows {
 		p[i], end[i] = offs[row], offs[row+1]
 		nnz += end[i] - p[i]
@@ -457,12 +447,12 @@ func (a *SparseA) check() {
 }
 
 // chunkPrepared computes the rows of S·B in slots [s0, s1) (whole
-// groups, s0 a multiple of a.r) into C, with the epilogue: the row-form
+// groups, s0 a multiple of sparseGroup) into C, with the epilogue: the row-form
 // groups row by row with SparseMM's kernel, then each run of grouped
 // ones.
 func (t *sparseTask) chunkPrepared(s0, s1 int) {
 	a := t.a
-	gr := a.r
+	gr := sparseGroup
 	g0, g1 := s0/gr, (s1+gr-1)/gr
 	for g := g0; g < g1; g++ {
 		f := a.first[g]
@@ -513,7 +503,7 @@ func (t *sparseTask) blockATMM(i int) {
 	groups := len(a.first)
 	for ga := 0; ga < groups; {
 		if f := a.first[ga]; f >= 0 {
-			for r, row := range a.rows[ga*a.r : min((ga+1)*a.r, t.m)] {
+			for r, row := range a.rows[ga*sparseGroup : min((ga+1)*sparseGroup, t.m)] {
 				lo, hi := a.roffs[f+r], a.roffs[f+r+1]
 				if len(a.rtab) > 0 {
 					lo, hi = a.rtab[(f+r)*(a.kb+1)+j], a.rtab[(f+r)*(a.kb+1)+j+1]
@@ -532,7 +522,7 @@ func (t *sparseTask) blockATMM(i int) {
 		for gb < groups && a.first[gb] < 0 {
 			gb++
 		}
-		t.im.sp.groupT(a.r, tile, ldt, p0, p1, a.rows[ga*a.r:], a.goffs[ga*(a.kb+1)+j:], a.kb+1, gb-ga, a.gcols, a.gvals, b, t.ldb, w)
+		t.im.sp.groupT(sparseGroup, tile, ldt, p0, p1, a.rows[ga*sparseGroup:], a.goffs[ga*(a.kb+1)+j:], a.kb+1, gb-ga, a.gcols, a.gvals, b, t.ldb, w)
 		ga = gb
 	}
 	// C's rows [c0, c0+w), columns [p0, p1) = alpha·tileᵀ + beta·C.

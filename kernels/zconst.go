@@ -31,6 +31,14 @@ const (
 // sums take before they are added into the outer ones.
 const sumBlock = 16
 
+// The sparse products' register blocks (asm_gen/consts.go explains them).
+const (
+	maxSparseVecs   = 13
+	sparseGroup     = 4
+	sparseGroupVecs = 3
+	groupPrefetch   = 2
+)
+
 // Constants of the exponential (asm_gen/consts.go explains them).
 const (
 	log2e        = 0x1.715476p+00

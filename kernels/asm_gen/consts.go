@@ -43,6 +43,22 @@ const (
 // sums take before they are added into the outer ones.
 const sumBlock = 16
 
+// The sparse products' register blocks: a row kernel keeps up to
+// maxSparseVecs vectors of a row of C (its accumulators and the broadcast
+// value take 14 registers; a block that ends in a partial vector has at
+// most maxSparseVecs−1 whole ones, and a mask and a temporary besides); a
+// grouped kernel sparseGroup rows
+// of up to sparseGroupVecs vectors each (rows·vecs accumulators, a vector
+// of B for each column and the broadcast value take the 16 registers),
+// and spmmgt prefetches B's rows groupPrefetch groups ahead (the rows of a
+// SparseA carry that many groups of padding).
+const (
+	maxSparseVecs   = 13
+	sparseGroup     = 4
+	sparseGroupVecs = 3
+	groupPrefetch   = 2
+)
+
 // Constants of the exponential: e^x = 2^n · e^r with n = round(x·log2(e))
 // and r = x − n·ln2, ln2 split in two (ln2Hi has few bits, so n·ln2Hi is
 // exact), and e^r ≈ 1 + r·p(r) on [−ln2/2, ln2/2] (XNNPACK's degree-5

@@ -37,6 +37,9 @@ var goConstGroups = []struct {
 	{"sumBlock is how many terms the inner accumulators of the row and column\n" +
 		"sums take before they are added into the outer ones.",
 		[]goConst{{"sumBlock", sumBlock, false}}},
+	{"The sparse products' register blocks (asm_gen/consts.go explains them).",
+		[]goConst{{"maxSparseVecs", maxSparseVecs, false}, {"sparseGroup", sparseGroup, false},
+			{"sparseGroupVecs", sparseGroupVecs, false}, {"groupPrefetch", groupPrefetch, false}}},
 	{"Constants of the exponential (asm_gen/consts.go explains them).",
 		[]goConst{{"log2e", float32(log2e), true}, {"ln2Hi", float32(ln2Hi), true}, {"ln2Lo", float32(ln2Lo), true},
 			{"expMagic", float32(expMagic), true}, {"expMagicBias", float32(expMagicBias), true},

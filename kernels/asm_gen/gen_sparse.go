@@ -9,12 +9,6 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// maxSparseVecs is the widest column block of a sparse product, in 8-float
-// vectors: its accumulators and the broadcast value take 14 registers; a
-// block that ends in a partial vector has at most maxSparseVecs-1 whole
-// ones, and a mask and a temporary besides.
-const maxSparseVecs = 13
-
 // sparseFamily emits the sparse × dense products (zsparse_amd64.s, wired in
 // sparse_amd64.go): spmmN for column blocks of N whole vectors and spmmNm
 // for N whole vectors and a partial one, row by row of a CSR matrix; and
@@ -163,13 +157,10 @@ func spmmAsm(nv int, masked bool) {
 // shape here that it does not know fails to compile.
 type groupShape struct{ rows, vecs int }
 
-// groupShapes are the shapes generated: 4 rows by 3 vectors. (2 rows by 5
-// vectors, with fewer explicit zeros in the union and wider blocks, ran
-// no faster on MNIST.)
-var groupShapes = []groupShape{{4, 3}}
-
-// groupPrefetch is how many groups ahead spmmgt prefetches B's rows.
-const groupPrefetch = 2
+// groupShapes are the shapes generated: sparseGroup rows by
+// sparseGroupVecs vectors (consts.go). (2 rows by 5 vectors, with fewer
+// explicit zeros in the union and wider blocks, ran no faster on MNIST.)
+var groupShapes = []groupShape{{sparseGroup, sparseGroupVecs}}
 
 // The grouped form of a SparseA (sparse_prepared.go), which both grouped
 // routines read: group g is rows rows[r·g+i] (i < r) of S, its columns
