@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 // The BLIS loop nest of the packed GEMM (see docs/DESIGN.md): C is split
 // into regions, one per task of the pool (run, Do); each region walks
 // blocks of B (nc columns, kc deep) and of A (mc rows), packs them (pack.go)
@@ -31,22 +29,13 @@ type gemm struct {
 	splitN                    bool
 }
 
-var gemms struct {
-	sync.Mutex
-	free []*gemm
-}
+// gemms keeps finished call states for reuse.
+var gemms freeList[gemm]
 
 // newGemm returns a gemm for one call, reused if one is free.
 func newGemm(im *Impl, transA, transB bool, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) *gemm {
-	gemms.Lock()
-	var g *gemm
-	if n := len(gemms.free); n > 0 {
-		g, gemms.free = gemms.free[n-1], gemms.free[:n-1]
-	} else {
-		g = new(gemm)
-	}
-	gemms.Unlock()
+	g := gemms.get(func() *gemm { return new(gemm) })
 	*g = gemm{im: im, transA: transA, transB: transB, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	if ep != nil {
@@ -60,9 +49,7 @@ func newGemm(im *Impl, transA, transB bool, k int, alpha float32, a []float32, l
 // slices.
 func freeGemm(g *gemm) {
 	*g = gemm{}
-	gemms.Lock()
-	gemms.free = append(gemms.free, g)
-	gemms.Unlock()
+	gemms.put(g)
 }
 
 // workspace holds one thread's packing buffers and edge scratch.
@@ -72,35 +59,23 @@ type workspace struct {
 	scratch []float32 // edge tiles: max(mcBlock×nr, mr×ncBlock)
 }
 
-// workspaces keeps the workspaces between calls. Not a sync.Pool: that is
-// emptied at every GC, and re-faulting a megabyte of fresh pages costs more
-// than a small product. It holds at most one workspace per thread that ever
-// ran at once.
-var workspaces struct {
-	sync.Mutex
-	free []*workspace
-}
+// workspaces keeps the workspaces between calls: at most one per thread
+// that ever ran at once.
+var workspaces freeList[workspace]
 
+// getWorkspace returns a kept workspace or a new one.
 func getWorkspace() *workspace {
-	workspaces.Lock()
-	defer workspaces.Unlock()
-	if n := len(workspaces.free); n > 0 {
-		ws := workspaces.free[n-1]
-		workspaces.free = workspaces.free[:n-1]
-		return ws
-	}
-	return &workspace{
-		ap:      make([]float32, mcBlock*kcBlock),
-		bp:      make([]float32, kcBlock*ncBlock),
-		scratch: make([]float32, max(mcBlock*nr, mr*ncBlock)),
-	}
+	return workspaces.get(func() *workspace {
+		return &workspace{
+			ap:      make([]float32, mcBlock*kcBlock),
+			bp:      make([]float32, kcBlock*ncBlock),
+			scratch: make([]float32, max(mcBlock*nr, mr*ncBlock)),
+		}
+	})
 }
 
-func putWorkspace(ws *workspace) {
-	workspaces.Lock()
-	workspaces.free = append(workspaces.free, ws)
-	workspaces.Unlock()
-}
+// putWorkspace keeps ws, buffers and all, for a later getWorkspace.
+func putWorkspace(ws *workspace) { workspaces.put(ws) }
 
 // minFlopsPerThread is the least work (multiply-adds) worth a thread:
 // about 10 µs at the development VM's peak (50 G multiply-adds a second),

@@ -2,8 +2,8 @@ package kernels
 
 import "sync"
 
-// scratch keeps buffers between calls; like the GEMM workspaces, not a
-// sync.Pool, which every GC empties.
+// scratch keeps buffers between calls; like freeList, not a sync.Pool,
+// which every GC empties.
 type scratch[T any] struct {
 	sync.Mutex
 	free [][]T
@@ -63,4 +63,35 @@ func (s *scratch[T]) put(b []T) {
 	if cap(b) > cap(s.free[small]) {
 		s.free[small] = b
 	}
+}
+
+// freeList keeps objects between calls (a product's call state, a
+// thread's packing buffers), so that a steady-state call allocates
+// nothing. Not a sync.Pool: that is emptied at every GC, and re-faulting
+// a megabyte of fresh pages costs more than a small product. It keeps
+// every object given back: at most as many as were ever in use at once.
+type freeList[T any] struct {
+	sync.Mutex
+	free []*T
+}
+
+// get returns a kept object, or fresh() when none is kept.
+func (l *freeList[T]) get(fresh func() *T) *T {
+	l.Lock()
+	if n := len(l.free); n > 0 {
+		x := l.free[n-1]
+		l.free = l.free[:n-1]
+		l.Unlock()
+		return x
+	}
+	l.Unlock()
+	return fresh()
+}
+
+// put keeps x for a later get, as it is: callers clear what must not be
+// kept (references to a caller's slices).
+func (l *freeList[T]) put(x *T) {
+	l.Lock()
+	l.free = append(l.free, x)
+	l.Unlock()
 }

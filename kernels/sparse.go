@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Sparse × dense products. S is an m×k matrix in compressed sparse row
 // (CSR) form: row i's nonzeros are vals[offs[i]:offs[i+1]], in the columns
@@ -154,29 +151,17 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 
 // sparseTasks keeps finished tasks for reuse, so that a product allocates
 // nothing (a task handed to Parallel escapes).
-var sparseTasks struct {
-	sync.Mutex
-	free []*sparseTask
-}
+var sparseTasks freeList[sparseTask]
 
 // newSparseTask returns a kept task or a new one.
 func newSparseTask() *sparseTask {
-	sparseTasks.Lock()
-	defer sparseTasks.Unlock()
-	if k := len(sparseTasks.free); k > 0 {
-		t := sparseTasks.free[k-1]
-		sparseTasks.free = sparseTasks.free[:k-1]
-		return t
-	}
-	return new(sparseTask)
+	return sparseTasks.get(func() *sparseTask { return new(sparseTask) })
 }
 
 // freeSparseTask keeps t for reuse, without the caller's slices.
 func freeSparseTask(t *sparseTask) {
 	*t = sparseTask{}
-	sparseTasks.Lock()
-	sparseTasks.free = append(sparseTasks.free, t)
-	sparseTasks.Unlock()
+	sparseTasks.put(t)
 }
 
 // sparseTask is a sparse product over tasks of per rows.
