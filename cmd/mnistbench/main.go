@@ -422,8 +422,10 @@ func createError(path string, err error) error {
 // it creates to find out it removes.
 func checkReplaceable(path string) error {
 	target := path
-	if t, err := filepath.EvalSymlinks(path); err == nil {
-		target = t
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return errors.New("cannot replace it: a symbolic link that does not lead to a file; create the file it names, or remove the link")
+		}
 	}
 	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
 		return errors.New("cannot write the file: is a directory")

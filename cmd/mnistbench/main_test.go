@@ -84,10 +84,16 @@ func TestParseFlagsOutputs(t *testing.T) {
 	if err := os.Mkdir(file("folder.png"), 0o777); err != nil {
 		t.Fatal(err)
 	}
+	dangling := filepath.Join(t.TempDir(), "dangling.model") // a link to a file in a folder that does not exist
+	if err := os.Symlink(file("missing/x.model"), dangling); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"-save", dangling}, "-save " + dangling + ": cannot replace it: a symbolic link that does not lead to a file"},
+		{[]string{"-onnx", dangling}, "-onnx " + dangling + ": cannot replace it: a symbolic link that does not lead to a file"},
 		{[]string{"-plot", file("loss.gif")}, "-plot " + file("loss.gif") + ": cannot draw .gif files; want .eps, .jpeg, .jpg, .pdf, .png, .svg, .tex, .tif or .tiff"},
 		{[]string{"-plot", file("loss")}, "-plot " + file("loss") + ": no file extension"},
 		{[]string{"-plot", file("missing/loss.png")}, "-plot " + file("missing/loss.png") + ": cannot create the file: folder " + file("missing") + " does not exist"},
