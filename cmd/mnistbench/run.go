@@ -124,7 +124,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 			if o.plot != "" {
 				r.Losses = append(r.Losses, p.Loss)
 			}
-			r.LastLR = float32Value(p.LR)
+			r.LastLR = p.LR // rounded to the float32 the step took once, after training
 			if p.Validated {
 				r.Validation.Validations++
 			}
@@ -172,6 +172,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	} else if err != nil && !errors.Is(err, errTarget) && !(r.Interrupted && errors.Is(err, ctx.Err())) {
 		return errors.Join(append([]error{resumeError(o, err)}, late...)...)
 	}
+	r.LastLR = float32Value(r.LastLR)
 	r.setTraining(res, evalTime, net)
 	if r.Density == 0 { // Fit measures it only when it may take the sparse path
 		r.Density = d.train.X.Density()
