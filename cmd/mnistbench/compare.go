@@ -86,7 +86,7 @@ func timeSteps(ctx context.Context, o *options, d *data, netCfg mlp.Config, im *
 	if err != nil {
 		return row{}, fmt.Errorf("network: %w", err)
 	}
-	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
+	opt := o.optimizer
 	cfg := mlp.FitConfig{Optimizer: opt, Iterations: 1, BatchSize: o.batch, Seed: o.seed, Sparse: o.sparse,
 		WeightDecay: float32(o.weightDecay), Dropout: float32(o.dropout)}
 	if _, err := net.Fit(ctx, d.train.X, d.train.Y, cfg); err != nil { // makes the workspace

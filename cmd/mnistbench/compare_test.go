@@ -35,7 +35,7 @@ func TestCompareCancelled(t *testing.T) {
 	procs, impl := runtime.GOMAXPROCS(0), kernels.Default()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", lr: 0.1, compareSteps: 2, seed: 1}
+	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", optimizer: mlp.GD{LR: 0.1}, lr: 0.1, compareSteps: 2, seed: 1}
 	d := tinyData(50)
 	rows, err := compare(ctx, o, d, netConfig(o, 20, d.outputs(), d.loss))
 	if !errors.Is(err, context.Canceled) || rows != nil {
@@ -63,7 +63,7 @@ func testCompare(t *testing.T, mode mlp.SparseMode) {
 	const n, steps = 300, 2
 	defer kernels.SetThreads(kernels.SetThreads(1))
 	procs, impl := runtime.GOMAXPROCS(0), kernels.Default()
-	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", lr: 0.1, compareSteps: steps, seed: 1, sparse: mode}
+	o := &options{hidden: []int{8}, act: mlp.Sigmoid, opt: "gd", optimizer: mlp.GD{LR: 0.1}, lr: 0.1, compareSteps: steps, seed: 1, sparse: mode}
 	d := tinyData(n)
 	rows, err := compare(context.Background(), o, d, netConfig(o, 20, d.outputs(), d.loss))
 	if err != nil {

@@ -152,6 +152,7 @@ type options struct {
 	iters, epochs, batch int
 	lr                   float64
 	opt                  string
+	optimizer            mlp.Optimizer // -opt with -lr, parsed
 	hidden               []int
 	act                  mlp.Activation
 	digits               []int
@@ -287,7 +288,7 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 	if o.lr == 0 && o.opt == "gd" {
 		o.lr = 0.1
 	}
-	if _, err = mlp.ParseOptimizer(o.opt, float32(o.lr)); err != nil {
+	if o.optimizer, err = mlp.ParseOptimizer(o.opt, float32(o.lr)); err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "mlp: "))
 	}
 	if o.opt == "gd" && o.batch > 0 {

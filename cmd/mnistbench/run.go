@@ -99,7 +99,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if err != nil {
 		peak = 0 // the report says it was not measured
 	}
-	opt, _ := mlp.ParseOptimizer(o.opt, float32(o.lr)) // checked by parseFlags
+	opt := o.optimizer
 	r := newReport(o, d, info, peak, net, opt, sch)
 	r.LoadSeconds = loadTime.Seconds()
 	r.PlannedSteps = total
