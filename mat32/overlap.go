@@ -14,15 +14,12 @@ import "unsafe"
 // not, a and b share no element. Spans that intersect lie in one array, so
 // the distance is then a whole number of elements.
 func offset(a, b *Dense) (d int, ok bool) {
-	if len(a.data) == 0 || len(b.data) == 0 {
+	if !overlaps(a.data, b.data) {
 		return 0, false
 	}
 	const size = unsafe.Sizeof(float32(0))
 	a0 := uintptr(unsafe.Pointer(unsafe.SliceData(a.data)))
 	b0 := uintptr(unsafe.Pointer(unsafe.SliceData(b.data)))
-	if a0 >= b0+uintptr(len(b.data))*size || b0 >= a0+uintptr(len(a.data))*size {
-		return 0, false
-	}
 	return int(b0-a0) / int(size), true
 }
 
