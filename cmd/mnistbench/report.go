@@ -115,19 +115,15 @@ type epochLoss struct {
 	Loss float64
 }
 
-// newReport fills in what is known before training.
-// The schedule is sch, resolved from -schedule.
-func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.Network, opt mlp.Optimizer, sch mlp.Schedule) *report {
+// newReport fills in what is known before training: batch is the samples
+// a step takes, sch the schedule resolved from -schedule.
+func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.Network, batch int, sch mlp.Schedule) *report {
 	cfg := net.Config()
-	batch := o.batch
-	if batch == 0 || batch > d.train.n {
-		batch = d.train.n
-	}
 	r := &report{
 		CPU: info.CPU, Kernels: info.Impl, Threads: info.Threads, PeakGFLOPS: peak,
 		Data: d.source, Train: d.train.n, Test: d.test.n, Inputs: cfg.Inputs,
 		Network: netName(cfg), Loss: cfg.Loss.String(), Params: net.NumParams(),
-		Optimizer: opt.String(), Batch: batch, SparseMode: o.sparse.String(), TargetAccuracy: o.targetAcc,
+		Optimizer: o.optimizer.String(), Batch: batch, SparseMode: o.sparse.String(), TargetAccuracy: o.targetAcc,
 		Schedule: fmt.Sprint(sch), WeightDecay: o.weightDecay, Dropout: o.dropout,
 	}
 	if o.resume != "" {

@@ -99,8 +99,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if err != nil {
 		peak = 0 // the report says it was not measured
 	}
-	opt := o.optimizer
-	r := newReport(o, d, info, peak, net, opt, sch)
+	r := newReport(o, d, info, peak, net, batch, sch)
 	r.LoadSeconds = loadTime.Seconds()
 	r.PlannedSteps = total
 	evalEvery := o.evalEvery
@@ -118,7 +117,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 		r.Losses = make([]float64, 0, min(total, 1<<20))
 	}
 	cfg := mlp.FitConfig{
-		Optimizer: opt, Iterations: o.iters, Epochs: o.epochs, BatchSize: o.batch, Seed: o.seed, Sparse: o.sparse,
+		Optimizer: o.optimizer, Iterations: o.iters, Epochs: o.epochs, BatchSize: o.batch, Seed: o.seed, Sparse: o.sparse,
 		Resume: o.resume != "", Schedule: sch, WeightDecay: float32(o.weightDecay), Dropout: float32(o.dropout),
 		OnStep: func(p mlp.Progress) error {
 			if o.plot != "" {
