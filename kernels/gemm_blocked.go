@@ -198,7 +198,7 @@ func balance(total, maxBlock, unit int) int {
 // same arithmetic.
 func (g *gemm) block(ws *workspace, ap, bp []float32, ic, mb, jc, nb, kb int, beta float32, accum, last bool) {
 	mt, nt := mb/mr, nb/nr
-	mtAll, ntAll := (mb+mr-1)/mr, (nb+nr-1)/nr
+	mtAll := (mb + mr - 1) / mr
 	ldc := g.ldc
 	// done applies the epilogue to an edge of C after its last K block, while
 	// it is still in cache; full tiles get it in registers.
@@ -236,10 +236,20 @@ func (g *gemm) block(ws *workspace, ap, bp []float32, ic, mb, jc, nb, kb int, be
 			done(ic, mt*mr, jc+nt*nr, w)
 		}
 	}
-	if mt < mtAll { // bottom edge, corner included
-		h := mb - mt*mr
-		g.edge(ws, g.im.macro, ap[mt*kb*mr:], bp, ic+mt*mr, h, jc, nb, ntAll*nr, kb, 1, ntAll, beta, accum)
-		done(ic+mt*mr, h, jc, nb)
+	if mt < mtAll { // bottom edge: its h rows of the full-width tiles straight into C, the corner through scratch
+		h, i := mb-mt*mr, ic+mt*mr
+		ape, macro := ap[mt*kb*mr:], g.im.macroRows[mb-mt*mr]
+		if nt > 0 {
+			st := store{alpha: g.alpha, beta: beta, accum: accum}
+			if last && g.ep != nil {
+				st.bias, st.epi = g.ep.code(i, h, jc, nt*nr)
+			}
+			macro(ape, bp, g.c[i*ldc+jc:], kb, 1, nt, ldc, st)
+		}
+		if w := nb - nt*nr; w > 0 {
+			g.edge(ws, macro, ape, bp[nt*kb*nr:], i, h, jc+nt*nr, w, nr, kb, 1, 1, beta, accum)
+			done(i, h, jc+nt*nr, w)
+		}
 	}
 }
 

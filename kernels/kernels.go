@@ -58,6 +58,10 @@ type Impl struct {
 	macro macroFunc
 	// macro8 is macro storing only the first 8 columns of each tile.
 	macro8 macroFunc
+	// macroRows[h], for h from 1 to mr−1, is macro for one A panel
+	// (mt = 1) storing only the first h rows of its tiles: the bottom edge
+	// of C, with the same sums as macro.
+	macroRows [mr]macroFunc
 	// Packers of n consecutive full micro-panels of kc columns (A) or rows
 	// (B) of a matrix with row stride ld that starts at src[0]; see
 	// pack_generic.go.
@@ -78,7 +82,7 @@ type Impl struct {
 // Name returns the implementation's name: "avx2" or "generic".
 func (im *Impl) Name() string { return im.name }
 
-var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8,
+var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8, macroRows: macroRowsGeneric,
 	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric,
 	exp: genericExp, act: genericAct, loss: genericLoss, vec: genericVec, upd: genericUpdate, sp: genericSparse}
 

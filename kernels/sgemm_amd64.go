@@ -7,17 +7,36 @@ import "fmt"
 // macroAVX2 wires the assembly macro-kernel sgemmKernel6x16 after checking
 // that every panel, the C tiles and the bias lie inside their slices.
 func macroAVX2(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
-	checkMacro(ap, bp, c, kc, mt, nt, ldc, nt*nr, st)
+	checkMacro(ap, bp, c, kc, mt, nt, ldc, mr, nt*nr, st)
 	sgemmKernel6x16(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, st.alpha, st.beta, flag(st.accum), biasPtr(st), st.epi)
 }
 
 // macroAVX2x8 wires sgemmKernel6x8, which stores 8 columns of one B panel.
 func macroAVX2x8(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
-	checkMacro(ap, bp, c, kc, mt, nt, ldc, 8, st)
+	checkMacro(ap, bp, c, kc, mt, nt, ldc, mr, 8, st)
 	if nt != 1 {
 		panic("kernels: internal error: sgemmKernel6x8 takes one B panel")
 	}
 	sgemmKernel6x8(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, st.alpha, st.beta, flag(st.accum), biasPtr(st), st.epi)
+}
+
+// macroRowsAVX2 wires sgemmKernel1x16 … sgemmKernel5x16: entry h stores the
+// first h rows of one A panel's tiles (Impl.macroRows).
+var macroRowsAVX2 = [mr]macroFunc{
+	1: rowsAVX2(1, sgemmKernel1x16),
+	2: rowsAVX2(2, sgemmKernel2x16),
+	3: rowsAVX2(3, sgemmKernel3x16),
+	4: rowsAVX2(4, sgemmKernel4x16),
+	5: rowsAVX2(5, sgemmKernel5x16),
+}
+
+// rowsAVX2 wires kernel, a macro-kernel that stores rows rows of one A
+// panel's tiles.
+func rowsAVX2(rows int, kernel func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)) macroFunc {
+	return func(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
+		checkMacro(ap, bp, c, kc, mt, nt, ldc, rows, nt*nr, st)
+		kernel(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, st.alpha, st.beta, flag(st.accum), biasPtr(st), st.epi)
+	}
 }
 
 func biasPtr(st store) *float32 {
@@ -27,16 +46,23 @@ func biasPtr(st store) *float32 {
 	return &st.bias[0]
 }
 
-func checkMacro(ap, bp, c []float32, kc, mt, nt, ldc, cols int, st store) {
+// checkMacro panics unless a macro-kernel storing rows rows of each A
+// panel's tiles (mr, or fewer with mt = 1) and cols columns in all stays
+// inside its slices.
+func checkMacro(ap, bp, c []float32, kc, mt, nt, ldc, rows, cols int, st store) {
+	height := mt * mr // rows of C stored
+	if rows < mr {
+		height = rows
+	}
 	need := 0 // bias elements the epilogue reads
 	switch {
 	case st.epi&epiRowBias != 0:
-		need = mt * mr
+		need = height
 	case st.epi&epiColBias != 0:
 		need = cols
 	}
-	if kc <= 0 || mt <= 0 || nt <= 0 || ldc < cols || len(st.bias) < need || st.epi>>epiActShift > int(ActReLU) ||
-		len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || !holds(len(c), mt*mr, cols, ldc) {
+	if kc <= 0 || mt <= 0 || nt <= 0 || rows <= 0 || rows > mr || (rows < mr && mt != 1) || ldc < cols || len(st.bias) < need || st.epi>>epiActShift > int(ActReLU) ||
+		len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || !holds(len(c), height, cols, ldc) {
 		panic(fmt.Sprintf("kernels: internal error: macro-kernel kc=%d mt=%d nt=%d ldc=%d len(ap)=%d len(bp)=%d len(c)=%d",
 			kc, mt, nt, ldc, len(ap), len(bp), len(c)))
 	}

@@ -6,17 +6,37 @@ import "unsafe"
 // tiles it accumulates the packed panels over kc and stores them as st
 // says. Tiles are walked B-panel outer, A-panel inner, like the assembly.
 func macroGeneric(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
-	macroGenericCols(ap, bp, c, kc, mt, nt, ldc, st, nr)
+	macroGenericCols(ap, bp, c, kc, mt, nt, ldc, st, mr, nr)
 }
 
 // macroGeneric8 is macroGeneric storing only the first 8 columns of each
 // tile (the assembly's sgemmKernel6x8), for right edges of at most 8.
 func macroGeneric8(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
-	macroGenericCols(ap, bp, c, kc, mt, nt, ldc, st, 8)
+	macroGenericCols(ap, bp, c, kc, mt, nt, ldc, st, mr, 8)
 }
 
-func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, st store, cols int) {
-	if kc <= 0 || len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || !holds(len(c), mt*mr, (nt-1)*cols+cols, ldc) {
+// macroRowsGeneric is the Go twin of the assembly's sgemmKernel1x16 …
+// sgemmKernel5x16: entry h stores the first h rows of one A panel's tiles
+// (Impl.macroRows).
+var macroRowsGeneric = [mr]macroFunc{1: rowsGeneric(1), 2: rowsGeneric(2), 3: rowsGeneric(3), 4: rowsGeneric(4), 5: rowsGeneric(5)}
+
+func rowsGeneric(rows int) macroFunc {
+	return func(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
+		if mt != 1 {
+			panic("kernels: internal error: a macro-kernel of fewer rows takes one A panel")
+		}
+		macroGenericCols(ap, bp, c, kc, mt, nt, ldc, st, rows, nr)
+	}
+}
+
+// macroGenericCols stores the first rows rows (mr, or fewer when mt = 1)
+// and cols columns of each tile.
+func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, st store, rows, cols int) {
+	height := mt * mr
+	if rows < mr {
+		height = rows
+	}
+	if kc <= 0 || len(ap) < mt*kc*mr || len(bp) < nt*kc*nr || !holds(len(c), height, (nt-1)*cols+cols, ldc) {
 		panic("kernels: internal error: generic macro-kernel arguments out of range")
 	}
 	var acc [mr * nr]float32
@@ -30,7 +50,7 @@ func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, st store, cols i
 				}
 			}
 			ct := c[it*mr*ldc+jt*cols:]
-			for r := 0; r < mr; r++ {
+			for r := 0; r < rows; r++ {
 				row := ct[r*ldc : r*ldc+cols]
 				ar := acc[r*nr : r*nr+cols]
 				if st.accum {

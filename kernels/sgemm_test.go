@@ -522,3 +522,80 @@ func TestSgemmAliased(t *testing.T) {
 		}
 	})
 }
+
+// TestSgemmRowsBitwise checks that each row of C does not depend on how
+// many rows the product has: a product of m rows gives, bitwise, what the
+// product of each of its rows alone and of a run of them in the middle
+// gives. The bottom edge of C (m not a multiple of mr) takes the macro-kernels
+// of fewer rows, whose sums must be those of the full tiles; so must the
+// fused epilogue, with bias per row or per column.
+func TestSgemmRowsBitwise(t *testing.T) {
+	setThreads(t, 1)
+	rng := rand.New(rand.NewPCG(21, 22))
+	ms := append(seq(1, 14), mcBlock+mr+1)
+	ns := []int{1, 10, nr, 2*nr + 1}
+	ks := []int{1, 7, 2*kcBlock + 3}
+	if testing.Short() {
+		ms, ns, ks = []int{1, 2, 5, 7, 13}, []int{10, 2*nr + 1}, []int{7, kcBlock + 3}
+	}
+	eps := []Epilogue{{}, {Act: ActSigmoid}, {Act: ActTanh}, {Act: ActReLU}}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, tr := range transposeCombos {
+			for _, m := range ms {
+				for _, n := range ns {
+					for _, k := range ks {
+						for e, ep := range eps {
+							perRow := e%2 == 1
+							lda, ldb, ldc := k+1, n+2, n+3
+							if tr[0] {
+								lda = m + 1
+							}
+							if tr[1] {
+								ldb = k + 2
+							}
+							ar, br := m, k
+							if tr[0] {
+								ar = k
+							}
+							if tr[1] {
+								br = n
+							}
+							a, b := randSlice(rng, ar*lda), randSlice(rng, br*ldb)
+							c0 := randSlice(rng, m*ldc)
+							bias := randSlice(rng, n)
+							if perRow {
+								bias = randSlice(rng, m)
+							}
+							ep.Bias, ep.BiasPerRow = bias, perRow
+							c := slices.Clone(c0)
+							im.SgemmEpilogue(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, -1, c, ldc, ep)
+							// rows [i0, i1) alone
+							part := func(i0, i1 int) {
+								ai := a[i0:] // op(A)'s rows are A's columns
+								if !tr[0] {
+									ai = a[i0*lda:]
+								}
+								pe := ep
+								if perRow {
+									pe.Bias = bias[i0:i1]
+								}
+								got := slices.Clone(c0[i0*ldc:])
+								im.SgemmEpilogue(tr[0], tr[1], i1-i0, n, k, 0.5, ai, lda, b, ldb, -1, got, ldc, pe)
+								if idx := firstDifference(got[:(i1-i0)*ldc], c[i0*ldc:i1*ldc]); idx >= 0 {
+									t.Fatalf("trans=%v m=%d n=%d k=%d ep=%d: rows [%d,%d) alone differ at row %d col %d: %v, in the whole product %v",
+										tr, m, n, k, e, i0, i1, i0+idx/ldc, idx%ldc, got[idx], c[i0*ldc+idx])
+								}
+							}
+							for i := range m {
+								part(i, i+1)
+							}
+							if m > 2 {
+								part(1, m-1)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

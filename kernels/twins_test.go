@@ -93,20 +93,46 @@ func TestPackersMatchGo(t *testing.T) {
 	}
 }
 
+// macroVariant is one of an implementation's macro-kernels and its Go
+// twin: it stores rows rows of each A panel's tiles (fewer than mr only
+// with one A panel) and cols columns of each B panel's.
+type macroVariant struct {
+	name       string
+	asm, twin  macroFunc
+	rows, cols int
+}
+
+// height returns the rows of C the variant stores for mt A panels.
+func (v macroVariant) height(mt int) int {
+	if v.rows < mr {
+		return v.rows
+	}
+	return mt * mr
+}
+
+// macroVariants returns im's macro-kernels with their twins: macro,
+// macro8 and each of macroRows.
+func macroVariants(im *Impl) []macroVariant {
+	vs := []macroVariant{{"macro", im.macro, generic.macro, mr, nr}, {"macro8", im.macro8, generic.macro8, mr, 8}}
+	for h := 1; h < mr; h++ {
+		vs = append(vs, macroVariant{fmt.Sprintf("macroRows%d", h), im.macroRows[h], generic.macroRows[h], h, nr})
+	}
+	return vs
+}
+
 func TestMacroKernelsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, im := range Impls() {
 		if im == generic {
 			continue
 		}
-		for _, v := range []struct {
-			name      string
-			asm, twin macroFunc
-			cols      int
-		}{{"macro", im.macro, generic.macro, nr}, {"macro8", im.macro8, generic.macro8, 8}} {
+		for _, v := range macroVariants(im) {
 			t.Run(fmt.Sprintf("impl=%s/%s", im.Name(), v.name), func(t *testing.T) {
 				for _, kc := range twinKCs[1:] {
 					for _, mt := range []int{1, 2, 5} {
+						if v.rows < mr && mt != 1 {
+							continue
+						}
 						nt := 1
 						if v.cols == nr {
 							nt = 1 + kc%3
@@ -114,7 +140,7 @@ func TestMacroKernelsMatchGo(t *testing.T) {
 						ap := randSlice(rng, mt*kc*mr)
 						bp := randSlice(rng, nt*kc*nr)
 						ldc := nt*v.cols + 2
-						size := (mt*mr-1)*ldc + nt*v.cols
+						size := (v.height(mt)-1)*ldc + nt*v.cols
 						c0 := randSlice(rng, size)
 						for _, accum := range []bool{false, true} {
 							want := slices.Clone(c0)
@@ -169,27 +195,26 @@ func TestMacroEpilogueMatchesGo(t *testing.T) {
 		if im == generic {
 			continue
 		}
-		for _, v := range []struct {
-			name      string
-			asm, twin macroFunc
-			cols      int
-		}{{"macro", im.macro, generic.macro, nr}, {"macro8", im.macro8, generic.macro8, 8}} {
+		for _, v := range macroVariants(im) {
 			t.Run(fmt.Sprintf("impl=%s/%s", im.Name(), v.name), func(t *testing.T) {
 				for _, kc := range []int{1, 7, 64} {
 					mt, nt := 3, 1
+					if v.rows < mr {
+						mt = 1
+					}
 					if v.cols == nr {
 						nt = 2
 					}
 					ap := randSlice(rng, mt*kc*mr)
 					bp := randSlice(rng, nt*kc*nr)
 					ldc := nt*v.cols + 2
-					size := (mt*mr-1)*ldc + nt*v.cols
+					size := (v.height(mt)-1)*ldc + nt*v.cols
 					c0 := randSlice(rng, size)
 					for _, biasBits := range []int{0, epiRowBias, epiColBias} {
 						for act := ActIdentity; act <= ActReLU; act++ {
 							st := store{alpha: 0.25, beta: 1, accum: true, epi: biasBits | int(act)<<epiActShift}
 							if biasBits == epiRowBias {
-								st.bias = randSlice(rng, mt*mr)
+								st.bias = randSlice(rng, v.height(mt))
 							} else if biasBits == epiColBias {
 								st.bias = randSlice(rng, nt*v.cols)
 							}

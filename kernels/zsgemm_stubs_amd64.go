@@ -13,3 +13,28 @@ func sgemmKernel6x16(a *float32, b *float32, c *float32, kc int, mt int, nt int,
 //
 //go:noescape
 func sgemmKernel6x8(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmKernel1x16 computes mt×nt full 1×16 tiles of C from packed panels; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmKernel1x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmKernel2x16 computes mt×nt full 2×16 tiles of C from packed panels; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmKernel2x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmKernel3x16 computes mt×nt full 3×16 tiles of C from packed panels; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmKernel3x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmKernel4x16 computes mt×nt full 4×16 tiles of C from packed panels; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmKernel4x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmKernel5x16 computes mt×nt full 5×16 tiles of C from packed panels; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmKernel5x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)

@@ -12,8 +12,13 @@ import (
 // epilogue (zsgemm_amd64.s, wired in sgemm_amd64.go).
 func sgemmFamily() {
 	actConstants(activationConsts...) // the epilogue's sigmoid and tanh
-	sgemmMacroKernel("sgemmKernel6x16", 16)
-	sgemmMacroKernel("sgemmKernel6x8", 8)
+	sgemmMacroKernel("sgemmKernel6x16", mr, 16)
+	sgemmMacroKernel("sgemmKernel6x8", mr, 8)
+	// The bottom edge of C, fewer than mr rows: only its rows, straight
+	// into C, rather than a whole tile through scratch.
+	for rows := 1; rows < mr; rows++ {
+		sgemmMacroKernel(fmt.Sprintf("sgemmKernel%dx16", rows), rows, 16)
+	}
 }
 
 // acc returns the accumulator for row r, half h (columns 8h..8h+7) of the tile.
@@ -23,13 +28,15 @@ func acc(r, h int) reg.VecPhysical {
 
 // sgemmMacroKernel emits a macro-kernel that multiplies a packed block of A
 // (mt micro-panels of kc×6) by a packed block of B (nt micro-panels of
-// kc×16) and stores the first cols (16 or 8) columns of every 6×16 tile of C
-// as alpha*acc (+ beta*C when accum != 0). The tiles are walked B-panel
-// outer, A-panel inner, so the B micro-panel stays in L1 while the A block
-// streams from L2. The 8-column form finishes a right edge of at most 8.
-func sgemmMacroKernel(name string, cols int) {
+// kc×16) and stores the first rows (at most 6) rows and cols (16 or 8)
+// columns of every 6×16 tile of C as alpha*acc (+ beta*C when accum != 0).
+// The tiles are walked B-panel outer, A-panel inner, so the B micro-panel
+// stays in L1 while the A block streams from L2. The 8-column form
+// finishes a right edge of at most 8; the forms of fewer rows, with mt = 1,
+// the bottom edge. Each row's sums are the same whatever the form.
+func sgemmMacroKernel(name string, rows, cols int) {
 	halves := cols / 8
-	text(name, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)", fmt.Sprintf("%s computes mt×nt full 6×%d tiles of C from packed panels; see sgemm_amd64.go.", name, cols))
+	text(name, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)", fmt.Sprintf("%s computes mt×nt full %d×%d tiles of C from packed panels; see sgemm_amd64.go.", name, rows, cols))
 
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())
@@ -44,7 +51,7 @@ func sgemmMacroKernel(name string, cols int) {
 	bB := []reg.VecPhysical{reg.Y12, reg.Y13}
 	bc0, bc1 := reg.Y14, reg.Y15
 	accs := func(f func(r, h int)) {
-		for r := 0; r < mr; r++ {
+		for r := 0; r < rows; r++ {
 			for h := 0; h < halves; h++ {
 				f(r, h)
 			}
@@ -69,7 +76,7 @@ func sgemmMacroKernel(name string, cols int) {
 	// Prefetch the C tile: it is read (or written) after the k loop.
 	t := GP64()
 	LEAQ(Mem{Base: ct, Index: ldc3, Scale: 1}, t)
-	for r := 0; r < mr; r++ {
+	for r := 0; r < rows; r++ {
 		PREFETCHT0(crow(ct, t, ldc, ldc3, r, 0))
 		if cols == 16 {
 			PREFETCHT0(crow(ct, t, ldc, ldc3, r, 60))
@@ -82,7 +89,7 @@ func sgemmMacroKernel(name string, cols int) {
 		for h := 0; h < halves; h++ {
 			VMOVUPS(Mem{Base: kb, Disp: bo + 32*h}, bB[h])
 		}
-		for r := 0; r < mr; r++ {
+		for r := 0; r < rows; r++ {
 			bc := bc0
 			if r%2 == 1 {
 				bc = bc1
@@ -127,7 +134,7 @@ func sgemmMacroKernel(name string, cols int) {
 	VBROADCASTSS(paramAddr("beta"), bB[1])
 	accs(func(r, h int) { VFMADD231PS(crow(ct, t, ldc, ldc3, r, 32*h), bB[1], acc(r, h)) })
 	Label("overwrite")
-	tileEpilogue(cols, ct, t, ldc, ldc3, it, nt)
+	tileEpilogue(rows, cols, ct, t, ldc, ldc3, it, nt)
 	Label("plain")
 	accs(func(r, h int) { VMOVUPS(acc(r, h), crow(ct, t, ldc, ldc3, r, 32*h)) })
 	Label("stored")
@@ -152,12 +159,12 @@ func sgemmMacroKernel(name string, cols int) {
 // after alpha and beta and before the store at "plain": the bias from
 // bias[(mt−it)·6 + r] per row or bias[(nt₀−nt)·cols + j] per column, then
 // the activation in registers, with Y12–Y15 as scratch. Tanh needs one
-// register more: a tile of 16 columns has none free, so the last
-// accumulator goes to C first and comes back when the others are stored.
-func tileEpilogue(cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
+// register more: a tile of 6×16 has none free, so the last accumulator
+// goes to C first and comes back when the others are stored.
+func tileEpilogue(rows, cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
 	halves := cols / 8
 	accs := func(f func(r, h int)) {
-		for r := 0; r < mr; r++ {
+		for r := 0; r < rows; r++ {
 			for h := 0; h < halves; h++ {
 				f(r, h)
 			}
@@ -175,7 +182,7 @@ func tileEpilogue(cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
 	Load(Param("mt"), off)
 	SUBQ(it, off)
 	IMUL3Q(U32(mr*4), off, off)
-	for r := 0; r < mr; r++ {
+	for r := 0; r < rows; r++ {
 		VBROADCASTSS(Mem{Base: p, Index: off, Scale: 1, Disp: 4 * r}, reg.Y12)
 		for h := 0; h < halves; h++ {
 			VADDPS(reg.Y12, acc(r, h), acc(r, h))
@@ -210,21 +217,22 @@ func tileEpilogue(cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
 	JMP(LabelRef("plain"))
 
 	Label("tanh")
-	last := acc(mr-1, halves-1)
-	lastMem := crow(ct, t, ldc, ldc3, mr-1, 32*(halves-1))
-	spare := reg.Y11 // free when the tile has 8 columns (accumulators are Y0, Y2, …)
-	if halves == 2 {
+	spill := rows == mr && halves == 2 // no register free
+	last := acc(rows-1, halves-1)
+	lastMem := crow(ct, t, ldc, ldc3, rows-1, 32*(halves-1))
+	spare := reg.Y11 // free unless the tile is 6×16 (accumulators Y0…Y11)
+	if spill {
 		VMOVUPS(last, lastMem)
 		spare = last
 	}
 	accs(func(r, h int) {
-		if halves == 2 && acc(r, h) == last {
+		if spill && acc(r, h) == last {
 			return
 		}
 		tanhBody([]reg.VecPhysical{acc(r, h), reg.Y12, reg.Y13, reg.Y14, reg.Y15, spare})
 		VMOVUPS(acc(r, h), crow(ct, t, ldc, ldc3, r, 32*h))
 	})
-	if halves == 2 {
+	if spill {
 		VMOVUPS(lastMem, last)
 		tanhBody([]reg.VecPhysical{last, reg.Y12, reg.Y13, reg.Y14, reg.Y15, acc(0, 0)})
 		VMOVUPS(last, lastMem)
