@@ -20,21 +20,36 @@ func macroAVX2x8(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
 	sgemmKernel6x8(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, st.alpha, st.beta, flag(st.accum), biasPtr(st), st.epi)
 }
 
-// macroRowsAVX2 wires sgemmKernel1x16 … sgemmKernel5x16: entry h stores the
-// first h rows of one A panel's tiles (Impl.macroRows).
+// macroRowsAVX2 wires sgemmKernel1x16 … sgemmKernel5x16, with
+// sgemmKernel1x64, 2x32 and 3x32 for as many B panels as they take: entry h
+// stores the first h rows of one A panel's tiles (Impl.macroRows).
 var macroRowsAVX2 = [mr]macroFunc{
-	1: rowsAVX2(1, sgemmKernel1x16),
-	2: rowsAVX2(2, sgemmKernel2x16),
-	3: rowsAVX2(3, sgemmKernel3x16),
-	4: rowsAVX2(4, sgemmKernel4x16),
-	5: rowsAVX2(5, sgemmKernel5x16),
+	1: rowsAVX2(1, sgemmKernel1x16, sgemmKernel1x64, 4),
+	2: rowsAVX2(2, sgemmKernel2x16, sgemmKernel2x32, 2),
+	3: rowsAVX2(3, sgemmKernel3x16, sgemmKernel3x32, 2),
+	4: rowsAVX2(4, sgemmKernel4x16, nil, 1),
+	5: rowsAVX2(5, sgemmKernel5x16, nil, 1),
 }
 
+// asmMacro is the signature of the assembly macro-kernels.
+type asmMacro = func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)
+
 // rowsAVX2 wires kernel, a macro-kernel that stores rows rows of one A
-// panel's tiles.
-func rowsAVX2(rows int, kernel func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)) macroFunc {
+// panel's tiles, and wide, the same taking panels B panels a step (nil
+// when panels is 1): wide takes the B panels it can, kernel the rest.
+func rowsAVX2(rows int, kernel, wide asmMacro, panels int) macroFunc {
 	return func(ap, bp, c []float32, kc, mt, nt, ldc int, st store) {
 		checkMacro(ap, bp, c, kc, mt, nt, ldc, rows, nt*nr, st)
+		if w := nt / panels * panels; wide != nil && w > 0 {
+			wide(&ap[0], &bp[0], &c[0], kc, mt, w, ldc, st.alpha, st.beta, flag(st.accum), biasPtr(st), st.epi)
+			if nt == w {
+				return
+			}
+			bp, c, nt = bp[w*kc*nr:], c[w*nr:], nt-w
+			if st.epi&epiColBias != 0 {
+				st.bias = st.bias[w*nr:]
+			}
+		}
 		kernel(&ap[0], &bp[0], &c[0], kc, mt, nt, ldc, st.alpha, st.beta, flag(st.accum), biasPtr(st), st.epi)
 	}
 }

@@ -533,10 +533,10 @@ func TestSgemmRowsBitwise(t *testing.T) {
 	setThreads(t, 1)
 	rng := rand.New(rand.NewPCG(21, 22))
 	ms := append(seq(1, 14), mcBlock+mr+1)
-	ns := []int{1, 10, nr, 2*nr + 1}
+	ns := []int{1, 10, nr, 2*nr + 1, 5*nr + 3}
 	ks := []int{1, 7, 2*kcBlock + 3}
 	if testing.Short() {
-		ms, ns, ks = []int{1, 2, 5, 7, 13}, []int{10, 2*nr + 1}, []int{7, kcBlock + 3}
+		ms, ns, ks = []int{1, 2, 5, 7, 13}, []int{10, 5*nr + 3}, []int{7, kcBlock + 3}
 	}
 	eps := []Epilogue{{}, {Act: ActSigmoid}, {Act: ActTanh}, {Act: ActReLU}}
 	forEachImpl(t, func(t *testing.T, im *Impl) {

@@ -134,7 +134,10 @@ func TestMacroKernelsMatchGo(t *testing.T) {
 							continue
 						}
 						nt := 1
-						if v.cols == nr {
+						switch {
+						case v.rows < mr: // the wide kernels and the rest
+							nt = 1 + kc%9
+						case v.cols == nr:
 							nt = 1 + kc%3
 						}
 						ap := randSlice(rng, mt*kc*mr)
@@ -199,11 +202,11 @@ func TestMacroEpilogueMatchesGo(t *testing.T) {
 			t.Run(fmt.Sprintf("impl=%s/%s", im.Name(), v.name), func(t *testing.T) {
 				for _, kc := range []int{1, 7, 64} {
 					mt, nt := 3, 1
-					if v.rows < mr {
-						mt = 1
-					}
 					if v.cols == nr {
 						nt = 2
+					}
+					if v.rows < mr {
+						mt, nt = 1, 7 // the wide kernels and the rest
 					}
 					ap := randSlice(rng, mt*kc*mr)
 					bp := randSlice(rng, nt*kc*nr)

@@ -1233,11 +1233,11 @@ ntloop:
 
 mtloop:
 	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
 	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
 	VXORPS     Y4, Y4, Y4
-	VXORPS     Y6, Y6, Y6
-	VXORPS     Y8, Y8, Y8
-	VXORPS     Y10, Y10, Y10
+	VXORPS     Y5, Y5, Y5
 	MOVQ       CX, R12
 	MOVQ       BX, R13
 	LEAQ       (R10)(R8*1), R14
@@ -1255,54 +1255,54 @@ k4loop:
 	VBROADCASTSS (R9), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VBROADCASTSS 4(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y12, Y15, Y1
 	VBROADCASTSS 8(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y14, Y2
 	VBROADCASTSS 12(R9), Y15
-	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y12, Y15, Y3
 	VBROADCASTSS 16(R9), Y14
-	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y12, Y14, Y4
 	VBROADCASTSS 20(R9), Y15
-	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y12, Y15, Y5
 	VMOVUPS      64(R12), Y12
 	VBROADCASTSS 24(R9), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VBROADCASTSS 28(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y12, Y15, Y1
 	VBROADCASTSS 32(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y14, Y2
 	VBROADCASTSS 36(R9), Y15
-	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y12, Y15, Y3
 	VBROADCASTSS 40(R9), Y14
-	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y12, Y14, Y4
 	VBROADCASTSS 44(R9), Y15
-	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y12, Y15, Y5
 	VMOVUPS      128(R12), Y12
 	VBROADCASTSS 48(R9), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VBROADCASTSS 52(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y12, Y15, Y1
 	VBROADCASTSS 56(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y14, Y2
 	VBROADCASTSS 60(R9), Y15
-	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y12, Y15, Y3
 	VBROADCASTSS 64(R9), Y14
-	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y12, Y14, Y4
 	VBROADCASTSS 68(R9), Y15
-	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y12, Y15, Y5
 	VMOVUPS      192(R12), Y12
 	VBROADCASTSS 72(R9), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VBROADCASTSS 76(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y12, Y15, Y1
 	VBROADCASTSS 80(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y14, Y2
 	VBROADCASTSS 84(R9), Y15
-	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y12, Y15, Y3
 	VBROADCASTSS 88(R9), Y14
-	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y12, Y14, Y4
 	VBROADCASTSS 92(R9), Y15
-	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y12, Y15, Y5
 	ADDQ         $0x00000060, R9
 	ADDQ         $0x00000100, R12
 	SUBQ         $0x04, R13
@@ -1318,1235 +1318,15 @@ k1loop:
 	VBROADCASTSS (R9), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VBROADCASTSS 4(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y12, Y15, Y1
 	VBROADCASTSS 8(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y14, Y2
 	VBROADCASTSS 12(R9), Y15
-	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y12, Y15, Y3
 	VBROADCASTSS 16(R9), Y14
-	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y12, Y14, Y4
 	VBROADCASTSS 20(R9), Y15
-	VFMADD231PS  Y12, Y15, Y10
-	ADDQ         $0x18, R9
-	ADDQ         $0x40, R12
-	DECQ         R13
-	JNE          k1loop
-
-store:
-	VBROADCASTSS alpha+56(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y2, Y2
-	VMULPS       Y12, Y4, Y4
-	VMULPS       Y12, Y6, Y6
-	VMULPS       Y12, Y8, Y8
-	VMULPS       Y12, Y10, Y10
-	MOVQ         accum+64(FP), R13
-	TESTQ        R13, R13
-	JE           overwrite
-	VBROADCASTSS beta+60(FP), Y13
-	VFMADD231PS  (R10), Y13, Y0
-	VFMADD231PS  (R10)(DI*1), Y13, Y2
-	VFMADD231PS  (R10)(DI*2), Y13, Y4
-	VFMADD231PS  (R14), Y13, Y6
-	VFMADD231PS  (R14)(DI*1), Y13, Y8
-	VFMADD231PS  (R14)(DI*2), Y13, Y10
-
-overwrite:
-	MOVQ         epi+80(FP), R13
-	TESTQ        R13, R13
-	JE           plain
-	TESTQ        $0x00000001, R13
-	JE           norowbias
-	MOVQ         bias+72(FP), R15
-	MOVQ         mt+32(FP), BP
-	SUBQ         R11, BP
-	IMUL3Q       $0x00000018, BP, BP
-	VBROADCASTSS (R15)(BP*1), Y12
-	VADDPS       Y12, Y0, Y0
-	VBROADCASTSS 4(R15)(BP*1), Y12
-	VADDPS       Y12, Y2, Y2
-	VBROADCASTSS 8(R15)(BP*1), Y12
-	VADDPS       Y12, Y4, Y4
-	VBROADCASTSS 12(R15)(BP*1), Y12
-	VADDPS       Y12, Y6, Y6
-	VBROADCASTSS 16(R15)(BP*1), Y12
-	VADDPS       Y12, Y8, Y8
-	VBROADCASTSS 20(R15)(BP*1), Y12
-	VADDPS       Y12, Y10, Y10
-
-norowbias:
-	TESTQ   $0x00000002, R13
-	JE      nocolbias
-	MOVQ    bias+72(FP), R15
-	MOVQ    nt+40(FP), BP
-	SUBQ    SI, BP
-	IMUL3Q  $0x00000020, BP, BP
-	VMOVUPS (R15)(BP*1), Y12
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y12, Y2, Y2
-	VADDPS  Y12, Y4, Y4
-	VADDPS  Y12, Y6, Y6
-	VADDPS  Y12, Y8, Y8
-	VADDPS  Y12, Y10, Y10
-
-nocolbias:
-	SHRQ   $0x02, R13
-	CMPQ   R13, $0x01
-	JE     sigmoid
-	CMPQ   R13, $0x02
-	JE     tanh
-	CMPQ   R13, $0x03
-	JNE    plain
-	VXORPS Y12, Y12, Y12
-	VMAXPS Y0, Y12, Y0
-	VMAXPS Y2, Y12, Y2
-	VMAXPS Y4, Y12, Y4
-	VMAXPS Y6, Y12, Y6
-	VMAXPS Y8, Y12, Y8
-	VMAXPS Y10, Y12, Y10
-	JMP    plain
-
-sigmoid:
-	VORPS       act_sign<>+0(SB), Y0, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y0, Y13, Y14, Y0
-	VORPS       act_sign<>+0(SB), Y2, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y2, Y13, Y14, Y2
-	VORPS       act_sign<>+0(SB), Y4, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y4, Y13, Y14, Y4
-	VORPS       act_sign<>+0(SB), Y6, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y6, Y13, Y14, Y6
-	VORPS       act_sign<>+0(SB), Y8, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y8, Y13, Y14, Y8
-	VORPS       act_sign<>+0(SB), Y10, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y10, Y13, Y14, Y10
-	JMP         plain
-
-tanh:
-	VANDPS      act_abs<>+0(SB), Y0, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y0, Y11
-	VORPS       Y11, Y12, Y0
-	VMOVUPS     Y0, (R10)
-	VANDPS      act_abs<>+0(SB), Y2, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y2, Y11
-	VORPS       Y11, Y12, Y2
-	VMOVUPS     Y2, (R10)(DI*1)
-	VANDPS      act_abs<>+0(SB), Y4, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y4, Y11
-	VORPS       Y11, Y12, Y4
-	VMOVUPS     Y4, (R10)(DI*2)
-	VANDPS      act_abs<>+0(SB), Y6, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y6, Y11
-	VORPS       Y11, Y12, Y6
-	VMOVUPS     Y6, (R14)
-	VANDPS      act_abs<>+0(SB), Y8, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y8, Y11
-	VORPS       Y11, Y12, Y8
-	VMOVUPS     Y8, (R14)(DI*1)
-	VANDPS      act_abs<>+0(SB), Y10, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y10, Y11
-	VORPS       Y11, Y12, Y10
-	VMOVUPS     Y10, (R14)(DI*2)
-	JMP         stored
-
-plain:
-	VMOVUPS Y0, (R10)
-	VMOVUPS Y2, (R10)(DI*1)
-	VMOVUPS Y4, (R10)(DI*2)
-	VMOVUPS Y6, (R14)
-	VMOVUPS Y8, (R14)(DI*1)
-	VMOVUPS Y10, (R14)(DI*2)
-
-stored:
-	LEAQ (R10)(DI*4), R10
-	LEAQ (R10)(DI*2), R10
-	DECQ R11
-	JNE  mtloop
-	MOVQ R12, CX
-	ADDQ $0x20, DX
-	DECQ SI
-	JNE  ntloop
-	VZEROUPPER
-	RET
-
-// func sgemmKernel1x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
-// Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·sgemmKernel1x16(SB), NOSPLIT, $0-88
-	MOVQ a+0(FP), AX
-	MOVQ b+8(FP), CX
-	MOVQ c+16(FP), DX
-	MOVQ kc+24(FP), BX
-	MOVQ nt+40(FP), SI
-	MOVQ ldc+48(FP), DI
-	SHLQ $0x02, DI
-	LEAQ (DI)(DI*2), R8
-
-ntloop:
-	MOVQ AX, R9
-	MOVQ DX, R10
-	MOVQ mt+32(FP), R11
-
-mtloop:
-	VXORPS     Y0, Y0, Y0
-	VXORPS     Y1, Y1, Y1
-	MOVQ       CX, R12
-	MOVQ       BX, R13
-	LEAQ       (R10)(R8*1), R14
-	PREFETCHT0 (R10)
-	PREFETCHT0 60(R10)
-	CMPQ       R13, $0x04
-	JL         k1
-
-k4loop:
-	VMOVUPS      (R12), Y12
-	VMOVUPS      32(R12), Y13
-	VBROADCASTSS (R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VMOVUPS      64(R12), Y12
-	VMOVUPS      96(R12), Y13
-	VBROADCASTSS 24(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VMOVUPS      128(R12), Y12
-	VMOVUPS      160(R12), Y13
-	VBROADCASTSS 48(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VMOVUPS      192(R12), Y12
-	VMOVUPS      224(R12), Y13
-	VBROADCASTSS 72(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $0x00000060, R9
-	ADDQ         $0x00000100, R12
-	SUBQ         $0x04, R13
-	CMPQ         R13, $0x04
-	JGE          k4loop
-
-k1:
-	TESTQ R13, R13
-	JE    store
-
-k1loop:
-	VMOVUPS      (R12), Y12
-	VMOVUPS      32(R12), Y13
-	VBROADCASTSS (R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $0x18, R9
-	ADDQ         $0x40, R12
-	DECQ         R13
-	JNE          k1loop
-
-store:
-	VBROADCASTSS alpha+56(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y1, Y1
-	MOVQ         accum+64(FP), R13
-	TESTQ        R13, R13
-	JE           overwrite
-	VBROADCASTSS beta+60(FP), Y13
-	VFMADD231PS  (R10), Y13, Y0
-	VFMADD231PS  32(R10), Y13, Y1
-
-overwrite:
-	MOVQ         epi+80(FP), R13
-	TESTQ        R13, R13
-	JE           plain
-	TESTQ        $0x00000001, R13
-	JE           norowbias
-	MOVQ         bias+72(FP), R14
-	MOVQ         mt+32(FP), R15
-	SUBQ         R11, R15
-	IMUL3Q       $0x00000018, R15, R15
-	VBROADCASTSS (R14)(R15*1), Y12
-	VADDPS       Y12, Y0, Y0
-	VADDPS       Y12, Y1, Y1
-
-norowbias:
-	TESTQ   $0x00000002, R13
-	JE      nocolbias
-	MOVQ    bias+72(FP), R14
-	MOVQ    nt+40(FP), R15
-	SUBQ    SI, R15
-	IMUL3Q  $0x00000040, R15, R15
-	VMOVUPS (R14)(R15*1), Y12
-	VMOVUPS 32(R14)(R15*1), Y13
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-
-nocolbias:
-	SHRQ   $0x02, R13
-	CMPQ   R13, $0x01
-	JE     sigmoid
-	CMPQ   R13, $0x02
-	JE     tanh
-	CMPQ   R13, $0x03
-	JNE    plain
-	VXORPS Y12, Y12, Y12
-	VMAXPS Y0, Y12, Y0
-	VMAXPS Y1, Y12, Y1
-	JMP    plain
-
-sigmoid:
-	VORPS       act_sign<>+0(SB), Y0, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y0, Y13, Y14, Y0
-	VORPS       act_sign<>+0(SB), Y1, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y1, Y13, Y14, Y1
-	JMP         plain
-
-tanh:
-	VANDPS      act_abs<>+0(SB), Y0, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y0, Y11
-	VORPS       Y11, Y12, Y0
-	VMOVUPS     Y0, (R10)
-	VANDPS      act_abs<>+0(SB), Y1, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y1, Y11
-	VORPS       Y11, Y12, Y1
-	VMOVUPS     Y1, 32(R10)
-	JMP         stored
-
-plain:
-	VMOVUPS Y0, (R10)
-	VMOVUPS Y1, 32(R10)
-
-stored:
-	LEAQ (R10)(DI*4), R10
-	LEAQ (R10)(DI*2), R10
-	DECQ R11
-	JNE  mtloop
-	MOVQ R12, CX
-	ADDQ $0x40, DX
-	DECQ SI
-	JNE  ntloop
-	VZEROUPPER
-	RET
-
-// func sgemmKernel2x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
-// Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·sgemmKernel2x16(SB), NOSPLIT, $0-88
-	MOVQ a+0(FP), AX
-	MOVQ b+8(FP), CX
-	MOVQ c+16(FP), DX
-	MOVQ kc+24(FP), BX
-	MOVQ nt+40(FP), SI
-	MOVQ ldc+48(FP), DI
-	SHLQ $0x02, DI
-	LEAQ (DI)(DI*2), R8
-
-ntloop:
-	MOVQ AX, R9
-	MOVQ DX, R10
-	MOVQ mt+32(FP), R11
-
-mtloop:
-	VXORPS     Y0, Y0, Y0
-	VXORPS     Y1, Y1, Y1
-	VXORPS     Y2, Y2, Y2
-	VXORPS     Y3, Y3, Y3
-	MOVQ       CX, R12
-	MOVQ       BX, R13
-	LEAQ       (R10)(R8*1), R14
-	PREFETCHT0 (R10)
-	PREFETCHT0 60(R10)
-	PREFETCHT0 (R10)(DI*1)
-	PREFETCHT0 60(R10)(DI*1)
-	CMPQ       R13, $0x04
-	JL         k1
-
-k4loop:
-	VMOVUPS      (R12), Y12
-	VMOVUPS      32(R12), Y13
-	VBROADCASTSS (R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 4(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VMOVUPS      64(R12), Y12
-	VMOVUPS      96(R12), Y13
-	VBROADCASTSS 24(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 28(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VMOVUPS      128(R12), Y12
-	VMOVUPS      160(R12), Y13
-	VBROADCASTSS 48(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 52(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VMOVUPS      192(R12), Y12
-	VMOVUPS      224(R12), Y13
-	VBROADCASTSS 72(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 76(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	ADDQ         $0x00000060, R9
-	ADDQ         $0x00000100, R12
-	SUBQ         $0x04, R13
-	CMPQ         R13, $0x04
-	JGE          k4loop
-
-k1:
-	TESTQ R13, R13
-	JE    store
-
-k1loop:
-	VMOVUPS      (R12), Y12
-	VMOVUPS      32(R12), Y13
-	VBROADCASTSS (R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 4(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	ADDQ         $0x18, R9
-	ADDQ         $0x40, R12
-	DECQ         R13
-	JNE          k1loop
-
-store:
-	VBROADCASTSS alpha+56(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y1, Y1
-	VMULPS       Y12, Y2, Y2
-	VMULPS       Y12, Y3, Y3
-	MOVQ         accum+64(FP), R13
-	TESTQ        R13, R13
-	JE           overwrite
-	VBROADCASTSS beta+60(FP), Y13
-	VFMADD231PS  (R10), Y13, Y0
-	VFMADD231PS  32(R10), Y13, Y1
-	VFMADD231PS  (R10)(DI*1), Y13, Y2
-	VFMADD231PS  32(R10)(DI*1), Y13, Y3
-
-overwrite:
-	MOVQ         epi+80(FP), R13
-	TESTQ        R13, R13
-	JE           plain
-	TESTQ        $0x00000001, R13
-	JE           norowbias
-	MOVQ         bias+72(FP), R14
-	MOVQ         mt+32(FP), R15
-	SUBQ         R11, R15
-	IMUL3Q       $0x00000018, R15, R15
-	VBROADCASTSS (R14)(R15*1), Y12
-	VADDPS       Y12, Y0, Y0
-	VADDPS       Y12, Y1, Y1
-	VBROADCASTSS 4(R14)(R15*1), Y12
-	VADDPS       Y12, Y2, Y2
-	VADDPS       Y12, Y3, Y3
-
-norowbias:
-	TESTQ   $0x00000002, R13
-	JE      nocolbias
-	MOVQ    bias+72(FP), R14
-	MOVQ    nt+40(FP), R15
-	SUBQ    SI, R15
-	IMUL3Q  $0x00000040, R15, R15
-	VMOVUPS (R14)(R15*1), Y12
-	VMOVUPS 32(R14)(R15*1), Y13
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y12, Y2, Y2
-	VADDPS  Y13, Y3, Y3
-
-nocolbias:
-	SHRQ   $0x02, R13
-	CMPQ   R13, $0x01
-	JE     sigmoid
-	CMPQ   R13, $0x02
-	JE     tanh
-	CMPQ   R13, $0x03
-	JNE    plain
-	VXORPS Y12, Y12, Y12
-	VMAXPS Y0, Y12, Y0
-	VMAXPS Y1, Y12, Y1
-	VMAXPS Y2, Y12, Y2
-	VMAXPS Y3, Y12, Y3
-	JMP    plain
-
-sigmoid:
-	VORPS       act_sign<>+0(SB), Y0, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y0, Y13, Y14, Y0
-	VORPS       act_sign<>+0(SB), Y1, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y1, Y13, Y14, Y1
-	VORPS       act_sign<>+0(SB), Y2, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y2, Y13, Y14, Y2
-	VORPS       act_sign<>+0(SB), Y3, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y14
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
-	VPSLLD      $0x17, Y14, Y13
-	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
-	VMOVAPS     Y12, Y15
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
-	VMOVUPS     act_c5<>+0(SB), Y14
-	VFMADD213PS act_c4<>+0(SB), Y15, Y14
-	VFMADD213PS act_c3<>+0(SB), Y15, Y14
-	VFMADD213PS act_c2<>+0(SB), Y15, Y14
-	VFMADD213PS act_c1<>+0(SB), Y15, Y14
-	VFMADD213PS act_one<>+0(SB), Y15, Y14
-	VMULPS      Y14, Y13, Y13
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
-	VANDNPS     Y13, Y14, Y13
-	VADDPS      act_one<>+0(SB), Y13, Y14
-	VDIVPS      Y14, Y13, Y13
-	VMOVUPS     act_one<>+0(SB), Y14
-	VSUBPS      Y13, Y14, Y14
-	VBLENDVPS   Y3, Y13, Y14, Y3
-	JMP         plain
-
-tanh:
-	VANDPS      act_abs<>+0(SB), Y0, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y0, Y11
-	VORPS       Y11, Y12, Y0
-	VMOVUPS     Y0, (R10)
-	VANDPS      act_abs<>+0(SB), Y1, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y1, Y11
-	VORPS       Y11, Y12, Y1
-	VMOVUPS     Y1, 32(R10)
-	VANDPS      act_abs<>+0(SB), Y2, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y2, Y11
-	VORPS       Y11, Y12, Y2
-	VMOVUPS     Y2, (R10)(DI*1)
-	VANDPS      act_abs<>+0(SB), Y3, Y12
-	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
-	VMULPS      act_minus2<>+0(SB), Y12, Y12
-	VMOVUPS     act_magicBias<>+0(SB), Y15
-	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
-	VPSLLD      $0x17, Y15, Y14
-	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
-	VMOVAPS     Y12, Y11
-	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
-	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
-	VMOVUPS     act_c5<>+0(SB), Y15
-	VFMADD213PS act_c4<>+0(SB), Y11, Y15
-	VFMADD213PS act_c3<>+0(SB), Y11, Y15
-	VFMADD213PS act_c2<>+0(SB), Y11, Y15
-	VFMADD213PS act_c1<>+0(SB), Y11, Y15
-	VFMADD213PS act_one<>+0(SB), Y11, Y15
-	VMULPS      Y15, Y14, Y14
-	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
-	VANDNPS     Y14, Y15, Y14
-	VMOVUPS     act_one<>+0(SB), Y15
-	VSUBPS      Y14, Y15, Y15
-	VADDPS      act_one<>+0(SB), Y14, Y14
-	VDIVPS      Y14, Y15, Y15
-	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
-	VMULPS      Y12, Y12, Y11
-	VMOVUPS     act_t5<>+0(SB), Y14
-	VFMADD213PS act_t4<>+0(SB), Y11, Y14
-	VFMADD213PS act_t3<>+0(SB), Y11, Y14
-	VFMADD213PS act_t2<>+0(SB), Y11, Y14
-	VFMADD213PS act_t1<>+0(SB), Y11, Y14
-	VMULPS      Y11, Y14, Y14
-	VFMADD213PS Y12, Y12, Y14
-	VBLENDVPS   Y13, Y14, Y15, Y12
-	VANDPS      act_sign<>+0(SB), Y3, Y11
-	VORPS       Y11, Y12, Y3
-	VMOVUPS     Y3, 32(R10)(DI*1)
-	JMP         stored
-
-plain:
-	VMOVUPS Y0, (R10)
-	VMOVUPS Y1, 32(R10)
-	VMOVUPS Y2, (R10)(DI*1)
-	VMOVUPS Y3, 32(R10)(DI*1)
-
-stored:
-	LEAQ (R10)(DI*4), R10
-	LEAQ (R10)(DI*2), R10
-	DECQ R11
-	JNE  mtloop
-	MOVQ R12, CX
-	ADDQ $0x40, DX
-	DECQ SI
-	JNE  ntloop
-	VZEROUPPER
-	RET
-
-// func sgemmKernel3x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
-// Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·sgemmKernel3x16(SB), NOSPLIT, $0-88
-	MOVQ a+0(FP), AX
-	MOVQ b+8(FP), CX
-	MOVQ c+16(FP), DX
-	MOVQ kc+24(FP), BX
-	MOVQ nt+40(FP), SI
-	MOVQ ldc+48(FP), DI
-	SHLQ $0x02, DI
-	LEAQ (DI)(DI*2), R8
-
-ntloop:
-	MOVQ AX, R9
-	MOVQ DX, R10
-	MOVQ mt+32(FP), R11
-
-mtloop:
-	VXORPS     Y0, Y0, Y0
-	VXORPS     Y1, Y1, Y1
-	VXORPS     Y2, Y2, Y2
-	VXORPS     Y3, Y3, Y3
-	VXORPS     Y4, Y4, Y4
-	VXORPS     Y5, Y5, Y5
-	MOVQ       CX, R12
-	MOVQ       BX, R13
-	LEAQ       (R10)(R8*1), R14
-	PREFETCHT0 (R10)
-	PREFETCHT0 60(R10)
-	PREFETCHT0 (R10)(DI*1)
-	PREFETCHT0 60(R10)(DI*1)
-	PREFETCHT0 (R10)(DI*2)
-	PREFETCHT0 60(R10)(DI*2)
-	CMPQ       R13, $0x04
-	JL         k1
-
-k4loop:
-	VMOVUPS      (R12), Y12
-	VMOVUPS      32(R12), Y13
-	VBROADCASTSS (R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 4(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS 8(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
-	VMOVUPS      64(R12), Y12
-	VMOVUPS      96(R12), Y13
-	VBROADCASTSS 24(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 28(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS 32(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
-	VMOVUPS      128(R12), Y12
-	VMOVUPS      160(R12), Y13
-	VBROADCASTSS 48(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 52(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS 56(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
-	VMOVUPS      192(R12), Y12
-	VMOVUPS      224(R12), Y13
-	VBROADCASTSS 72(R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 76(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS 80(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
-	ADDQ         $0x00000060, R9
-	ADDQ         $0x00000100, R12
-	SUBQ         $0x04, R13
-	CMPQ         R13, $0x04
-	JGE          k4loop
-
-k1:
-	TESTQ R13, R13
-	JE    store
-
-k1loop:
-	VMOVUPS      (R12), Y12
-	VMOVUPS      32(R12), Y13
-	VBROADCASTSS (R9), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 4(R9), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS 8(R9), Y14
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y5
 	ADDQ         $0x18, R9
 	ADDQ         $0x40, R12
 	DECQ         R13
@@ -2565,11 +1345,11 @@ store:
 	JE           overwrite
 	VBROADCASTSS beta+60(FP), Y13
 	VFMADD231PS  (R10), Y13, Y0
-	VFMADD231PS  32(R10), Y13, Y1
-	VFMADD231PS  (R10)(DI*1), Y13, Y2
-	VFMADD231PS  32(R10)(DI*1), Y13, Y3
-	VFMADD231PS  (R10)(DI*2), Y13, Y4
-	VFMADD231PS  32(R10)(DI*2), Y13, Y5
+	VFMADD231PS  (R10)(DI*1), Y13, Y1
+	VFMADD231PS  (R10)(DI*2), Y13, Y2
+	VFMADD231PS  (R14), Y13, Y3
+	VFMADD231PS  (R14)(DI*1), Y13, Y4
+	VFMADD231PS  (R14)(DI*2), Y13, Y5
 
 overwrite:
 	MOVQ         epi+80(FP), R13
@@ -2577,35 +1357,37 @@ overwrite:
 	JE           plain
 	TESTQ        $0x00000001, R13
 	JE           norowbias
-	MOVQ         bias+72(FP), R14
-	MOVQ         mt+32(FP), R15
-	SUBQ         R11, R15
-	IMUL3Q       $0x00000018, R15, R15
-	VBROADCASTSS (R14)(R15*1), Y12
+	MOVQ         bias+72(FP), R15
+	MOVQ         mt+32(FP), BP
+	SUBQ         R11, BP
+	IMUL3Q       $0x00000018, BP, BP
+	VBROADCASTSS (R15)(BP*1), Y12
 	VADDPS       Y12, Y0, Y0
+	VBROADCASTSS 4(R15)(BP*1), Y12
 	VADDPS       Y12, Y1, Y1
-	VBROADCASTSS 4(R14)(R15*1), Y12
+	VBROADCASTSS 8(R15)(BP*1), Y12
 	VADDPS       Y12, Y2, Y2
+	VBROADCASTSS 12(R15)(BP*1), Y12
 	VADDPS       Y12, Y3, Y3
-	VBROADCASTSS 8(R14)(R15*1), Y12
+	VBROADCASTSS 16(R15)(BP*1), Y12
 	VADDPS       Y12, Y4, Y4
+	VBROADCASTSS 20(R15)(BP*1), Y12
 	VADDPS       Y12, Y5, Y5
 
 norowbias:
 	TESTQ   $0x00000002, R13
 	JE      nocolbias
-	MOVQ    bias+72(FP), R14
-	MOVQ    nt+40(FP), R15
-	SUBQ    SI, R15
-	IMUL3Q  $0x00000040, R15, R15
-	VMOVUPS (R14)(R15*1), Y12
-	VMOVUPS 32(R14)(R15*1), Y13
+	MOVQ    bias+72(FP), R15
+	MOVQ    nt+40(FP), BP
+	SUBQ    SI, BP
+	IMUL3Q  $0x00000020, BP, BP
+	VMOVUPS (R15)(BP*1), Y12
 	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y1, Y1
 	VADDPS  Y12, Y2, Y2
-	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y3, Y3
 	VADDPS  Y12, Y4, Y4
-	VADDPS  Y13, Y5, Y5
+	VADDPS  Y12, Y5, Y5
 
 nocolbias:
 	SHRQ   $0x02, R13
@@ -2831,7 +1613,7 @@ tanh:
 	VBLENDVPS   Y13, Y14, Y15, Y12
 	VANDPS      act_sign<>+0(SB), Y1, Y11
 	VORPS       Y11, Y12, Y1
-	VMOVUPS     Y1, 32(R10)
+	VMOVUPS     Y1, (R10)(DI*1)
 	VANDPS      act_abs<>+0(SB), Y2, Y12
 	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
 	VMULPS      act_minus2<>+0(SB), Y12, Y12
@@ -2867,7 +1649,7 @@ tanh:
 	VBLENDVPS   Y13, Y14, Y15, Y12
 	VANDPS      act_sign<>+0(SB), Y2, Y11
 	VORPS       Y11, Y12, Y2
-	VMOVUPS     Y2, (R10)(DI*1)
+	VMOVUPS     Y2, (R10)(DI*2)
 	VANDPS      act_abs<>+0(SB), Y3, Y12
 	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
 	VMULPS      act_minus2<>+0(SB), Y12, Y12
@@ -2903,7 +1685,7 @@ tanh:
 	VBLENDVPS   Y13, Y14, Y15, Y12
 	VANDPS      act_sign<>+0(SB), Y3, Y11
 	VORPS       Y11, Y12, Y3
-	VMOVUPS     Y3, 32(R10)(DI*1)
+	VMOVUPS     Y3, (R14)
 	VANDPS      act_abs<>+0(SB), Y4, Y12
 	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
 	VMULPS      act_minus2<>+0(SB), Y12, Y12
@@ -2939,7 +1721,7 @@ tanh:
 	VBLENDVPS   Y13, Y14, Y15, Y12
 	VANDPS      act_sign<>+0(SB), Y4, Y11
 	VORPS       Y11, Y12, Y4
-	VMOVUPS     Y4, (R10)(DI*2)
+	VMOVUPS     Y4, (R14)(DI*1)
 	VANDPS      act_abs<>+0(SB), Y5, Y12
 	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
 	VMULPS      act_minus2<>+0(SB), Y12, Y12
@@ -2975,16 +1757,16 @@ tanh:
 	VBLENDVPS   Y13, Y14, Y15, Y12
 	VANDPS      act_sign<>+0(SB), Y5, Y11
 	VORPS       Y11, Y12, Y5
-	VMOVUPS     Y5, 32(R10)(DI*2)
+	VMOVUPS     Y5, (R14)(DI*2)
 	JMP         stored
 
 plain:
 	VMOVUPS Y0, (R10)
-	VMOVUPS Y1, 32(R10)
-	VMOVUPS Y2, (R10)(DI*1)
-	VMOVUPS Y3, 32(R10)(DI*1)
-	VMOVUPS Y4, (R10)(DI*2)
-	VMOVUPS Y5, 32(R10)(DI*2)
+	VMOVUPS Y1, (R10)(DI*1)
+	VMOVUPS Y2, (R10)(DI*2)
+	VMOVUPS Y3, (R14)
+	VMOVUPS Y4, (R14)(DI*1)
+	VMOVUPS Y5, (R14)(DI*2)
 
 stored:
 	LEAQ (R10)(DI*4), R10
@@ -2992,6 +1774,1218 @@ stored:
 	DECQ R11
 	JNE  mtloop
 	MOVQ R12, CX
+	ADDQ $0x20, DX
+	DECQ SI
+	JNE  ntloop
+	VZEROUPPER
+	RET
+
+// func sgemmKernel1x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernel1x16(SB), NOSPLIT, $0-88
+	MOVQ a+0(FP), AX
+	MOVQ b+8(FP), CX
+	MOVQ c+16(FP), DX
+	MOVQ kc+24(FP), BX
+	MOVQ nt+40(FP), SI
+	MOVQ ldc+48(FP), DI
+	SHLQ $0x02, DI
+
+ntloop:
+	MOVQ AX, R8
+	MOVQ DX, R9
+	MOVQ mt+32(FP), R10
+
+mtloop:
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	MOVQ       CX, R11
+	MOVQ       BX, R12
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	CMPQ       R12, $0x04
+	JL         k1
+
+k4loop:
+	VMOVUPS      (R11), Y12
+	VMOVUPS      32(R11), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VMOVUPS      64(R11), Y12
+	VMOVUPS      96(R11), Y13
+	VBROADCASTSS 24(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VMOVUPS      128(R11), Y12
+	VMOVUPS      160(R11), Y13
+	VBROADCASTSS 48(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VMOVUPS      192(R11), Y12
+	VMOVUPS      224(R11), Y13
+	VBROADCASTSS 72(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $0x00000060, R8
+	ADDQ         $0x00000100, R11
+	SUBQ         $0x04, R12
+	CMPQ         R12, $0x04
+	JGE          k4loop
+
+k1:
+	TESTQ R12, R12
+	JE    store
+
+k1loop:
+	VMOVUPS      (R11), Y12
+	VMOVUPS      32(R11), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $0x18, R8
+	ADDQ         $0x40, R11
+	DECQ         R12
+	JNE          k1loop
+
+store:
+	VBROADCASTSS alpha+56(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	MOVQ         accum+64(FP), R12
+	TESTQ        R12, R12
+	JE           overwrite
+	VBROADCASTSS beta+60(FP), Y13
+	VFMADD231PS  (R9), Y13, Y0
+	VFMADD231PS  32(R9), Y13, Y1
+
+overwrite:
+	MOVQ         epi+80(FP), R12
+	TESTQ        R12, R12
+	JE           plain
+	TESTQ        $0x00000001, R12
+	JE           norowbias
+	MOVQ         bias+72(FP), R13
+	MOVQ         mt+32(FP), R14
+	SUBQ         R10, R14
+	IMUL3Q       $0x00000018, R14, R14
+	VBROADCASTSS (R13)(R14*1), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+
+norowbias:
+	TESTQ   $0x00000002, R12
+	JE      nocolbias
+	MOVQ    bias+72(FP), R13
+	MOVQ    nt+40(FP), R14
+	SUBQ    SI, R14
+	IMUL3Q  $0x00000040, R14, R14
+	VMOVUPS (R13)(R14*1), Y12
+	VMOVUPS 32(R13)(R14*1), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+
+nocolbias:
+	SHRQ   $0x02, R12
+	CMPQ   R12, $0x01
+	JE     sigmoid
+	CMPQ   R12, $0x02
+	JE     tanh
+	CMPQ   R12, $0x03
+	JNE    plain
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y1, Y12, Y1
+	JMP    plain
+
+sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	JMP         plain
+
+tanh:
+	VANDPS      act_abs<>+0(SB), Y0, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y0, Y11
+	VORPS       Y11, Y12, Y0
+	VMOVUPS     Y0, (R9)
+	VANDPS      act_abs<>+0(SB), Y1, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y1, Y11
+	VORPS       Y11, Y12, Y1
+	VMOVUPS     Y1, 32(R9)
+	JMP         stored
+
+plain:
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+
+stored:
+	LEAQ (R9)(DI*4), R9
+	LEAQ (R9)(DI*2), R9
+	DECQ R10
+	JNE  mtloop
+	MOVQ R11, CX
+	ADDQ $0x40, DX
+	DECQ SI
+	JNE  ntloop
+	VZEROUPPER
+	RET
+
+// func sgemmKernel2x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernel2x16(SB), NOSPLIT, $0-88
+	MOVQ a+0(FP), AX
+	MOVQ b+8(FP), CX
+	MOVQ c+16(FP), DX
+	MOVQ kc+24(FP), BX
+	MOVQ nt+40(FP), SI
+	MOVQ ldc+48(FP), DI
+	SHLQ $0x02, DI
+
+ntloop:
+	MOVQ AX, R8
+	MOVQ DX, R9
+	MOVQ mt+32(FP), R10
+
+mtloop:
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	MOVQ       CX, R11
+	MOVQ       BX, R12
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	PREFETCHT0 (R9)(DI*1)
+	PREFETCHT0 60(R9)(DI*1)
+	CMPQ       R12, $0x04
+	JL         k1
+
+k4loop:
+	VMOVUPS      (R11), Y12
+	VMOVUPS      32(R11), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VMOVUPS      64(R11), Y12
+	VMOVUPS      96(R11), Y13
+	VBROADCASTSS 24(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 28(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VMOVUPS      128(R11), Y12
+	VMOVUPS      160(R11), Y13
+	VBROADCASTSS 48(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 52(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VMOVUPS      192(R11), Y12
+	VMOVUPS      224(R11), Y13
+	VBROADCASTSS 72(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 76(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	ADDQ         $0x00000060, R8
+	ADDQ         $0x00000100, R11
+	SUBQ         $0x04, R12
+	CMPQ         R12, $0x04
+	JGE          k4loop
+
+k1:
+	TESTQ R12, R12
+	JE    store
+
+k1loop:
+	VMOVUPS      (R11), Y12
+	VMOVUPS      32(R11), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	ADDQ         $0x18, R8
+	ADDQ         $0x40, R11
+	DECQ         R12
+	JNE          k1loop
+
+store:
+	VBROADCASTSS alpha+56(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	MOVQ         accum+64(FP), R12
+	TESTQ        R12, R12
+	JE           overwrite
+	VBROADCASTSS beta+60(FP), Y13
+	VFMADD231PS  (R9), Y13, Y0
+	VFMADD231PS  32(R9), Y13, Y1
+	VFMADD231PS  (R9)(DI*1), Y13, Y2
+	VFMADD231PS  32(R9)(DI*1), Y13, Y3
+
+overwrite:
+	MOVQ         epi+80(FP), R12
+	TESTQ        R12, R12
+	JE           plain
+	TESTQ        $0x00000001, R12
+	JE           norowbias
+	MOVQ         bias+72(FP), R13
+	MOVQ         mt+32(FP), R14
+	SUBQ         R10, R14
+	IMUL3Q       $0x00000018, R14, R14
+	VBROADCASTSS (R13)(R14*1), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VBROADCASTSS 4(R13)(R14*1), Y12
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+
+norowbias:
+	TESTQ   $0x00000002, R12
+	JE      nocolbias
+	MOVQ    bias+72(FP), R13
+	MOVQ    nt+40(FP), R14
+	SUBQ    SI, R14
+	IMUL3Q  $0x00000040, R14, R14
+	VMOVUPS (R13)(R14*1), Y12
+	VMOVUPS 32(R13)(R14*1), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+
+nocolbias:
+	SHRQ   $0x02, R12
+	CMPQ   R12, $0x01
+	JE     sigmoid
+	CMPQ   R12, $0x02
+	JE     tanh
+	CMPQ   R12, $0x03
+	JNE    plain
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y1, Y12, Y1
+	VMAXPS Y2, Y12, Y2
+	VMAXPS Y3, Y12, Y3
+	JMP    plain
+
+sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	JMP         plain
+
+tanh:
+	VANDPS      act_abs<>+0(SB), Y0, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y0, Y11
+	VORPS       Y11, Y12, Y0
+	VMOVUPS     Y0, (R9)
+	VANDPS      act_abs<>+0(SB), Y1, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y1, Y11
+	VORPS       Y11, Y12, Y1
+	VMOVUPS     Y1, 32(R9)
+	VANDPS      act_abs<>+0(SB), Y2, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y2, Y11
+	VORPS       Y11, Y12, Y2
+	VMOVUPS     Y2, (R9)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y3, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y3, Y11
+	VORPS       Y11, Y12, Y3
+	VMOVUPS     Y3, 32(R9)(DI*1)
+	JMP         stored
+
+plain:
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	VMOVUPS Y2, (R9)(DI*1)
+	VMOVUPS Y3, 32(R9)(DI*1)
+
+stored:
+	LEAQ (R9)(DI*4), R9
+	LEAQ (R9)(DI*2), R9
+	DECQ R10
+	JNE  mtloop
+	MOVQ R11, CX
+	ADDQ $0x40, DX
+	DECQ SI
+	JNE  ntloop
+	VZEROUPPER
+	RET
+
+// func sgemmKernel3x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernel3x16(SB), NOSPLIT, $0-88
+	MOVQ a+0(FP), AX
+	MOVQ b+8(FP), CX
+	MOVQ c+16(FP), DX
+	MOVQ kc+24(FP), BX
+	MOVQ nt+40(FP), SI
+	MOVQ ldc+48(FP), DI
+	SHLQ $0x02, DI
+
+ntloop:
+	MOVQ AX, R8
+	MOVQ DX, R9
+	MOVQ mt+32(FP), R10
+
+mtloop:
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	MOVQ       CX, R11
+	MOVQ       BX, R12
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	PREFETCHT0 (R9)(DI*1)
+	PREFETCHT0 60(R9)(DI*1)
+	PREFETCHT0 (R9)(DI*2)
+	PREFETCHT0 60(R9)(DI*2)
+	CMPQ       R12, $0x04
+	JL         k1
+
+k4loop:
+	VMOVUPS      (R11), Y12
+	VMOVUPS      32(R11), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 8(R8), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VMOVUPS      64(R11), Y12
+	VMOVUPS      96(R11), Y13
+	VBROADCASTSS 24(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 28(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 32(R8), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VMOVUPS      128(R11), Y12
+	VMOVUPS      160(R11), Y13
+	VBROADCASTSS 48(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 52(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 56(R8), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VMOVUPS      192(R11), Y12
+	VMOVUPS      224(R11), Y13
+	VBROADCASTSS 72(R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 76(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 80(R8), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	ADDQ         $0x00000060, R8
+	ADDQ         $0x00000100, R11
+	SUBQ         $0x04, R12
+	CMPQ         R12, $0x04
+	JGE          k4loop
+
+k1:
+	TESTQ R12, R12
+	JE    store
+
+k1loop:
+	VMOVUPS      (R11), Y12
+	VMOVUPS      32(R11), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(R8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 8(R8), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	ADDQ         $0x18, R8
+	ADDQ         $0x40, R11
+	DECQ         R12
+	JNE          k1loop
+
+store:
+	VBROADCASTSS alpha+56(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	MOVQ         accum+64(FP), R12
+	TESTQ        R12, R12
+	JE           overwrite
+	VBROADCASTSS beta+60(FP), Y13
+	VFMADD231PS  (R9), Y13, Y0
+	VFMADD231PS  32(R9), Y13, Y1
+	VFMADD231PS  (R9)(DI*1), Y13, Y2
+	VFMADD231PS  32(R9)(DI*1), Y13, Y3
+	VFMADD231PS  (R9)(DI*2), Y13, Y4
+	VFMADD231PS  32(R9)(DI*2), Y13, Y5
+
+overwrite:
+	MOVQ         epi+80(FP), R12
+	TESTQ        R12, R12
+	JE           plain
+	TESTQ        $0x00000001, R12
+	JE           norowbias
+	MOVQ         bias+72(FP), R13
+	MOVQ         mt+32(FP), R14
+	SUBQ         R10, R14
+	IMUL3Q       $0x00000018, R14, R14
+	VBROADCASTSS (R13)(R14*1), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VBROADCASTSS 4(R13)(R14*1), Y12
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+	VBROADCASTSS 8(R13)(R14*1), Y12
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y12, Y5, Y5
+
+norowbias:
+	TESTQ   $0x00000002, R12
+	JE      nocolbias
+	MOVQ    bias+72(FP), R13
+	MOVQ    nt+40(FP), R14
+	SUBQ    SI, R14
+	IMUL3Q  $0x00000040, R14, R14
+	VMOVUPS (R13)(R14*1), Y12
+	VMOVUPS 32(R13)(R14*1), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+
+nocolbias:
+	SHRQ   $0x02, R12
+	CMPQ   R12, $0x01
+	JE     sigmoid
+	CMPQ   R12, $0x02
+	JE     tanh
+	CMPQ   R12, $0x03
+	JNE    plain
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y1, Y12, Y1
+	VMAXPS Y2, Y12, Y2
+	VMAXPS Y3, Y12, Y3
+	VMAXPS Y4, Y12, Y4
+	VMAXPS Y5, Y12, Y5
+	JMP    plain
+
+sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	JMP         plain
+
+tanh:
+	VANDPS      act_abs<>+0(SB), Y0, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y0, Y11
+	VORPS       Y11, Y12, Y0
+	VMOVUPS     Y0, (R9)
+	VANDPS      act_abs<>+0(SB), Y1, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y1, Y11
+	VORPS       Y11, Y12, Y1
+	VMOVUPS     Y1, 32(R9)
+	VANDPS      act_abs<>+0(SB), Y2, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y2, Y11
+	VORPS       Y11, Y12, Y2
+	VMOVUPS     Y2, (R9)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y3, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y3, Y11
+	VORPS       Y11, Y12, Y3
+	VMOVUPS     Y3, 32(R9)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y4, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y4, Y11
+	VORPS       Y11, Y12, Y4
+	VMOVUPS     Y4, (R9)(DI*2)
+	VANDPS      act_abs<>+0(SB), Y5, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y5, Y11
+	VORPS       Y11, Y12, Y5
+	VMOVUPS     Y5, 32(R9)(DI*2)
+	JMP         stored
+
+plain:
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	VMOVUPS Y2, (R9)(DI*1)
+	VMOVUPS Y3, 32(R9)(DI*1)
+	VMOVUPS Y4, (R9)(DI*2)
+	VMOVUPS Y5, 32(R9)(DI*2)
+
+stored:
+	LEAQ (R9)(DI*4), R9
+	LEAQ (R9)(DI*2), R9
+	DECQ R10
+	JNE  mtloop
+	MOVQ R11, CX
 	ADDQ $0x40, DX
 	DECQ SI
 	JNE  ntloop
@@ -4546,6 +4540,2415 @@ stored:
 	MOVQ R12, CX
 	ADDQ $0x40, DX
 	DECQ SI
+	JNE  ntloop
+	VZEROUPPER
+	RET
+
+// func sgemmKernel1x64(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernel1x64(SB), NOSPLIT, $8-88
+	MOVQ a+0(FP), AX
+	MOVQ b+8(FP), CX
+	MOVQ c+16(FP), DX
+	MOVQ kc+24(FP), BX
+	MOVQ nt+40(FP), SI
+	MOVQ ldc+48(FP), DI
+	SHLQ $0x02, DI
+	MOVQ BX, R8
+	SHLQ $0x06, R8
+	LEAQ (R8)(R8*2), R9
+
+ntloop:
+	MOVQ AX, R10
+	MOVQ DX, R11
+	MOVQ mt+32(FP), R12
+
+mtloop:
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       CX, R13
+	MOVQ       BX, R14
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 252(R11)
+	CMPQ       R14, $0x04
+	JL         k1
+
+k4loop:
+	VBROADCASTSS (R10), Y13
+	VMOVUPS      (R13), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VMOVUPS      32(R13), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VMOVUPS      (R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VMOVUPS      32(R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VMOVUPS      (R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y4
+	VMOVUPS      32(R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y5
+	VMOVUPS      (R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y6
+	VMOVUPS      32(R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y7
+	VBROADCASTSS 24(R10), Y13
+	VMOVUPS      64(R13), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VMOVUPS      96(R13), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VMOVUPS      64(R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VMOVUPS      96(R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VMOVUPS      64(R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y4
+	VMOVUPS      96(R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y5
+	VMOVUPS      64(R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y6
+	VMOVUPS      96(R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y7
+	VBROADCASTSS 48(R10), Y13
+	VMOVUPS      128(R13), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VMOVUPS      160(R13), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VMOVUPS      128(R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VMOVUPS      160(R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VMOVUPS      128(R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y4
+	VMOVUPS      160(R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y5
+	VMOVUPS      128(R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y6
+	VMOVUPS      160(R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y7
+	VBROADCASTSS 72(R10), Y13
+	VMOVUPS      192(R13), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VMOVUPS      224(R13), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VMOVUPS      192(R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VMOVUPS      224(R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VMOVUPS      192(R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y4
+	VMOVUPS      224(R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y5
+	VMOVUPS      192(R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y6
+	VMOVUPS      224(R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y7
+	ADDQ         $0x00000060, R10
+	ADDQ         $0x00000100, R13
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          k4loop
+
+k1:
+	TESTQ R14, R14
+	JE    store
+
+k1loop:
+	VBROADCASTSS (R10), Y13
+	VMOVUPS      (R13), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VMOVUPS      32(R13), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VMOVUPS      (R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VMOVUPS      32(R13)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VMOVUPS      (R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y4
+	VMOVUPS      32(R13)(R8*2), Y12
+	VFMADD231PS  Y12, Y13, Y5
+	VMOVUPS      (R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y6
+	VMOVUPS      32(R13)(R9*1), Y12
+	VFMADD231PS  Y12, Y13, Y7
+	ADDQ         $0x18, R10
+	ADDQ         $0x40, R13
+	DECQ         R14
+	JNE          k1loop
+
+store:
+	VBROADCASTSS alpha+56(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	MOVQ         accum+64(FP), R14
+	TESTQ        R14, R14
+	JE           overwrite
+	VBROADCASTSS beta+60(FP), Y13
+	VFMADD231PS  (R11), Y13, Y0
+	VFMADD231PS  32(R11), Y13, Y1
+	VFMADD231PS  64(R11), Y13, Y2
+	VFMADD231PS  96(R11), Y13, Y3
+	VFMADD231PS  128(R11), Y13, Y4
+	VFMADD231PS  160(R11), Y13, Y5
+	VFMADD231PS  192(R11), Y13, Y6
+	VFMADD231PS  224(R11), Y13, Y7
+
+overwrite:
+	MOVQ         epi+80(FP), R14
+	TESTQ        R14, R14
+	JE           plain
+	TESTQ        $0x00000001, R14
+	JE           norowbias
+	MOVQ         bias+72(FP), R15
+	MOVQ         mt+32(FP), BP
+	SUBQ         R12, BP
+	IMUL3Q       $0x00000018, BP, BP
+	VBROADCASTSS (R15)(BP*1), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y12, Y5, Y5
+	VADDPS       Y12, Y6, Y6
+	VADDPS       Y12, Y7, Y7
+
+norowbias:
+	TESTQ   $0x00000002, R14
+	JE      nocolbias
+	MOVQ    bias+72(FP), R15
+	MOVQ    nt+40(FP), BP
+	SUBQ    SI, BP
+	IMUL3Q  $0x00000040, BP, BP
+	VMOVUPS (R15)(BP*1), Y12
+	VADDPS  Y12, Y0, Y0
+	VMOVUPS 32(R15)(BP*1), Y12
+	VADDPS  Y12, Y1, Y1
+	VMOVUPS 64(R15)(BP*1), Y12
+	VADDPS  Y12, Y2, Y2
+	VMOVUPS 96(R15)(BP*1), Y12
+	VADDPS  Y12, Y3, Y3
+	VMOVUPS 128(R15)(BP*1), Y12
+	VADDPS  Y12, Y4, Y4
+	VMOVUPS 160(R15)(BP*1), Y12
+	VADDPS  Y12, Y5, Y5
+	VMOVUPS 192(R15)(BP*1), Y12
+	VADDPS  Y12, Y6, Y6
+	VMOVUPS 224(R15)(BP*1), Y12
+	VADDPS  Y12, Y7, Y7
+
+nocolbias:
+	SHRQ   $0x02, R14
+	CMPQ   R14, $0x01
+	JE     sigmoid
+	CMPQ   R14, $0x02
+	JE     tanh
+	CMPQ   R14, $0x03
+	JNE    plain
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y1, Y12, Y1
+	VMAXPS Y2, Y12, Y2
+	VMAXPS Y3, Y12, Y3
+	VMAXPS Y4, Y12, Y4
+	VMAXPS Y5, Y12, Y5
+	VMAXPS Y6, Y12, Y6
+	VMAXPS Y7, Y12, Y7
+	JMP    plain
+
+sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y7, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y7, Y13, Y14, Y7
+	JMP         plain
+
+tanh:
+	VANDPS      act_abs<>+0(SB), Y0, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y0, Y11
+	VORPS       Y11, Y12, Y0
+	VMOVUPS     Y0, (R11)
+	VANDPS      act_abs<>+0(SB), Y1, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y1, Y11
+	VORPS       Y11, Y12, Y1
+	VMOVUPS     Y1, 32(R11)
+	VANDPS      act_abs<>+0(SB), Y2, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y2, Y11
+	VORPS       Y11, Y12, Y2
+	VMOVUPS     Y2, 64(R11)
+	VANDPS      act_abs<>+0(SB), Y3, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y3, Y11
+	VORPS       Y11, Y12, Y3
+	VMOVUPS     Y3, 96(R11)
+	VANDPS      act_abs<>+0(SB), Y4, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y4, Y11
+	VORPS       Y11, Y12, Y4
+	VMOVUPS     Y4, 128(R11)
+	VANDPS      act_abs<>+0(SB), Y5, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y5, Y11
+	VORPS       Y11, Y12, Y5
+	VMOVUPS     Y5, 160(R11)
+	VANDPS      act_abs<>+0(SB), Y6, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y6, Y11
+	VORPS       Y11, Y12, Y6
+	VMOVUPS     Y6, 192(R11)
+	VANDPS      act_abs<>+0(SB), Y7, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y7, Y11
+	VORPS       Y11, Y12, Y7
+	VMOVUPS     Y7, 224(R11)
+	JMP         stored
+
+plain:
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS Y2, 64(R11)
+	VMOVUPS Y3, 96(R11)
+	VMOVUPS Y4, 128(R11)
+	VMOVUPS Y5, 160(R11)
+	VMOVUPS Y6, 192(R11)
+	VMOVUPS Y7, 224(R11)
+
+stored:
+	LEAQ (R11)(DI*4), R11
+	LEAQ (R11)(DI*2), R11
+	DECQ R12
+	JNE  mtloop
+	LEAQ (R13)(R9*1), CX
+	ADDQ $0x00000100, DX
+	SUBQ $0x04, SI
+	JNE  ntloop
+	VZEROUPPER
+	RET
+
+// func sgemmKernel2x32(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernel2x32(SB), NOSPLIT, $0-88
+	MOVQ a+0(FP), AX
+	MOVQ b+8(FP), CX
+	MOVQ c+16(FP), DX
+	MOVQ kc+24(FP), BX
+	MOVQ nt+40(FP), SI
+	MOVQ ldc+48(FP), DI
+	SHLQ $0x02, DI
+	MOVQ BX, R8
+	SHLQ $0x06, R8
+
+ntloop:
+	MOVQ AX, R9
+	MOVQ DX, R10
+	MOVQ mt+32(FP), R11
+
+mtloop:
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       CX, R12
+	MOVQ       BX, R13
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	PREFETCHT0 (R10)(DI*1)
+	PREFETCHT0 64(R10)(DI*1)
+	PREFETCHT0 124(R10)(DI*1)
+	CMPQ       R13, $0x04
+	JL         k1
+
+k4loop:
+	VBROADCASTSS (R9), Y13
+	VBROADCASTSS 4(R9), Y14
+	VMOVUPS      (R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VMOVUPS      32(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VMOVUPS      (R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VMOVUPS      32(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	VBROADCASTSS 24(R9), Y13
+	VBROADCASTSS 28(R9), Y14
+	VMOVUPS      64(R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VMOVUPS      96(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VMOVUPS      64(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VMOVUPS      96(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	VBROADCASTSS 48(R9), Y13
+	VBROADCASTSS 52(R9), Y14
+	VMOVUPS      128(R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VMOVUPS      160(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VMOVUPS      128(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VMOVUPS      160(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	VBROADCASTSS 72(R9), Y13
+	VBROADCASTSS 76(R9), Y14
+	VMOVUPS      192(R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VMOVUPS      224(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VMOVUPS      192(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VMOVUPS      224(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	ADDQ         $0x00000060, R9
+	ADDQ         $0x00000100, R12
+	SUBQ         $0x04, R13
+	CMPQ         R13, $0x04
+	JGE          k4loop
+
+k1:
+	TESTQ R13, R13
+	JE    store
+
+k1loop:
+	VBROADCASTSS (R9), Y13
+	VBROADCASTSS 4(R9), Y14
+	VMOVUPS      (R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VMOVUPS      32(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VMOVUPS      (R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VMOVUPS      32(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	ADDQ         $0x18, R9
+	ADDQ         $0x40, R12
+	DECQ         R13
+	JNE          k1loop
+
+store:
+	VBROADCASTSS alpha+56(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	MOVQ         accum+64(FP), R13
+	TESTQ        R13, R13
+	JE           overwrite
+	VBROADCASTSS beta+60(FP), Y13
+	VFMADD231PS  (R10), Y13, Y0
+	VFMADD231PS  32(R10), Y13, Y1
+	VFMADD231PS  64(R10), Y13, Y2
+	VFMADD231PS  96(R10), Y13, Y3
+	VFMADD231PS  (R10)(DI*1), Y13, Y4
+	VFMADD231PS  32(R10)(DI*1), Y13, Y5
+	VFMADD231PS  64(R10)(DI*1), Y13, Y6
+	VFMADD231PS  96(R10)(DI*1), Y13, Y7
+
+overwrite:
+	MOVQ         epi+80(FP), R13
+	TESTQ        R13, R13
+	JE           plain
+	TESTQ        $0x00000001, R13
+	JE           norowbias
+	MOVQ         bias+72(FP), R14
+	MOVQ         mt+32(FP), R15
+	SUBQ         R11, R15
+	IMUL3Q       $0x00000018, R15, R15
+	VBROADCASTSS (R14)(R15*1), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+	VBROADCASTSS 4(R14)(R15*1), Y12
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y12, Y5, Y5
+	VADDPS       Y12, Y6, Y6
+	VADDPS       Y12, Y7, Y7
+
+norowbias:
+	TESTQ   $0x00000002, R13
+	JE      nocolbias
+	MOVQ    bias+72(FP), R14
+	MOVQ    nt+40(FP), R15
+	SUBQ    SI, R15
+	IMUL3Q  $0x00000040, R15, R15
+	VMOVUPS (R14)(R15*1), Y12
+	VMOVUPS 32(R14)(R15*1), Y13
+	VMOVUPS 64(R14)(R15*1), Y14
+	VMOVUPS 96(R14)(R15*1), Y15
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y14, Y2, Y2
+	VADDPS  Y15, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y14, Y6, Y6
+	VADDPS  Y15, Y7, Y7
+
+nocolbias:
+	SHRQ   $0x02, R13
+	CMPQ   R13, $0x01
+	JE     sigmoid
+	CMPQ   R13, $0x02
+	JE     tanh
+	CMPQ   R13, $0x03
+	JNE    plain
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y1, Y12, Y1
+	VMAXPS Y2, Y12, Y2
+	VMAXPS Y3, Y12, Y3
+	VMAXPS Y4, Y12, Y4
+	VMAXPS Y5, Y12, Y5
+	VMAXPS Y6, Y12, Y6
+	VMAXPS Y7, Y12, Y7
+	JMP    plain
+
+sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y7, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y7, Y13, Y14, Y7
+	JMP         plain
+
+tanh:
+	VANDPS      act_abs<>+0(SB), Y0, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y0, Y11
+	VORPS       Y11, Y12, Y0
+	VMOVUPS     Y0, (R10)
+	VANDPS      act_abs<>+0(SB), Y1, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y1, Y11
+	VORPS       Y11, Y12, Y1
+	VMOVUPS     Y1, 32(R10)
+	VANDPS      act_abs<>+0(SB), Y2, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y2, Y11
+	VORPS       Y11, Y12, Y2
+	VMOVUPS     Y2, 64(R10)
+	VANDPS      act_abs<>+0(SB), Y3, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y3, Y11
+	VORPS       Y11, Y12, Y3
+	VMOVUPS     Y3, 96(R10)
+	VANDPS      act_abs<>+0(SB), Y4, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y4, Y11
+	VORPS       Y11, Y12, Y4
+	VMOVUPS     Y4, (R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y5, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y5, Y11
+	VORPS       Y11, Y12, Y5
+	VMOVUPS     Y5, 32(R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y6, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y6, Y11
+	VORPS       Y11, Y12, Y6
+	VMOVUPS     Y6, 64(R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y7, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y7, Y11
+	VORPS       Y11, Y12, Y7
+	VMOVUPS     Y7, 96(R10)(DI*1)
+	JMP         stored
+
+plain:
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS Y2, 64(R10)
+	VMOVUPS Y3, 96(R10)
+	VMOVUPS Y4, (R10)(DI*1)
+	VMOVUPS Y5, 32(R10)(DI*1)
+	VMOVUPS Y6, 64(R10)(DI*1)
+	VMOVUPS Y7, 96(R10)(DI*1)
+
+stored:
+	LEAQ (R10)(DI*4), R10
+	LEAQ (R10)(DI*2), R10
+	DECQ R11
+	JNE  mtloop
+	LEAQ (R12)(R8*1), CX
+	ADDQ $0x00000080, DX
+	SUBQ $0x02, SI
+	JNE  ntloop
+	VZEROUPPER
+	RET
+
+// func sgemmKernel3x32(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernel3x32(SB), NOSPLIT, $0-88
+	MOVQ a+0(FP), AX
+	MOVQ b+8(FP), CX
+	MOVQ c+16(FP), DX
+	MOVQ kc+24(FP), BX
+	MOVQ nt+40(FP), SI
+	MOVQ ldc+48(FP), DI
+	SHLQ $0x02, DI
+	MOVQ BX, R8
+	SHLQ $0x06, R8
+
+ntloop:
+	MOVQ AX, R9
+	MOVQ DX, R10
+	MOVQ mt+32(FP), R11
+
+mtloop:
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	VXORPS     Y11, Y11, Y11
+	MOVQ       CX, R12
+	MOVQ       BX, R13
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 124(R10)
+	PREFETCHT0 (R10)(DI*1)
+	PREFETCHT0 64(R10)(DI*1)
+	PREFETCHT0 124(R10)(DI*1)
+	PREFETCHT0 (R10)(DI*2)
+	PREFETCHT0 64(R10)(DI*2)
+	PREFETCHT0 124(R10)(DI*2)
+	CMPQ       R13, $0x04
+	JL         k1
+
+k4loop:
+	VBROADCASTSS (R9), Y13
+	VBROADCASTSS 4(R9), Y14
+	VBROADCASTSS 8(R9), Y15
+	VMOVUPS      (R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y15, Y8
+	VMOVUPS      32(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y9
+	VMOVUPS      (R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y12, Y15, Y10
+	VMOVUPS      32(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y12, Y15, Y11
+	VBROADCASTSS 24(R9), Y13
+	VBROADCASTSS 28(R9), Y14
+	VBROADCASTSS 32(R9), Y15
+	VMOVUPS      64(R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y15, Y8
+	VMOVUPS      96(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y9
+	VMOVUPS      64(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y12, Y15, Y10
+	VMOVUPS      96(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y12, Y15, Y11
+	VBROADCASTSS 48(R9), Y13
+	VBROADCASTSS 52(R9), Y14
+	VBROADCASTSS 56(R9), Y15
+	VMOVUPS      128(R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y15, Y8
+	VMOVUPS      160(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y9
+	VMOVUPS      128(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y12, Y15, Y10
+	VMOVUPS      160(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y12, Y15, Y11
+	VBROADCASTSS 72(R9), Y13
+	VBROADCASTSS 76(R9), Y14
+	VBROADCASTSS 80(R9), Y15
+	VMOVUPS      192(R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y15, Y8
+	VMOVUPS      224(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y9
+	VMOVUPS      192(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y12, Y15, Y10
+	VMOVUPS      224(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y12, Y15, Y11
+	ADDQ         $0x00000060, R9
+	ADDQ         $0x00000100, R12
+	SUBQ         $0x04, R13
+	CMPQ         R13, $0x04
+	JGE          k4loop
+
+k1:
+	TESTQ R13, R13
+	JE    store
+
+k1loop:
+	VBROADCASTSS (R9), Y13
+	VBROADCASTSS 4(R9), Y14
+	VBROADCASTSS 8(R9), Y15
+	VMOVUPS      (R12), Y12
+	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y12, Y15, Y8
+	VMOVUPS      32(R12), Y12
+	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y9
+	VMOVUPS      (R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y12, Y15, Y10
+	VMOVUPS      32(R12)(R8*1), Y12
+	VFMADD231PS  Y12, Y13, Y3
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y12, Y15, Y11
+	ADDQ         $0x18, R9
+	ADDQ         $0x40, R12
+	DECQ         R13
+	JNE          k1loop
+
+store:
+	VBROADCASTSS alpha+56(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
+	MOVQ         accum+64(FP), R13
+	TESTQ        R13, R13
+	JE           overwrite
+	VBROADCASTSS beta+60(FP), Y13
+	VFMADD231PS  (R10), Y13, Y0
+	VFMADD231PS  32(R10), Y13, Y1
+	VFMADD231PS  64(R10), Y13, Y2
+	VFMADD231PS  96(R10), Y13, Y3
+	VFMADD231PS  (R10)(DI*1), Y13, Y4
+	VFMADD231PS  32(R10)(DI*1), Y13, Y5
+	VFMADD231PS  64(R10)(DI*1), Y13, Y6
+	VFMADD231PS  96(R10)(DI*1), Y13, Y7
+	VFMADD231PS  (R10)(DI*2), Y13, Y8
+	VFMADD231PS  32(R10)(DI*2), Y13, Y9
+	VFMADD231PS  64(R10)(DI*2), Y13, Y10
+	VFMADD231PS  96(R10)(DI*2), Y13, Y11
+
+overwrite:
+	MOVQ         epi+80(FP), R13
+	TESTQ        R13, R13
+	JE           plain
+	TESTQ        $0x00000001, R13
+	JE           norowbias
+	MOVQ         bias+72(FP), R14
+	MOVQ         mt+32(FP), R15
+	SUBQ         R11, R15
+	IMUL3Q       $0x00000018, R15, R15
+	VBROADCASTSS (R14)(R15*1), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+	VBROADCASTSS 4(R14)(R15*1), Y12
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y12, Y5, Y5
+	VADDPS       Y12, Y6, Y6
+	VADDPS       Y12, Y7, Y7
+	VBROADCASTSS 8(R14)(R15*1), Y12
+	VADDPS       Y12, Y8, Y8
+	VADDPS       Y12, Y9, Y9
+	VADDPS       Y12, Y10, Y10
+	VADDPS       Y12, Y11, Y11
+
+norowbias:
+	TESTQ   $0x00000002, R13
+	JE      nocolbias
+	MOVQ    bias+72(FP), R14
+	MOVQ    nt+40(FP), R15
+	SUBQ    SI, R15
+	IMUL3Q  $0x00000040, R15, R15
+	VMOVUPS (R14)(R15*1), Y12
+	VMOVUPS 32(R14)(R15*1), Y13
+	VMOVUPS 64(R14)(R15*1), Y14
+	VMOVUPS 96(R14)(R15*1), Y15
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y14, Y2, Y2
+	VADDPS  Y15, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y14, Y6, Y6
+	VADDPS  Y15, Y7, Y7
+	VADDPS  Y12, Y8, Y8
+	VADDPS  Y13, Y9, Y9
+	VADDPS  Y14, Y10, Y10
+	VADDPS  Y15, Y11, Y11
+
+nocolbias:
+	SHRQ   $0x02, R13
+	CMPQ   R13, $0x01
+	JE     sigmoid
+	CMPQ   R13, $0x02
+	JE     tanh
+	CMPQ   R13, $0x03
+	JNE    plain
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y0, Y12, Y0
+	VMAXPS Y1, Y12, Y1
+	VMAXPS Y2, Y12, Y2
+	VMAXPS Y3, Y12, Y3
+	VMAXPS Y4, Y12, Y4
+	VMAXPS Y5, Y12, Y5
+	VMAXPS Y6, Y12, Y6
+	VMAXPS Y7, Y12, Y7
+	VMAXPS Y8, Y12, Y8
+	VMAXPS Y9, Y12, Y9
+	VMAXPS Y10, Y12, Y10
+	VMAXPS Y11, Y12, Y11
+	JMP    plain
+
+sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y7, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y7, Y13, Y14, Y7
+	VORPS       act_sign<>+0(SB), Y8, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y8, Y13, Y14, Y8
+	VORPS       act_sign<>+0(SB), Y9, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y9, Y13, Y14, Y9
+	VORPS       act_sign<>+0(SB), Y10, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y10, Y13, Y14, Y10
+	VORPS       act_sign<>+0(SB), Y11, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y11, Y13, Y14, Y11
+	JMP         plain
+
+tanh:
+	VMOVUPS     Y11, 96(R10)(DI*2)
+	VANDPS      act_abs<>+0(SB), Y0, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y0, Y11
+	VORPS       Y11, Y12, Y0
+	VMOVUPS     Y0, (R10)
+	VANDPS      act_abs<>+0(SB), Y1, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y1, Y11
+	VORPS       Y11, Y12, Y1
+	VMOVUPS     Y1, 32(R10)
+	VANDPS      act_abs<>+0(SB), Y2, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y2, Y11
+	VORPS       Y11, Y12, Y2
+	VMOVUPS     Y2, 64(R10)
+	VANDPS      act_abs<>+0(SB), Y3, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y3, Y11
+	VORPS       Y11, Y12, Y3
+	VMOVUPS     Y3, 96(R10)
+	VANDPS      act_abs<>+0(SB), Y4, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y4, Y11
+	VORPS       Y11, Y12, Y4
+	VMOVUPS     Y4, (R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y5, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y5, Y11
+	VORPS       Y11, Y12, Y5
+	VMOVUPS     Y5, 32(R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y6, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y6, Y11
+	VORPS       Y11, Y12, Y6
+	VMOVUPS     Y6, 64(R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y7, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y7, Y11
+	VORPS       Y11, Y12, Y7
+	VMOVUPS     Y7, 96(R10)(DI*1)
+	VANDPS      act_abs<>+0(SB), Y8, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y8, Y11
+	VORPS       Y11, Y12, Y8
+	VMOVUPS     Y8, (R10)(DI*2)
+	VANDPS      act_abs<>+0(SB), Y9, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y9, Y11
+	VORPS       Y11, Y12, Y9
+	VMOVUPS     Y9, 32(R10)(DI*2)
+	VANDPS      act_abs<>+0(SB), Y10, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y11
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y11
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y11
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y11, Y15
+	VFMADD213PS act_c3<>+0(SB), Y11, Y15
+	VFMADD213PS act_c2<>+0(SB), Y11, Y15
+	VFMADD213PS act_c1<>+0(SB), Y11, Y15
+	VFMADD213PS act_one<>+0(SB), Y11, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y11
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y11, Y14
+	VFMADD213PS act_t3<>+0(SB), Y11, Y14
+	VFMADD213PS act_t2<>+0(SB), Y11, Y14
+	VFMADD213PS act_t1<>+0(SB), Y11, Y14
+	VMULPS      Y11, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y10, Y11
+	VORPS       Y11, Y12, Y10
+	VMOVUPS     Y10, 64(R10)(DI*2)
+	VMOVUPS     96(R10)(DI*2), Y11
+	VANDPS      act_abs<>+0(SB), Y11, Y12
+	VCMPPS      $0x01, act_tanhSmall<>+0(SB), Y12, Y13
+	VMULPS      act_minus2<>+0(SB), Y12, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y15
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y15
+	VPSLLD      $0x17, Y15, Y14
+	VSUBPS      act_magicBias<>+0(SB), Y15, Y15
+	VMOVAPS     Y12, Y0
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y15, Y0
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y15, Y0
+	VMOVUPS     act_c5<>+0(SB), Y15
+	VFMADD213PS act_c4<>+0(SB), Y0, Y15
+	VFMADD213PS act_c3<>+0(SB), Y0, Y15
+	VFMADD213PS act_c2<>+0(SB), Y0, Y15
+	VFMADD213PS act_c1<>+0(SB), Y0, Y15
+	VFMADD213PS act_one<>+0(SB), Y0, Y15
+	VMULPS      Y15, Y14, Y14
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y15
+	VANDNPS     Y14, Y15, Y14
+	VMOVUPS     act_one<>+0(SB), Y15
+	VSUBPS      Y14, Y15, Y15
+	VADDPS      act_one<>+0(SB), Y14, Y14
+	VDIVPS      Y14, Y15, Y15
+	VMULPS      act_minusHalf<>+0(SB), Y12, Y12
+	VMULPS      Y12, Y12, Y0
+	VMOVUPS     act_t5<>+0(SB), Y14
+	VFMADD213PS act_t4<>+0(SB), Y0, Y14
+	VFMADD213PS act_t3<>+0(SB), Y0, Y14
+	VFMADD213PS act_t2<>+0(SB), Y0, Y14
+	VFMADD213PS act_t1<>+0(SB), Y0, Y14
+	VMULPS      Y0, Y14, Y14
+	VFMADD213PS Y12, Y12, Y14
+	VBLENDVPS   Y13, Y14, Y15, Y12
+	VANDPS      act_sign<>+0(SB), Y11, Y0
+	VORPS       Y0, Y12, Y11
+	VMOVUPS     Y11, 96(R10)(DI*2)
+	JMP         stored
+
+plain:
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS Y2, 64(R10)
+	VMOVUPS Y3, 96(R10)
+	VMOVUPS Y4, (R10)(DI*1)
+	VMOVUPS Y5, 32(R10)(DI*1)
+	VMOVUPS Y6, 64(R10)(DI*1)
+	VMOVUPS Y7, 96(R10)(DI*1)
+	VMOVUPS Y8, (R10)(DI*2)
+	VMOVUPS Y9, 32(R10)(DI*2)
+	VMOVUPS Y10, 64(R10)(DI*2)
+	VMOVUPS Y11, 96(R10)(DI*2)
+
+stored:
+	LEAQ (R10)(DI*4), R10
+	LEAQ (R10)(DI*2), R10
+	DECQ R11
+	JNE  mtloop
+	LEAQ (R12)(R8*1), CX
+	ADDQ $0x00000080, DX
+	SUBQ $0x02, SI
 	JNE  ntloop
 	VZEROUPPER
 	RET

@@ -4,37 +4,52 @@
 
 package kernels
 
-// sgemmKernel6x16 computes mt×nt full 6×16 tiles of C from packed panels; see sgemm_amd64.go.
+// sgemmKernel6x16 computes mt×nt full 6×16 tiles of C from packed panels, 1 a step; see sgemm_amd64.go.
 //
 //go:noescape
 func sgemmKernel6x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 
-// sgemmKernel6x8 computes mt×nt full 6×8 tiles of C from packed panels; see sgemm_amd64.go.
+// sgemmKernel6x8 computes mt×nt full 6×8 tiles of C from packed panels, 1 a step; see sgemm_amd64.go.
 //
 //go:noescape
 func sgemmKernel6x8(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 
-// sgemmKernel1x16 computes mt×nt full 1×16 tiles of C from packed panels; see sgemm_amd64.go.
+// sgemmKernel1x16 computes mt×nt full 1×16 tiles of C from packed panels, 1 a step; see sgemm_amd64.go.
 //
 //go:noescape
 func sgemmKernel1x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 
-// sgemmKernel2x16 computes mt×nt full 2×16 tiles of C from packed panels; see sgemm_amd64.go.
+// sgemmKernel2x16 computes mt×nt full 2×16 tiles of C from packed panels, 1 a step; see sgemm_amd64.go.
 //
 //go:noescape
 func sgemmKernel2x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 
-// sgemmKernel3x16 computes mt×nt full 3×16 tiles of C from packed panels; see sgemm_amd64.go.
+// sgemmKernel3x16 computes mt×nt full 3×16 tiles of C from packed panels, 1 a step; see sgemm_amd64.go.
 //
 //go:noescape
 func sgemmKernel3x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 
-// sgemmKernel4x16 computes mt×nt full 4×16 tiles of C from packed panels; see sgemm_amd64.go.
+// sgemmKernel4x16 computes mt×nt full 4×16 tiles of C from packed panels, 1 a step; see sgemm_amd64.go.
 //
 //go:noescape
 func sgemmKernel4x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
 
-// sgemmKernel5x16 computes mt×nt full 5×16 tiles of C from packed panels; see sgemm_amd64.go.
+// sgemmKernel5x16 computes mt×nt full 5×16 tiles of C from packed panels, 1 a step; see sgemm_amd64.go.
 //
 //go:noescape
 func sgemmKernel5x16(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmKernel1x64 computes mt×nt full 1×16 tiles of C from packed panels, 4 a step; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmKernel1x64(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmKernel2x32 computes mt×nt full 2×16 tiles of C from packed panels, 2 a step; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmKernel2x32(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmKernel3x32 computes mt×nt full 3×16 tiles of C from packed panels, 2 a step; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmKernel3x32(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)

@@ -12,31 +12,60 @@ import (
 // epilogue (zsgemm_amd64.s, wired in sgemm_amd64.go).
 func sgemmFamily() {
 	actConstants(activationConsts...) // the epilogue's sigmoid and tanh
-	sgemmMacroKernel("sgemmKernel6x16", mr, 16)
-	sgemmMacroKernel("sgemmKernel6x8", mr, 8)
+	sgemmMacroKernel("sgemmKernel6x16", kernelShape{mr, 16, 1})
+	sgemmMacroKernel("sgemmKernel6x8", kernelShape{mr, 8, 1})
 	// The bottom edge of C, fewer than mr rows: only its rows, straight
 	// into C, rather than a whole tile through scratch.
 	for rows := 1; rows < mr; rows++ {
-		sgemmMacroKernel(fmt.Sprintf("sgemmKernel%dx16", rows), rows, 16)
+		sgemmMacroKernel(fmt.Sprintf("sgemmKernel%dx16", rows), kernelShape{rows, 16, 1})
+	}
+	// One to three rows hold too few accumulators to hide the latency of
+	// their fused multiply-adds (each sum is one chain, in k's order):
+	// these take several B panels at once.
+	for _, s := range wideShapes {
+		sgemmMacroKernel(fmt.Sprintf("sgemmKernel%dx%d", s.rows, s.cols*s.panels), s)
 	}
 }
 
-// acc returns the accumulator for row r, half h (columns 8h..8h+7) of the tile.
-func acc(r, h int) reg.VecPhysical {
-	return ymm(2*r + h)
+// wideShapes are the bottom-edge kernels that take several B panels a
+// step: at least 8 accumulators (4 cycles of latency at two fused
+// multiply-adds a cycle), at most 12.
+var wideShapes = []kernelShape{{1, 16, 4}, {2, 16, 2}, {3, 16, 2}}
+
+// kernelShape is the tile of C a macro-kernel computes per step: rows rows
+// (at most mr) by panels B panels of cols columns (16, or 8 for a right
+// edge) each.
+type kernelShape struct{ rows, cols, panels int }
+
+// vecs returns the vectors of a row of the tile.
+func (s kernelShape) vecs() int { return s.cols / 8 * s.panels }
+
+// acc returns the accumulator for row r, vector v (columns 8v..8v+7) of
+// the tile.
+func (s kernelShape) acc(r, v int) reg.VecPhysical { return ymm(r*s.vecs() + v) }
+
+// accs calls f for every accumulator, row by row.
+func (s kernelShape) accs(f func(r, v int)) {
+	for r := 0; r < s.rows; r++ {
+		for v := 0; v < s.vecs(); v++ {
+			f(r, v)
+		}
+	}
 }
 
 // sgemmMacroKernel emits a macro-kernel that multiplies a packed block of A
 // (mt micro-panels of kc×6) by a packed block of B (nt micro-panels of
-// kc×16) and stores the first rows (at most 6) rows and cols (16 or 8)
-// columns of every 6×16 tile of C as alpha*acc (+ beta*C when accum != 0).
-// The tiles are walked B-panel outer, A-panel inner, so the B micro-panel
-// stays in L1 while the A block streams from L2. The 8-column form
-// finishes a right edge of at most 8; the forms of fewer rows, with mt = 1,
-// the bottom edge. Each row's sums are the same whatever the form.
-func sgemmMacroKernel(name string, rows, cols int) {
-	halves := cols / 8
-	text(name, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)", fmt.Sprintf("%s computes mt×nt full %d×%d tiles of C from packed panels; see sgemm_amd64.go.", name, rows, cols))
+// kc×16) and stores the first s.rows rows and s.cols (16 or 8) columns of
+// every 6×16 tile of C as alpha*acc (+ beta*C when accum != 0). The tiles
+// are walked B-panel outer, A-panel inner, so the B micro-panel stays in L1
+// while the A block streams from L2. The 8-column form finishes a right
+// edge of at most 8; the forms of fewer rows, with mt = 1, the bottom edge,
+// s.panels B panels a step (nt a multiple of it). Each row's sums are the
+// same whatever the form.
+func sgemmMacroKernel(name string, s kernelShape) {
+	rows, vecs, width := s.rows, s.vecs(), s.cols*s.panels
+	text(name, "func(a, b, c *float32, kc, mt, nt, ldc int, alpha, beta float32, accum int, bias *float32, epi int)",
+		fmt.Sprintf("%s computes mt×nt full %d×%d tiles of C from packed panels, %d a step; see sgemm_amd64.go.", name, rows, s.cols, s.panels))
 
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())
@@ -44,19 +73,25 @@ func sgemmMacroKernel(name string, rows, cols int) {
 	kc := Load(Param("kc"), GP64())
 	nt := Load(Param("nt"), GP64())
 	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(2), ldc) // bytes
-	ldc3 := GP64()
-	LEAQ(Mem{Base: ldc, Index: ldc, Scale: 2}, ldc3)
+	SHLQ(U8(2), ldc)         // bytes
+	var ldc3, t reg.Register // rows 3–5 of C: from t = ct + 3·ldc
+	if rows > 3 {
+		ldc3 = GP64()
+		LEAQ(Mem{Base: ldc, Index: ldc, Scale: 2}, ldc3)
+	}
+	var ps, ps3 reg.Register // bytes between B panels, and 3 times that
+	if s.panels > 1 {
+		ps = GP64()
+		MOVQ(kc, ps)
+		SHLQ(U8(6), ps) // kc·nr·4
+		if s.panels > 3 {
+			ps3 = GP64()
+			LEAQ(Mem{Base: ps, Index: ps, Scale: 2}, ps3)
+		}
+	}
 
 	bB := []reg.VecPhysical{reg.Y12, reg.Y13}
 	bc0, bc1 := reg.Y14, reg.Y15
-	accs := func(f func(r, h int)) {
-		for r := 0; r < rows; r++ {
-			for h := 0; h < halves; h++ {
-				f(r, h)
-			}
-		}
-	}
 
 	Label("ntloop")
 	ap := GP64()
@@ -67,36 +102,72 @@ func sgemmMacroKernel(name string, rows, cols int) {
 	Load(Param("mt"), it)
 
 	Label("mtloop")
-	accs(func(r, h int) { VXORPS(acc(r, h), acc(r, h), acc(r, h)) })
+	s.accs(func(r, v int) { VXORPS(s.acc(r, v), s.acc(r, v), s.acc(r, v)) })
 	kb := GP64()
 	MOVQ(pb, kb)
 	kk := GP64()
 	MOVQ(kc, kk)
 
 	// Prefetch the C tile: it is read (or written) after the k loop.
-	t := GP64()
-	LEAQ(Mem{Base: ct, Index: ldc3, Scale: 1}, t)
+	if rows > 3 {
+		t = GP64()
+		LEAQ(Mem{Base: ct, Index: ldc3, Scale: 1}, t)
+	}
+	prefetch := []int{0}
+	switch {
+	case width == 16:
+		prefetch = append(prefetch, 60)
+	case width > 16:
+		for off := 64; off < width*4; off += 64 {
+			prefetch = append(prefetch, off)
+		}
+		prefetch = append(prefetch, width*4-4)
+	}
 	for r := 0; r < rows; r++ {
-		PREFETCHT0(crow(ct, t, ldc, ldc3, r, 0))
-		if cols == 16 {
-			PREFETCHT0(crow(ct, t, ldc, ldc3, r, 60))
+		for _, off := range prefetch {
+			PREFETCHT0(crow(ct, t, ldc, ldc3, r, off))
 		}
 	}
 
-	step := func(u int) {
-		bo := u * nr * 4
-		ao := u * mr * 4
-		for h := 0; h < halves; h++ {
-			VMOVUPS(Mem{Base: kb, Disp: bo + 32*h}, bB[h])
+	// bvec addresses vector v of the tile's row p+u of B: panel v/2.
+	bvec := func(u, v int) Mem {
+		m := Mem{Base: kb, Disp: u*nr*4 + 32*(v%2)}
+		switch v / 2 {
+		case 1:
+			m.Index, m.Scale = ps, 1
+		case 2:
+			m.Index, m.Scale = ps, 2
+		case 3:
+			m.Index, m.Scale = ps3, 1
 		}
-		for r := 0; r < rows; r++ {
-			bc := bc0
-			if r%2 == 1 {
-				bc = bc1
+		return m
+	}
+	step := func(u int) {
+		ao := u * mr * 4
+		if vecs <= 2 { // B's vectors in registers, A broadcast row by row
+			for v := 0; v < vecs; v++ {
+				VMOVUPS(bvec(u, v), bB[v])
 			}
-			VBROADCASTSS(Mem{Base: ap, Disp: ao + 4*r}, bc)
-			for h := 0; h < halves; h++ {
-				VFMADD231PS(bB[h], bc, acc(r, h))
+			for r := 0; r < rows; r++ {
+				bc := bc0
+				if r%2 == 1 {
+					bc = bc1
+				}
+				VBROADCASTSS(Mem{Base: ap, Disp: ao + 4*r}, bc)
+				for v := 0; v < vecs; v++ {
+					VFMADD231PS(bB[v], bc, s.acc(r, v))
+				}
+			}
+			return
+		}
+		// Wide: A's rows broadcast (Y13–Y15), B vector by vector (Y12).
+		for r := 0; r < rows; r++ {
+			VBROADCASTSS(Mem{Base: ap, Disp: ao + 4*r}, ymm(13+r))
+		}
+		for v := 0; v < vecs; v++ {
+			VMOVUPS(bvec(u, v), bB[0])
+			for r := 0; r < rows; r++ {
+				VFMADD231PS(bB[0], ymm(13+r), s.acc(r, v))
 			}
 		}
 	}
@@ -126,17 +197,17 @@ func sgemmMacroKernel(name string, rows, cols int) {
 
 	Label("store")
 	VBROADCASTSS(paramAddr("alpha"), bB[0])
-	accs(func(r, h int) { VMULPS(bB[0], acc(r, h), acc(r, h)) })
+	s.accs(func(r, v int) { VMULPS(bB[0], s.acc(r, v), s.acc(r, v)) })
 	mode := GP64()
 	Load(Param("accum"), mode)
 	TESTQ(mode, mode)
 	JE(LabelRef("overwrite"))
 	VBROADCASTSS(paramAddr("beta"), bB[1])
-	accs(func(r, h int) { VFMADD231PS(crow(ct, t, ldc, ldc3, r, 32*h), bB[1], acc(r, h)) })
+	s.accs(func(r, v int) { VFMADD231PS(crow(ct, t, ldc, ldc3, r, 32*v), bB[1], s.acc(r, v)) })
 	Label("overwrite")
-	tileEpilogue(rows, cols, ct, t, ldc, ldc3, it, nt)
+	tileEpilogue(s, ct, t, ldc, ldc3, it, nt)
 	Label("plain")
-	accs(func(r, h int) { VMOVUPS(acc(r, h), crow(ct, t, ldc, ldc3, r, 32*h)) })
+	s.accs(func(r, v int) { VMOVUPS(s.acc(r, v), crow(ct, t, ldc, ldc3, r, 32*v)) })
 	Label("stored")
 
 	// Next A micro-panel: ap already points past this one.
@@ -145,10 +216,27 @@ func sgemmMacroKernel(name string, rows, cols int) {
 	DECQ(it)
 	JNE(LabelRef("mtloop"))
 
-	// Next B micro-panel: kb points past the one just used.
-	MOVQ(kb, pb)
-	ADDQ(U8(cols*4), pc)
-	DECQ(nt)
+	// Next B micro-panels: kb points past the first one just used.
+	switch s.panels {
+	case 1:
+		MOVQ(kb, pb)
+	case 2:
+		LEAQ(Mem{Base: kb, Index: ps, Scale: 1}, pb)
+	case 4:
+		LEAQ(Mem{Base: kb, Index: ps3, Scale: 1}, pb)
+	default:
+		panic(fmt.Sprint("no kernel of ", s.panels, " panels"))
+	}
+	if width*4 < 128 {
+		ADDQ(U8(width*4), pc)
+	} else {
+		ADDQ(U32(width*4), pc)
+	}
+	if s.panels == 1 {
+		DECQ(nt)
+	} else {
+		SUBQ(U8(s.panels), nt)
+	}
 	JNE(LabelRef("ntloop"))
 
 	VZEROUPPER()
@@ -159,17 +247,10 @@ func sgemmMacroKernel(name string, rows, cols int) {
 // after alpha and beta and before the store at "plain": the bias from
 // bias[(mt−it)·6 + r] per row or bias[(nt₀−nt)·cols + j] per column, then
 // the activation in registers, with Y12–Y15 as scratch. Tanh needs one
-// register more: a tile of 6×16 has none free, so the last accumulator
-// goes to C first and comes back when the others are stored.
-func tileEpilogue(rows, cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
-	halves := cols / 8
-	accs := func(f func(r, h int)) {
-		for r := 0; r < rows; r++ {
-			for h := 0; h < halves; h++ {
-				f(r, h)
-			}
-		}
-	}
+// register more: a tile of 12 accumulators has none free, so the last
+// accumulator goes to C first and comes back when the others are stored.
+func tileEpilogue(s kernelShape, ct, t, ldc, ldc3, it, nt reg.Register) {
+	rows, vecs := s.rows, s.vecs()
 	e := GP64()
 	Load(Param("epi"), e)
 	TESTQ(e, e)
@@ -184,8 +265,8 @@ func tileEpilogue(rows, cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
 	IMUL3Q(U32(mr*4), off, off)
 	for r := 0; r < rows; r++ {
 		VBROADCASTSS(Mem{Base: p, Index: off, Scale: 1, Disp: 4 * r}, reg.Y12)
-		for h := 0; h < halves; h++ {
-			VADDPS(reg.Y12, acc(r, h), acc(r, h))
+		for v := 0; v < vecs; v++ {
+			VADDPS(reg.Y12, s.acc(r, v), s.acc(r, v))
 		}
 	}
 	Label("norowbias")
@@ -194,11 +275,20 @@ func tileEpilogue(rows, cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
 	Load(Param("bias"), p)
 	Load(Param("nt"), off)
 	SUBQ(nt, off)
-	IMUL3Q(U32(cols*4), off, off)
-	for h := 0; h < halves; h++ {
-		VMOVUPS(Mem{Base: p, Index: off, Scale: 1, Disp: 32 * h}, ymm(12+h))
+	IMUL3Q(U32(s.cols*4), off, off)
+	if vecs <= 4 {
+		for v := 0; v < vecs; v++ {
+			VMOVUPS(Mem{Base: p, Index: off, Scale: 1, Disp: 32 * v}, ymm(12+v))
+		}
+		s.accs(func(r, v int) { VADDPS(ymm(12+v), s.acc(r, v), s.acc(r, v)) })
+	} else {
+		for v := 0; v < vecs; v++ {
+			VMOVUPS(Mem{Base: p, Index: off, Scale: 1, Disp: 32 * v}, reg.Y12)
+			for r := 0; r < rows; r++ {
+				VADDPS(reg.Y12, s.acc(r, v), s.acc(r, v))
+			}
+		}
 	}
-	accs(func(r, h int) { VADDPS(ymm(12+h), acc(r, h), acc(r, h)) })
 	Label("nocolbias")
 
 	SHRQ(U8(epiActShift), e)
@@ -209,32 +299,32 @@ func tileEpilogue(rows, cols int, ct, t, ldc, ldc3, it, nt reg.Register) {
 	CMPQ(e, U8(actReLU))
 	JNE(LabelRef("plain"))
 	VXORPS(reg.Y12, reg.Y12, reg.Y12)
-	accs(func(r, h int) { VMAXPS(acc(r, h), reg.Y12, acc(r, h)) }) // NaN, the second operand, stays
+	s.accs(func(r, v int) { VMAXPS(s.acc(r, v), reg.Y12, s.acc(r, v)) }) // NaN, the second operand, stays
 	JMP(LabelRef("plain"))
 
 	Label("sigmoid")
-	accs(func(r, h int) { sigmoidBody([]reg.VecPhysical{acc(r, h), reg.Y12, reg.Y13, reg.Y14, reg.Y15}) })
+	s.accs(func(r, v int) { sigmoidBody([]reg.VecPhysical{s.acc(r, v), reg.Y12, reg.Y13, reg.Y14, reg.Y15}) })
 	JMP(LabelRef("plain"))
 
 	Label("tanh")
-	spill := rows == mr && halves == 2 // no register free
-	last := acc(rows-1, halves-1)
-	lastMem := crow(ct, t, ldc, ldc3, rows-1, 32*(halves-1))
-	spare := reg.Y11 // free unless the tile is 6×16 (accumulators Y0…Y11)
+	spill := rows*vecs == 12 // no register free
+	last := s.acc(rows-1, vecs-1)
+	lastMem := crow(ct, t, ldc, ldc3, rows-1, 32*(vecs-1))
+	spare := reg.Y11 // free unless there are 12 accumulators (Y0…Y11)
 	if spill {
 		VMOVUPS(last, lastMem)
 		spare = last
 	}
-	accs(func(r, h int) {
-		if spill && acc(r, h) == last {
+	s.accs(func(r, v int) {
+		if spill && s.acc(r, v) == last {
 			return
 		}
-		tanhBody([]reg.VecPhysical{acc(r, h), reg.Y12, reg.Y13, reg.Y14, reg.Y15, spare})
-		VMOVUPS(acc(r, h), crow(ct, t, ldc, ldc3, r, 32*h))
+		tanhBody([]reg.VecPhysical{s.acc(r, v), reg.Y12, reg.Y13, reg.Y14, reg.Y15, spare})
+		VMOVUPS(s.acc(r, v), crow(ct, t, ldc, ldc3, r, 32*v))
 	})
 	if spill {
 		VMOVUPS(lastMem, last)
-		tanhBody([]reg.VecPhysical{last, reg.Y12, reg.Y13, reg.Y14, reg.Y15, acc(0, 0)})
+		tanhBody([]reg.VecPhysical{last, reg.Y12, reg.Y13, reg.Y14, reg.Y15, s.acc(0, 0)})
 		VMOVUPS(last, lastMem)
 	}
 	JMP(LabelRef("stored"))
