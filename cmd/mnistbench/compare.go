@@ -16,16 +16,16 @@ import (
 // row is one implementation's timing in -compare. Times and GFLOP/s count
 // the whole of Fit's steps, as the main report's training time does.
 type row struct {
-	Name      string  `json:"name"`
-	Threads   int     `json:"threads"` // threads its products and elementwise kernels ran on
-	Steps     int     `json:"steps"`   // timed steps
-	Sparse    bool    `json:"sparse"`  // the first layer's products took the sparse path (-sparse, as the main run)
-	MsPerStep float64 `json:"ms_per_step"`
-	GFLOPS    float64 `json:"gflops"`
+	Name      string `json:"name"`
+	Threads   int    `json:"threads"` // threads its products and elementwise kernels ran on
+	Steps     int    `json:"steps"`   // timed steps
+	Sparse    bool   `json:"sparse"`  // the first layer's products took the sparse path (-sparse, as the main run)
+	MsPerStep jfloat `json:"ms_per_step"`
+	GFLOPS    jfloat `json:"gflops"`
 	// TimeVsGofma is MsPerStep ÷ the first row's (gofma's kernels as
 	// selected): 16 means this row took 16 times as long per step.
-	TimeVsGofma float64 `json:"time_vs_gofma"`
-	Loss        float64 `json:"loss"` // the last step's batch loss
+	TimeVsGofma jfloat `json:"time_vs_gofma"`
+	Loss        jfloat `json:"loss"` // the last step's batch loss
 }
 
 // compare times the same training steps of a new network of configuration
@@ -102,8 +102,8 @@ func timeSteps(ctx context.Context, o *options, d *data, netCfg mlp.Config, im *
 		ran = runtime.GOMAXPROCS(0)
 	}
 	s := res.Elapsed.Seconds()
-	return row{Threads: ran, Steps: res.Steps, Sparse: res.Sparse, MsPerStep: 1e3 * s / float64(res.Steps),
-		GFLOPS: net.FLOPs(1) * float64(res.Samples) / s / 1e9, Loss: res.Loss}, nil
+	return row{Threads: ran, Steps: res.Steps, Sparse: res.Sparse, MsPerStep: jfloat(1e3 * s / float64(res.Steps)),
+		GFLOPS: jfloat(net.FLOPs(1) * float64(res.Samples) / s / 1e9), Loss: jfloat(res.Loss)}, nil
 }
 
 // writeCompare prints the -compare table. The first layer's path, the

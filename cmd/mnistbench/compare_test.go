@@ -97,13 +97,13 @@ func testCompare(t *testing.T, mode mlp.SparseMode) {
 			t.Errorf("%s: sparse %v with -sparse %v", r.Name, r.Sparse, mode)
 		}
 		// Full batch: every step is n samples.
-		if want := net.FLOPs(n) / (r.MsPerStep / 1e3) / 1e9; r.MsPerStep <= 0 || math.Abs(r.GFLOPS-want) > 1e-9*want {
+		if want := net.FLOPs(n) / (float64(r.MsPerStep) / 1e3) / 1e9; r.MsPerStep <= 0 || math.Abs(float64(r.GFLOPS)-want) > 1e-9*want {
 			t.Errorf("%s: %.4g GFLOP/s at %.4g ms/step, want %.4g", r.Name, r.GFLOPS, r.MsPerStep, want)
 		}
 		if want := r.MsPerStep / rows[0].MsPerStep; r.TimeVsGofma != want {
 			t.Errorf("%s: time vs gofma %v, want %v", r.Name, r.TimeVsGofma, want)
 		}
-		if math.Abs(r.Loss-rows[0].Loss) > 1e-5 {
+		if math.Abs(float64(r.Loss-rows[0].Loss)) > 1e-5 {
 			t.Errorf("%s: loss %v, first row %v", r.Name, r.Loss, rows[0].Loss)
 		}
 	}

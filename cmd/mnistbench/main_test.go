@@ -368,7 +368,7 @@ func TestRunSparseMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads MNIST twice")
 	}
-	var density [2]float64
+	var density [2]jfloat
 	for i, c := range []struct {
 		mode       string
 		wantSparse bool

@@ -79,7 +79,7 @@ func plotCurves(path string, r *report) error {
 	if len(r.TestCurve) > 0 {
 		acc := make(plotter.XYs, len(r.TestCurve))
 		for i, c := range r.TestCurve {
-			acc[i] = plotter.XY{X: float64(c.Step), Y: c.Accuracy}
+			acc[i] = plotter.XY{X: float64(c.Step), Y: float64(c.Accuracy)}
 		}
 		al, err := plotter.NewLine(acc)
 		if err != nil {

@@ -14,68 +14,68 @@ import (
 )
 
 // report is what a run measured; -json writes it as is, but for NaN and
-// infinite values, which JSON has not: it writes them as null, and lists
-// them in NonFinite.
+// infinite values, which JSON has not: its floats are jfloats, written as
+// null then, and listed in NonFinite.
 type report struct {
-	CPU        string  `json:"cpu"`
-	Kernels    string  `json:"kernels"`
-	Threads    int     `json:"threads"`
-	PeakGFLOPS float64 `json:"peak_gflops"` // 0: not measured
-	Data       string  `json:"data"`
-	Train      int     `json:"train_samples"`
-	Test       int     `json:"test_samples"`
-	Inputs     int     `json:"inputs"`
-	Network    string  `json:"network"`
-	Loss       string  `json:"loss"`
-	Params     int     `json:"params"`
-	Optimizer  string  `json:"optimizer"`
-	Batch      int     `json:"batch"`
+	CPU        string `json:"cpu"`
+	Kernels    string `json:"kernels"`
+	Threads    int    `json:"threads"`
+	PeakGFLOPS jfloat `json:"peak_gflops"` // 0: not measured
+	Data       string `json:"data"`
+	Train      int    `json:"train_samples"`
+	Test       int    `json:"test_samples"`
+	Inputs     int    `json:"inputs"`
+	Network    string `json:"network"`
+	Loss       string `json:"loss"`
+	Params     int    `json:"params"`
+	Optimizer  string `json:"optimizer"`
+	Batch      int    `json:"batch"`
 
-	Schedule    string  `json:"schedule"` // -schedule, resolved: "constant", "cosine:1000:0", …
-	LastLR      float64 `json:"last_lr"`  // the learning rate of the last step, scheduled (0: no step)
-	WeightDecay float64 `json:"weight_decay"`
-	Dropout     float64 `json:"dropout"`
-	ResumedFrom string  `json:"resumed_from,omitempty"` // -resume file
-	StepsBefore int     `json:"steps_before,omitempty"` // its steps: this run's are steps_before+1 to steps_before+steps
+	Schedule    string `json:"schedule"` // -schedule, resolved: "constant", "cosine:1000:0", …
+	LastLR      jfloat `json:"last_lr"`  // the learning rate of the last step, scheduled (0: no step)
+	WeightDecay jfloat `json:"weight_decay"`
+	Dropout     jfloat `json:"dropout"`
+	ResumedFrom string `json:"resumed_from,omitempty"` // -resume file
+	StepsBefore int    `json:"steps_before,omitempty"` // its steps: this run's are steps_before+1 to steps_before+steps
 
 	Steps           int      `json:"steps"`              // this run's, which the times and throughput count
 	PlannedSteps    int      `json:"planned_steps"`      // what -iters and -epochs asked for, from the start of training (-resume's steps included)
 	Interrupted     bool     `json:"interrupted"`        // Ctrl-C stopped the run: StepsBefore+Steps < PlannedSteps, no -compare
 	Diverged        string   `json:"diverged,omitempty"` // why training diverged, the command's error; no -compare
-	Epochs          float64  `json:"epochs"`
+	Epochs          jfloat   `json:"epochs"`
 	Prepacked       []string `json:"prepacked"`   // operands packed once for all steps (mlp.Result.Prepacked)
 	SparseMode      string   `json:"sparse_mode"` // -sparse: auto, on or off
 	Sparse          bool     `json:"sparse"`      // the first layer's products took the sparse path (mlp.Result.Sparse)
-	Density         float64  `json:"density"`     // the fraction of the training X's elements that are not zero
-	ForwardSeconds  float64  `json:"forward_s"`
-	BackwardSeconds float64  `json:"backward_s"`
-	UpdateSeconds   float64  `json:"update_s"`
-	OtherSeconds    float64  `json:"other_s"` // packing X once, batch gathering, callbacks, progress
-	TrainSeconds    float64  `json:"train_s"` // the four above
-	EvalSeconds     float64  `json:"eval_s"`  // test evaluations during training
-	SamplesPerSec   float64  `json:"samples_per_s"`
-	GFLOPS          float64  `json:"gflops"`
-	PeakShare       float64  `json:"peak_share"` // 0: no peak
+	Density         jfloat   `json:"density"`     // the fraction of the training X's elements that are not zero
+	ForwardSeconds  jfloat   `json:"forward_s"`
+	BackwardSeconds jfloat   `json:"backward_s"`
+	UpdateSeconds   jfloat   `json:"update_s"`
+	OtherSeconds    jfloat   `json:"other_s"` // packing X once, batch gathering, callbacks, progress
+	TrainSeconds    jfloat   `json:"train_s"` // the four above
+	EvalSeconds     jfloat   `json:"eval_s"`  // test evaluations during training
+	SamplesPerSec   jfloat   `json:"samples_per_s"`
+	GFLOPS          jfloat   `json:"gflops"`
+	PeakShare       jfloat   `json:"peak_share"` // 0: no peak
 
-	LastStepLoss  float64 `json:"last_step_loss"`
-	TrainLoss     float64 `json:"train_loss"`
-	TrainAccuracy float64 `json:"train_accuracy"`
-	TestLoss      float64 `json:"test_loss"`
-	TestAccuracy  float64 `json:"test_accuracy"`
+	LastStepLoss  jfloat `json:"last_step_loss"`
+	TrainLoss     jfloat `json:"train_loss"`
+	TrainAccuracy jfloat `json:"train_accuracy"`
+	TestLoss      jfloat `json:"test_loss"`
+	TestAccuracy  jfloat `json:"test_accuracy"`
 
 	Validation *validation `json:"validation,omitempty"` // -val-split
 
-	TargetAccuracy float64     `json:"target_accuracy,omitempty"`
+	TargetAccuracy jfloat      `json:"target_accuracy,omitempty"`
 	TargetStep     int         `json:"target_step,omitempty"` // 0: not reached
-	TargetSeconds  float64     `json:"target_s,omitempty"`    // training time to reach it
+	TargetSeconds  jfloat      `json:"target_s,omitempty"`    // training time to reach it
 	Compare        []row       `json:"compare,omitempty"`     // -compare
 	CompareSkipped bool        `json:"-"`                     // -compare, but interrupted or diverged
 	Plot           string      `json:"plot,omitempty"`        // -plot file
 	Saved          string      `json:"saved,omitempty"`       // -save file, once written
 	ONNX           string      `json:"onnx,omitempty"`        // -onnx file, once written
 	FilesSkipped   bool        `json:"-"`                     // -save or -onnx, but training diverged
-	LoadSeconds    float64     `json:"load_s"`                // reading the data
-	TotalSeconds   float64     `json:"total_s"`               // the whole run
+	LoadSeconds    jfloat      `json:"load_s"`                // reading the data
+	TotalSeconds   jfloat      `json:"total_s"`               // the whole run
 	Losses         []float64   `json:"-"`                     // per step, for -plot
 	TestCurve      []point     `json:"test_curve,omitempty"`  // test accuracy during training
 	EpochCurve     []epochLoss `json:"-"`                     // mean loss of each epoch, for -plot
@@ -92,21 +92,21 @@ type validation struct {
 	Validations int `json:"validations"` // validations run
 	// The last validation's loss and accuracy, and the best one's (the
 	// lowest loss) with its step; NaN (null) while none ran.
-	Loss         float64 `json:"loss"`
-	Accuracy     float64 `json:"accuracy"`
-	BestLoss     float64 `json:"best_loss"`
-	BestAccuracy float64 `json:"best_accuracy"`
-	BestStep     int     `json:"best_step"`
-	Patience     int     `json:"patience"`      // -patience; 0: off
-	StoppedEarly bool    `json:"stopped_early"` // -patience ended training
-	RestoreBest  bool    `json:"restore_best"`  // -restore-best
-	Restored     bool    `json:"restored"`      // training ended with the weights of BestStep
+	Loss         jfloat `json:"loss"`
+	Accuracy     jfloat `json:"accuracy"`
+	BestLoss     jfloat `json:"best_loss"`
+	BestAccuracy jfloat `json:"best_accuracy"`
+	BestStep     int    `json:"best_step"`
+	Patience     int    `json:"patience"`      // -patience; 0: off
+	StoppedEarly bool   `json:"stopped_early"` // -patience ended training
+	RestoreBest  bool   `json:"restore_best"`  // -restore-best
+	Restored     bool   `json:"restored"`      // training ended with the weights of BestStep
 }
 
 // point is a test accuracy measured during training.
 type point struct {
-	Step     int     `json:"step"`
-	Accuracy float64 `json:"accuracy"`
+	Step     int    `json:"step"`
+	Accuracy jfloat `json:"accuracy"`
 }
 
 // epochLoss is an epoch's mean loss and the step that ended the epoch.
@@ -120,17 +120,17 @@ type epochLoss struct {
 func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.Network, batch int, sch mlp.Schedule) *report {
 	cfg := net.Config()
 	r := &report{
-		CPU: info.CPU, Kernels: info.Impl, Threads: info.Threads, PeakGFLOPS: peak,
+		CPU: info.CPU, Kernels: info.Impl, Threads: info.Threads, PeakGFLOPS: jfloat(peak),
 		Data: d.source, Train: d.train.n, Test: d.test.n, Inputs: cfg.Inputs,
 		Network: netName(cfg), Loss: cfg.Loss.String(), Params: net.NumParams(),
-		Optimizer: o.optimizer.String(), Batch: batch, SparseMode: o.sparse.String(), TargetAccuracy: o.targetAcc,
-		Schedule: fmt.Sprint(sch), WeightDecay: o.weightDecay, Dropout: o.dropout,
+		Optimizer: o.optimizer.String(), Batch: batch, SparseMode: o.sparse.String(), TargetAccuracy: jfloat(o.targetAcc),
+		Schedule: fmt.Sprint(sch), WeightDecay: jfloat(o.weightDecay), Dropout: jfloat(o.dropout),
 	}
 	if o.resume != "" {
 		r.ResumedFrom, r.StepsBefore = o.resume, net.Steps()
 	}
 	if d.val.n > 0 {
-		nan := math.NaN()
+		nan := jfloat(math.NaN())
 		r.Validation = &validation{Samples: d.val.n, Every: o.evalEvery, Loss: nan, Accuracy: nan, BestLoss: nan, BestAccuracy: nan,
 			Patience: o.patience, RestoreBest: o.restoreBest}
 	}
@@ -139,23 +139,23 @@ func newReport(o *options, d *data, info kernels.Report, peak float64, net *mlp.
 
 // setTraining records a Fit's result; evalTime is spent in test evaluations.
 func (r *report) setTraining(res mlp.Result, evalTime time.Duration, net *mlp.Network) {
-	r.Steps, r.Epochs, r.LastStepLoss = res.Steps, res.Epochs, res.Loss
+	r.Steps, r.Epochs, r.LastStepLoss = res.Steps, jfloat(res.Epochs), jfloat(res.Loss)
 	r.Prepacked = res.Prepacked
-	r.Sparse, r.Density = res.Sparse, res.Density
-	r.ForwardSeconds, r.BackwardSeconds, r.UpdateSeconds = res.Forward.Seconds(), res.Backward.Seconds(), res.Update.Seconds()
+	r.Sparse, r.Density = res.Sparse, jfloat(res.Density)
+	r.ForwardSeconds, r.BackwardSeconds, r.UpdateSeconds = jfloat(res.Forward.Seconds()), jfloat(res.Backward.Seconds()), jfloat(res.Update.Seconds())
 	train := res.Elapsed - evalTime
-	r.TrainSeconds, r.EvalSeconds = train.Seconds(), evalTime.Seconds()
+	r.TrainSeconds, r.EvalSeconds = jfloat(train.Seconds()), jfloat(evalTime.Seconds())
 	r.OtherSeconds = max(0, r.TrainSeconds-r.ForwardSeconds-r.BackwardSeconds-r.UpdateSeconds)
 	if r.TrainSeconds > 0 {
-		r.SamplesPerSec = float64(res.Samples) / r.TrainSeconds
-		r.GFLOPS = net.FLOPs(1) * float64(res.Samples) / r.TrainSeconds / 1e9
+		r.SamplesPerSec = jfloat(res.Samples) / r.TrainSeconds
+		r.GFLOPS = jfloat(net.FLOPs(1)*float64(res.Samples)) / r.TrainSeconds / 1e9
 	}
 	if r.PeakGFLOPS > 0 {
 		r.PeakShare = r.GFLOPS / r.PeakGFLOPS
 	}
 	if v := r.Validation; v != nil && res.BestStep > 0 {
-		v.Loss, v.Accuracy = res.Val.Loss, res.Val.Accuracy
-		v.BestLoss, v.BestAccuracy, v.BestStep = res.Best.Loss, res.Best.Accuracy, res.BestStep
+		v.Loss, v.Accuracy = jfloat(res.Val.Loss), jfloat(res.Val.Accuracy)
+		v.BestLoss, v.BestAccuracy, v.BestStep = jfloat(res.Best.Loss), jfloat(res.Best.Accuracy), res.BestStep
 		v.StoppedEarly, v.Restored = res.Stopped, res.Restored
 	}
 }
@@ -169,12 +169,20 @@ func (r *report) endStep() int { return r.StepsBefore + r.Steps }
 func (r *report) writeJSON(w io.Writer) error {
 	c := *r
 	c.NonFinite = r.nonFinite()
-	b, err := appendJSON(nil, reflect.ValueOf(c))
-	if err != nil {
-		return err
+	return json.NewEncoder(w).Encode(c)
+}
+
+// jfloat is a float64 that encoding/json writes as it writes a float64,
+// but for NaN and ±Inf, which JSON has not: it writes them as null.
+type jfloat float64
+
+// MarshalJSON writes f as json.Marshal writes a float64, or null when f is
+// NaN or infinite.
+func (f jfloat) MarshalJSON() ([]byte, error) {
+	if !finite(float64(f)) {
+		return []byte("null"), nil
 	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return json.Marshal(float64(f))
 }
 
 // nonFinite returns the report's NaN and infinite values as
@@ -194,47 +202,10 @@ func (r *report) nonFinite() []string {
 	return notes
 }
 
-// jsonFields calls fn for each field of the struct v that encoding/json
-// writes, with the name it writes it under: it skips unexported fields,
-// those tagged "-" and empty ones tagged omitempty.
-func jsonFields(v reflect.Value, fn func(name string, f reflect.Value) error) error {
-	t := v.Type()
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if !sf.IsExported() || name == "-" {
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		f := v.Field(i)
-		if opts == "omitempty" && emptyJSON(f) {
-			continue
-		}
-		if err := fn(name, f); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// emptyJSON reports whether omitempty leaves v out, as encoding/json
-// decides it.
-func emptyJSON(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	}
-	return v.IsZero()
-}
-
-// walkFloats calls fn with the JSON name (name, or name[i].field) and the
-// value of each NaN or infinite float that appendJSON writes of v.
+// walkFloats calls fn with the JSON name (name, name.field or name[i]) and
+// the value of each NaN or infinite float in v, skipping fields that JSON
+// leaves out (unexported or tagged "-").
 func walkFloats(v reflect.Value, name string, fn func(name string, f float64)) {
-	if v.Type().Implements(marshaler) {
-		return
-	}
 	switch v.Kind() {
 	case reflect.Float32, reflect.Float64:
 		if f := v.Float(); !finite(f) {
@@ -244,77 +215,26 @@ func walkFloats(v reflect.Value, name string, fn func(name string, f float64)) {
 		if !v.IsNil() {
 			walkFloats(v.Elem(), name, fn)
 		}
-	case reflect.Struct:
-		jsonFields(v, func(field string, f reflect.Value) error {
-			if name != "" {
-				field = name + "." + field
-			}
-			walkFloats(f, field, fn)
-			return nil
-		})
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
 			walkFloats(v.Index(i), fmt.Sprintf("%s[%d]", name, i), fn)
 		}
-	}
-}
-
-// marshaler is the type of values that write their own JSON.
-var marshaler = reflect.TypeFor[json.Marshaler]()
-
-// appendJSON appends v to b as encoding/json writes it, with one
-// difference: a NaN or infinite float, which encoding/json refuses,
-// becomes null (unless it is inside a json.Marshaler).
-func appendJSON(b []byte, v reflect.Value) ([]byte, error) {
-	if v.Type().Implements(marshaler) {
-		js, err := json.Marshal(v.Interface())
-		return append(b, js...), err
-	}
-	switch v.Kind() {
-	case reflect.Float32, reflect.Float64:
-		if !finite(v.Float()) {
-			return append(b, "null"...), nil
-		}
-	case reflect.Pointer:
-		if v.IsNil() {
-			return append(b, "null"...), nil
-		}
-		return appendJSON(b, v.Elem())
 	case reflect.Struct:
-		b = append(b, '{')
-		n := 0
-		err := jsonFields(v, func(name string, f reflect.Value) error {
-			if n++; n > 1 {
-				b = append(b, ',')
+		for i := range v.NumField() {
+			sf := v.Type().Field(i)
+			field, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if !sf.IsExported() || field == "-" {
+				continue
 			}
-			key, _ := json.Marshal(name)
-			b = append(append(b, key...), ':')
-			var err error
-			b, err = appendJSON(b, f)
-			return err
-		})
-		return append(b, '}'), err
-	case reflect.Slice, reflect.Array:
-		if v.Type().Elem().Kind() == reflect.Uint8 { // encoding/json writes bytes as base64
-			break
-		}
-		if v.Kind() == reflect.Slice && v.IsNil() {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i := range v.Len() {
-			if i > 0 {
-				b = append(b, ',')
+			if field == "" {
+				field = sf.Name
 			}
-			var err error
-			if b, err = appendJSON(b, v.Index(i)); err != nil {
-				return b, err
+			if name != "" {
+				field = name + "." + field
 			}
+			walkFloats(v.Field(i), field, fn)
 		}
-		return append(b, ']'), nil
 	}
-	js, err := json.Marshal(v.Interface())
-	return append(b, js...), err
 }
 
 // writeText writes the report for people.
@@ -385,7 +305,7 @@ func (r *report) writeText(w io.Writer) error {
 	fmt.Fprintf(w, "%-11s %10s %7s\n", "phase", "time", "share")
 	for _, ph := range []struct {
 		name string
-		s    float64
+		s    jfloat
 	}{{"forward", r.ForwardSeconds}, {"backward", r.BackwardSeconds}, {"update", r.UpdateSeconds}, {"other", r.OtherSeconds}, {"training", r.TrainSeconds}} {
 		fmt.Fprintf(w, "%-11s %9.3fs %6.1f%%\n", ph.name, ph.s, 100*ph.s/max(r.TrainSeconds, 1e-9))
 	}
@@ -396,7 +316,7 @@ func (r *report) writeText(w io.Writer) error {
 	}
 	p("throughput", "%.0f samples/s, %.1f GFLOP/s%s", r.SamplesPerSec, r.GFLOPS, share)
 	p("loss", "%.4f on the training set (last step's batch: %.4f)", r.TrainLoss, r.LastStepLoss)
-	if !math.IsNaN(r.TestAccuracy) {
+	if !math.IsNaN(float64(r.TestAccuracy)) {
 		p("accuracy", "train %.2f%%, test %.2f%% (test loss %.4f)", 100*r.TrainAccuracy, 100*r.TestAccuracy, r.TestLoss)
 	}
 	if v := r.Validation; v != nil {

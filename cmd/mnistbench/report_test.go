@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -29,20 +28,48 @@ func fullReport() report {
 	}
 }
 
-// TestAppendJSON checks that appendJSON writes what encoding/json writes
-// when every value is finite: names, omitempty, "-", nested rows, nil and
-// empty slices, HTML escapes and float formats.
-func TestAppendJSON(t *testing.T) {
-	full := fullReport()
-	full.Prepacked = []string{}
-	for _, r := range []report{{}, fullReport(), full} {
-		want, err := json.Marshal(r)
+// TestJfloatJSON checks that a jfloat's JSON is encoding/json's for its
+// float64 in every format that takes, and null for NaN and ±Inf, alone,
+// as a field (omitempty too) and in a slice.
+func TestJfloatJSON(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -2.5, 0.1, 1.0 / 3, float64(float32(0.1)), 1e-7, 1e-6,
+		1e20, 1e21, -1e21, 123456789.125, math.MaxFloat64, math.SmallestNonzeroFloat64} {
+		want, err := json.Marshal(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := appendJSON(nil, reflect.ValueOf(r))
-		if err != nil || string(got) != string(want) {
-			t.Errorf("appendJSON:\n%s, %v\nencoding/json:\n%s", got, err, want)
+		if got, err := json.Marshal(jfloat(f)); err != nil || string(got) != string(want) {
+			t.Errorf("jfloat(%v): %s, %v; want %s", f, got, err, want)
+		}
+	}
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		v := struct {
+			A jfloat   `json:"a"`
+			B jfloat   `json:"b,omitempty"`
+			C []jfloat `json:"c"`
+			D jfloat   `json:"d,omitempty"`
+		}{A: jfloat(f), B: jfloat(f), C: []jfloat{1, jfloat(f)}}
+		const want = `{"a":null,"b":null,"c":[1,null]}`
+		if got, err := json.Marshal(v); err != nil || string(got) != want {
+			t.Errorf("%v: %s, %v; want %s", f, got, err, want)
+		}
+	}
+}
+
+// TestWriteJSON checks writeJSON's line of an empty and a full report
+// with every value finite: names, order, omitempty, "-", nested rows,
+// null slices, HTML escapes and float formats.
+func TestWriteJSON(t *testing.T) {
+	for _, c := range []struct {
+		r    report
+		want string
+	}{
+		{report{}, `{"cpu":"","kernels":"","threads":0,"peak_gflops":0,"data":"","train_samples":0,"test_samples":0,"inputs":0,"network":"","loss":"","params":0,"optimizer":"","batch":0,"schedule":"","last_lr":0,"weight_decay":0,"dropout":0,"steps":0,"planned_steps":0,"interrupted":false,"epochs":0,"prepacked":null,"sparse_mode":"","sparse":false,"density":0,"forward_s":0,"backward_s":0,"update_s":0,"other_s":0,"train_s":0,"eval_s":0,"samples_per_s":0,"gflops":0,"peak_share":0,"last_step_loss":0,"train_loss":0,"train_accuracy":0,"test_loss":0,"test_accuracy":0,"load_s":0,"total_s":0}`},
+		{fullReport(), `{"cpu":"AMD EPYC \u003c\u0026\u003e","kernels":"avx2","threads":2,"peak_gflops":95.5,"data":"synthetic","train_samples":100,"test_samples":10,"inputs":784,"network":"784-8-1 sigmoid","loss":"bce","params":6289,"optimizer":"GD(lr=0.1)","batch":100,"schedule":"warmup:5,cosine:25:0","last_lr":0.05,"weight_decay":0.0001,"dropout":0.2,"resumed_from":"ck.model","steps_before":10,"steps":3,"planned_steps":14,"interrupted":true,"epochs":3,"prepacked":["X as op(A)"],"sparse_mode":"auto","sparse":true,"density":0.208,"forward_s":1e-7,"backward_s":2.5,"update_s":1e+21,"other_s":0,"train_s":3,"eval_s":0,"samples_per_s":1000000,"gflops":12.25,"peak_share":0.128,"last_step_loss":0.69,"train_loss":0.5,"train_accuracy":0.75,"test_loss":0.25,"test_accuracy":1,"validation":{"samples":20,"every":5,"validations":2,"loss":0.6,"accuracy":0.7,"best_loss":0.55,"best_accuracy":0.75,"best_step":12,"patience":1,"stopped_early":true,"restore_best":true,"restored":true},"target_accuracy":0.9,"target_step":2,"target_s":1.5,"compare":[{"name":"gofma","threads":2,"steps":3,"sparse":false,"ms_per_step":10,"gflops":80,"time_vs_gofma":1,"loss":0.5}],"plot":"loss.png","saved":"ck.model","onnx":"net.onnx","load_s":0.1,"total_s":4,"test_curve":[{"step":2,"accuracy":0.5}]}`},
+	} {
+		var b strings.Builder
+		if err := c.r.writeJSON(&b); err != nil || b.String() != c.want+"\n" {
+			t.Errorf("writeJSON: %v\n%s\nwant\n%s", err, b.String(), c.want)
 		}
 	}
 }
@@ -53,8 +80,8 @@ func TestAppendJSON(t *testing.T) {
 func TestWriteJSONNonFinite(t *testing.T) {
 	r := fullReport()
 	r.Diverged = "training diverged: the loss became +Inf at step 4"
-	r.LastStepLoss, r.TrainLoss, r.TestAccuracy = math.Inf(1), math.NaN(), math.NaN()
-	r.Compare = append(r.Compare, row{Name: "gonum", TimeVsGofma: math.Inf(-1), Loss: math.NaN()})
+	r.LastStepLoss, r.TrainLoss, r.TestAccuracy = jfloat(math.Inf(1)), jfloat(math.NaN()), jfloat(math.NaN())
+	r.Compare = append(r.Compare, row{Name: "gonum", TimeVsGofma: jfloat(math.Inf(-1)), Loss: jfloat(math.NaN())})
 	r.Losses = []float64{math.NaN()} // not in the JSON
 	var b strings.Builder
 	if err := r.writeJSON(&b); err != nil {
@@ -84,7 +111,7 @@ func TestWriteJSONNonFinite(t *testing.T) {
 	// Validation values that are not finite are nested; with no
 	// validation run they are NaN, and say why.
 	r = fullReport()
-	r.Validation.Loss, r.Validation.BestAccuracy = math.Inf(1), math.NaN()
+	r.Validation.Loss, r.Validation.BestAccuracy = jfloat(math.Inf(1)), jfloat(math.NaN())
 	b.Reset()
 	if err := r.writeJSON(&b); err != nil {
 		t.Fatal(err)
@@ -95,14 +122,14 @@ func TestWriteJSONNonFinite(t *testing.T) {
 	if want := `"non_finite":["validation.loss: +Inf (could not be computed)","validation.best_accuracy: NaN (could not be computed)"]`; !strings.Contains(b.String(), want) {
 		t.Errorf("JSON lacks %s:\n%s", want, b.String())
 	}
-	nan := math.NaN()
+	nan := jfloat(math.NaN())
 	r.Validation = &validation{Samples: 20, Loss: nan, Accuracy: nan, BestLoss: nan, BestAccuracy: nan}
 	if got := r.nonFinite(); len(got) != 4 || got[0] != "validation.loss: NaN (no validation ran)" {
 		t.Errorf("nonFinite with no validation run: %q", got)
 	}
 
 	r = fullReport()
-	r.PeakShare = math.NaN()
+	r.PeakShare = jfloat(math.NaN())
 	if got := r.nonFinite(); len(got) != 1 || got[0] != "peak_share: NaN (could not be computed)" {
 		t.Errorf("nonFinite of a run that did not diverge: %q", got)
 	}
@@ -114,7 +141,7 @@ func TestWriteTextNonFinite(t *testing.T) {
 	r := fullReport()
 	r.Interrupted = false
 	r.Diverged, r.CompareSkipped, r.Compare = "training diverged: the loss became +Inf at step 4", true, nil
-	r.LastStepLoss, r.TestLoss = math.Inf(1), math.NaN()
+	r.LastStepLoss, r.TestLoss = jfloat(math.Inf(1)), jfloat(math.NaN())
 	var b strings.Builder
 	if err := r.writeText(&b); err != nil {
 		t.Fatal(err)
@@ -181,7 +208,7 @@ func TestWriteTextFirstLayer(t *testing.T) {
 	for _, c := range []struct {
 		mode    string
 		sparse  bool
-		density float64
+		density jfloat
 		want    string
 	}{
 		{"auto", true, 0.208, "first layer sparse (X density 20.8%)\n"},

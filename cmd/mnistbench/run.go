@@ -100,7 +100,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 		peak = 0 // the report says it was not measured
 	}
 	r := newReport(o, d, info, peak, net, batch, sch)
-	r.LoadSeconds = loadTime.Seconds()
+	r.LoadSeconds = jfloat(loadTime.Seconds())
 	r.PlannedSteps = total
 	evalEvery := o.evalEvery
 	if evalEvery == 0 {
@@ -123,7 +123,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 			if o.plot != "" {
 				r.Losses = append(r.Losses, p.Loss)
 			}
-			r.LastLR = p.LR // rounded to the float32 the step took once, after training
+			r.LastLR = jfloat(p.LR) // rounded to the float32 the step took once, after training
 			if p.Validated {
 				r.Validation.Validations++
 			}
@@ -137,9 +137,9 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 			if err != nil {
 				return err
 			}
-			r.TestCurve = append(r.TestCurve, point{Step: p.Step, Accuracy: m.Accuracy})
+			r.TestCurve = append(r.TestCurve, point{Step: p.Step, Accuracy: jfloat(m.Accuracy)})
 			if o.targetAcc > 0 && m.Accuracy >= o.targetAcc {
-				r.TargetSeconds = (p.Elapsed - evalTime).Seconds()
+				r.TargetSeconds = jfloat((p.Elapsed - evalTime).Seconds())
 				r.TargetStep = p.Step
 				return errTarget
 			}
@@ -171,10 +171,10 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	} else if err != nil && !errors.Is(err, errTarget) && !(r.Interrupted && errors.Is(err, ctx.Err())) {
 		return errors.Join(append([]error{resumeError(o, err)}, late...)...)
 	}
-	r.LastLR = float32Value(r.LastLR)
+	r.LastLR = jfloat(float32Value(float64(r.LastLR)))
 	r.setTraining(res, evalTime, net)
 	if r.Density == 0 { // Fit measures it only when it may take the sparse path
-		r.Density = d.train.X.Density()
+		r.Density = jfloat(d.train.X.Density())
 	}
 
 	train, err := net.Evaluate(d.train.X, d.train.Y)
@@ -185,8 +185,8 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r.TrainLoss, r.TrainAccuracy = train.Loss, train.Accuracy
-	r.TestLoss, r.TestAccuracy = test.Loss, test.Accuracy
+	r.TrainLoss, r.TrainAccuracy = jfloat(train.Loss), jfloat(train.Accuracy)
+	r.TestLoss, r.TestAccuracy = jfloat(test.Loss), jfloat(test.Accuracy)
 	if diverged == nil && r.Steps > 0 && !(finite(train.Loss) && finite(test.Loss)) {
 		// The last step made weights so large that their loss is not finite.
 		diverged = fmt.Errorf("training diverged: the loss on the training set is %v after step %d (on the test set %v): lower the learning rate", train.Loss, r.endStep(), test.Loss)
@@ -195,7 +195,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 		r.Diverged = diverged.Error()
 	}
 	if c := r.TestCurve; watch && r.Steps > 0 && (len(c) == 0 || c[len(c)-1].Step != r.endStep()) {
-		r.TestCurve = append(c, point{Step: r.endStep(), Accuracy: test.Accuracy}) // an interrupted run's curve ends where it stopped
+		r.TestCurve = append(c, point{Step: r.endStep(), Accuracy: jfloat(test.Accuracy)}) // an interrupted run's curve ends where it stopped
 	}
 
 	// The model files, before -compare, which a Ctrl-C may cut short. A
@@ -234,7 +234,7 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 			r.Plot = o.plot
 		}
 	}
-	r.TotalSeconds = time.Since(start).Seconds()
+	r.TotalSeconds = jfloat(time.Since(start).Seconds())
 	write := r.writeText
 	if o.json {
 		write = r.writeJSON

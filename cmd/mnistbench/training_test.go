@@ -57,10 +57,10 @@ func TestRunResumeBitwise(t *testing.T) {
 	}
 	// Steps 14 to 30 of 1,000 samples each, but for step 22, which ends
 	// the second epoch of 10,145 samples with the last 145.
-	if samples := r.Epochs * float64(r.Train); r.Train != 10145 || math.Abs(samples-16145) > 1e-6 {
+	if samples := float64(r.Epochs) * float64(r.Train); r.Train != 10145 || math.Abs(samples-16145) > 1e-6 {
 		t.Errorf("second part: %.6g samples of %d (%v epochs), want 16145 of 10145", samples, r.Train, r.Epochs)
 	}
-	if want := 16145 / r.TrainSeconds; math.Abs(r.SamplesPerSec-want) > 1e-9*want {
+	if want := 16145 / float64(r.TrainSeconds); math.Abs(float64(r.SamplesPerSec)-want) > 1e-9*want {
 		t.Errorf("second part: %v samples/s, want this run's 16145 samples in %v s", r.SamplesPerSec, r.TrainSeconds)
 	}
 	a, err := os.ReadFile(whole)
