@@ -131,6 +131,11 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 	t := newSparseTask()
 	*t = sparseTask{im: im, trans: trans, m: m, n: n, k: k, alpha: alpha, offs: offs, cols: cols, vals: vals, a: a,
 		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	if a != nil {
+		t.panels = getScratch(groupPanelsLen(k, n))
+		defer putScratch(t.panels)
+		groupPanels(t.panels, b, ldb, k, n)
+	}
 	if ep != nil && (ep.Bias != nil || ep.Act != ActIdentity) {
 		t.ep, t.epi = *ep, true
 	}
@@ -178,6 +183,7 @@ type sparseTask struct {
 	atrans      bool     // SparseATMMTrans: tasks are blocks of S's columns and of C's rows, per wide
 	b           []float32
 	ldb         int
+	panels      []float32 // SparseAMM's B for the grouped kernels (groupPanels)
 	c           []float32
 	ldc         int
 	ep          Epilogue
@@ -188,19 +194,33 @@ type sparseTask struct {
 // stays in cache while it is summed over blocks of S's columns.
 const sparseChunk = 64
 
+// sparsePreparedChunk is the rows of S a task of SparseAMM computes at
+// once: each chunk streams all of B (in groupPanels' blocks) through the
+// cache, so fewer, larger chunks read it less often, while the chunk of C
+// (512 rows of 196 units: 400 KB) stays in L2 for the epilogue. Measured
+// on MNIST's 5 vs 8 (forward, 196 units, one thread, Zen 3): 157, 177, 187
+// and 165 GFLOP/s (dense-equivalent, medians of 5) for chunks of 64, 256,
+// 512 and 1024 rows.
+const sparsePreparedChunk = 512
+
 // sparseKBlock is the width of those blocks: the rows of B they read, a
 // column block of the kernel wide (up to 13 vectors), stay in L1d.
 const sparseKBlock = 48
 
-// Do computes the rows of task i, sparseChunk at a time.
+// Do computes the rows of task i, a chunk at a time (sparseChunk rows,
+// sparsePreparedChunk for a prepared S).
 func (t *sparseTask) Do(i int) {
 	if t.atrans {
 		t.blockATMM(i)
 		return
 	}
 	r0, r1 := i*t.per, min((i+1)*t.per, t.m)
-	for ; r0 < r1; r0 += sparseChunk {
-		t.chunk(r0, min(r0+sparseChunk, r1))
+	step := sparseChunk
+	if t.a != nil {
+		step = sparsePreparedChunk
+	}
+	for ; r0 < r1; r0 += step {
+		t.chunk(r0, min(r0+step, r1))
 	}
 }
 

@@ -112,25 +112,6 @@ var (
 	spmmgtMaskedBlocks = [sparseGroupVecs]spmmgtMasked{spmmgt4x0m, spmmgt4x1m, spmmgt4x2m}
 )
 
-// groupBlocks calls do for each column block of w columns the grouped
-// kernels take: at column j, nv whole vectors and, when masked, the
-// partial one of tail lanes.
-func groupBlocks(w int, do func(j, nv int, masked bool, tail int)) {
-	full, tail := w/8, w%8
-	for j := 0; full > 0 || tail > 0; {
-		nv, masked := min(full, sparseGroupVecs), false
-		if tail > 0 && full < sparseGroupVecs {
-			nv, masked = full, true
-		}
-		do(j, nv, masked, tail)
-		j += 8 * nv
-		full -= nv
-		if masked {
-			tail = 0
-		}
-	}
-}
-
 // spmmgAVX2 runs the w columns in blocks of up to 3 vectors, each block
 // over all the groups, spmmgCallGroups a call. The checks before the
 // assembly: the caller's bound B (k×w rows, checkMatrix); here each

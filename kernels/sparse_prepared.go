@@ -474,7 +474,14 @@ func (t *sparseTask) chunkPrepared(s0, s1 int) {
 		for gb < g1 && a.first[gb] < 0 {
 			gb++
 		}
-		t.im.sp.group(gr, t.c, t.ldc, a.rows[ga*gr:], a.goffs[ga*(a.kb+1):], a.kb+1, a.kb, gb-ga, a.gcols, a.gvals, t.b, t.ldb, t.k, t.n, t.alpha, t.beta, t.beta != 0)
+		groupBlocks(t.n, func(j, nv int, masked bool, tail int) {
+			w := 8 * nv
+			if masked {
+				w += tail
+			}
+			t.im.sp.group(gr, t.c[j:], t.ldc, a.rows[ga*gr:], a.goffs[ga*(a.kb+1):], a.kb+1, a.kb, gb-ga, a.gcols, a.gvals,
+				t.panels[j*t.k:], (w+7)&^7, t.k, w, t.alpha, t.beta, t.beta != 0)
+		})
 		ga = gb
 	}
 	if t.epi {
@@ -482,6 +489,49 @@ func (t *sparseTask) chunkPrepared(s0, s1 int) {
 			t.im.finishPart(&t.ep, t.c, t.ldc, int(row), 1, 0, t.n)
 		}
 	}
+}
+
+// groupBlocks calls do for each column block of w columns the grouped
+// kernels take: at column j, nv whole vectors and, when masked, the
+// partial one of tail lanes.
+func groupBlocks(w int, do func(j, nv int, masked bool, tail int)) {
+	full, tail := w/8, w%8
+	for j := 0; full > 0 || tail > 0; {
+		nv, masked := min(full, sparseGroupVecs), false
+		if tail > 0 && full < sparseGroupVecs {
+			nv, masked = full, true
+		}
+		do(j, nv, masked, tail)
+		j += 8 * nv
+		full -= nv
+		if masked {
+			tail = 0
+		}
+	}
+}
+
+// groupPanelsLen returns the length of groupPanels' copy of a k×n B.
+func groupPanelsLen(k, n int) int { return k * ((n + 7) &^ 7) }
+
+// groupPanels copies B (k×n, row stride ldb) into dst as the column
+// blocks of the grouped kernels (groupBlocks): the block at column j, w
+// columns wide, at dst[j·k:] with row stride w rounded up to 8. A grouped
+// kernel reads a row of its block for each column of a group's union, all
+// over B: rows of 24 contiguous floats share cache lines and pages, where
+// rows of B are n apart (measured: the forward product of MNIST's 5 vs 8,
+// 196 units, 12% faster).
+func groupPanels(dst, b []float32, ldb, k, n int) {
+	groupBlocks(n, func(j, nv int, masked bool, tail int) {
+		w := 8 * nv
+		if masked {
+			w += tail
+		}
+		ld := (w + 7) &^ 7
+		panel := dst[j*k : j*k+k*ld]
+		for p := range k {
+			copy(panel[p*ld:p*ld+w], b[p*ldb+j:])
+		}
+	})
 }
 
 // blockATMM computes task i of SparseATMMTrans: block j of S's columns
