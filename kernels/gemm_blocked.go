@@ -228,8 +228,8 @@ func (g *gemm) block(ws *workspace, ap, bp []float32, ic, mb, jc, nb, kb int, be
 				st.bias, st.epi = g.ep.code(ic, mt*mr, jc+nt*nr, 8)
 			}
 			g.im.macro8(ap, bpe, g.c[ic*ldc+jc+nt*nr:], kb, mt, 1, ldc, st)
-		case w < 8:
-			g.edge(ws, g.im.macro8, ap, bpe, ic, mt*mr, jc+nt*nr, w, 8, kb, mt, 1, beta, accum)
+		case w < 8: // a column at a time, six rows a multiply-add
+			g.columns(ws, ap, bpe, ic, mt, jc+nt*nr, w, kb, beta, accum)
 			done(ic, mt*mr, jc+nt*nr, w)
 		default:
 			g.edge(ws, g.im.macro, ap, bpe, ic, mt*mr, jc+nt*nr, w, nr, kb, mt, 1, beta, accum)
@@ -265,6 +265,26 @@ func (g *gemm) edge(ws *workspace, macro macroFunc, ap, bp []float32, i, h, j, w
 	macro(ap, bp, s, kb, mt, nt, ld, store{alpha: g.alpha, beta: beta, accum: accum})
 	for r := 0; r < h; r++ {
 		copy(g.c[(i+r)*g.ldc+j:(i+r)*g.ldc+j+w], s[r*ld:])
+	}
+}
+
+// columns computes the w < 8 columns of C at (i, j), mt full tiles high,
+// from mt packed A panels and one B panel, a column at a time with
+// Impl.column through scratch.
+func (g *gemm) columns(ws *workspace, ap, bp []float32, i, mt, j, w, kb int, beta float32, accum bool) {
+	h := mt * mr
+	s := ws.scratch[:h]
+	st := store{alpha: g.alpha, beta: beta, accum: accum}
+	for q := range w {
+		if accum {
+			for r := range h {
+				s[r] = g.c[(i+r)*g.ldc+j+q]
+			}
+		}
+		g.im.column(ap, bp[q:], s, kb, mt, nr, st)
+		for r := range h {
+			g.c[(i+r)*g.ldc+j+q] = s[r]
+		}
 	}
 }
 

@@ -62,6 +62,11 @@ type Impl struct {
 	// (mt = 1) storing only the first h rows of its tiles: the bottom edge
 	// of C, with the same sums as macro.
 	macroRows [mr]macroFunc
+	// column computes one column of mt full tiles, a right edge of fewer
+	// than 8 columns: out[6·it + r] = alpha·(A panel it's row r)·b (+
+	// beta·out as st says), b a column of packed B panels (stride ldb),
+	// with the same sums as macro8.
+	column func(ap, b, out []float32, kc, mt, ldb int, st store)
 	// Packers of n consecutive full micro-panels of kc columns (A) or rows
 	// (B) of a matrix with row stride ld that starts at src[0]; see
 	// pack_generic.go.
@@ -82,7 +87,7 @@ type Impl struct {
 // Name returns the implementation's name: "avx2" or "generic".
 func (im *Impl) Name() string { return im.name }
 
-var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8, macroRows: macroRowsGeneric,
+var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8, macroRows: macroRowsGeneric, column: columnGeneric,
 	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric,
 	exp: genericExp, act: genericAct, loss: genericLoss, vec: genericVec, upd: genericUpdate, sp: genericSparse}
 

@@ -54,6 +54,16 @@ func rowsAVX2(rows int, kernel, wide asmMacro, panels int) macroFunc {
 	}
 }
 
+// columnAVX2 wires sgemmColumn (Impl.column), after checking that the A
+// panels, B's column and out lie inside their slices.
+func columnAVX2(ap, b, out []float32, kc, mt, ldb int, st store) {
+	if kc <= 0 || mt <= 0 || ldb <= 0 || len(ap) < mt*kc*mr || len(b) < (kc-1)*ldb+1 || len(out) < mt*mr {
+		panic(fmt.Sprintf("kernels: internal error: column kernel kc=%d mt=%d ldb=%d len(ap)=%d len(b)=%d len(out)=%d",
+			kc, mt, ldb, len(ap), len(b), len(out)))
+	}
+	sgemmColumn(&ap[0], &b[0], &out[0], kc, mt, ldb, st.alpha, st.beta, flag(st.accum), &tailMasks[8-mr])
+}
+
 func biasPtr(st store) *float32 {
 	if st.epi&(epiRowBias|epiColBias) == 0 {
 		return nil

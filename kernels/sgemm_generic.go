@@ -29,6 +29,30 @@ func rowsGeneric(rows int) macroFunc {
 	}
 }
 
+// columnGeneric is the Go twin of the assembly's sgemmColumn
+// (Impl.column): out[6·it + r] = alpha·(row r of A panel it)·b (+
+// beta·out), b strided by ldb.
+func columnGeneric(ap, b, out []float32, kc, mt, ldb int, st store) {
+	if kc <= 0 || mt <= 0 || ldb <= 0 || len(ap) < mt*kc*mr || len(b) < (kc-1)*ldb+1 || len(out) < mt*mr {
+		panic("kernels: internal error: generic column kernel arguments out of range")
+	}
+	for it := range mt {
+		a := ap[it*kc*mr : (it+1)*kc*mr]
+		for r := range mr {
+			var sum float32
+			for p := range kc {
+				sum += a[p*mr+r] * b[p*ldb]
+			}
+			o := &out[it*mr+r]
+			if st.accum {
+				*o = st.alpha*sum + st.beta**o
+			} else {
+				*o = st.alpha * sum
+			}
+		}
+	}
+}
+
 // macroGenericCols stores the first rows rows (mr, or fewer when mt = 1)
 // and cols columns of each tile.
 func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, st store, rows, cols int) {

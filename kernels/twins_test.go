@@ -246,3 +246,43 @@ func TestMacroEpilogueMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnKernelMatchesGo compares the column kernel (a right edge of
+// fewer than 8 columns) with its Go twin: every kc of twinKCs, 1 to 19 A
+// panels (two groups of 8 and the rest one at a time), B's column strided
+// as in a packed panel or not, overwriting and accumulating. The panels of
+// A and B's column end their slices, and out is guarded, so a load or store
+// past them faults or shows.
+func TestColumnKernelMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, im := range Impls() {
+		if im == generic {
+			continue
+		}
+		t.Run("impl="+im.Name(), func(t *testing.T) {
+			for _, kc := range twinKCs[1:] {
+				for _, mt := range []int{1, 2, 7, 8, 9, 16, 19} {
+					for _, ldb := range []int{nr, 1, 3} {
+						ap := slices.Clip(randSlice(rng, mt*kc*mr))
+						b := slices.Clip(randSlice(rng, (kc-1)*ldb+1))
+						out0 := randSlice(rng, mt*mr)
+						for _, accum := range []bool{false, true} {
+							st := store{alpha: 0.5, beta: -1.5, accum: accum}
+							want := slices.Clone(out0)
+							generic.column(ap, b, want, kc, mt, ldb, st)
+							got, all := guarded(len(out0))
+							copy(got, out0)
+							im.column(ap, b, got, kc, mt, ldb, st)
+							checkGuard(t, all, len(out0), "column")
+							for i := range got {
+								if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*float64(kc+1) {
+									t.Fatalf("kc=%d mt=%d ldb=%d accum=%t: out[%d] = %v, Go twin %v", kc, mt, ldb, accum, i, got[i], want[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}

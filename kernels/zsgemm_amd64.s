@@ -6952,3 +6952,162 @@ stored:
 	JNE  ntloop
 	VZEROUPPER
 	RET
+
+// func sgemmColumn(a *float32, b *float32, out *float32, kc int, mt int, ldb int, alpha float32, beta float32, accum int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·sgemmColumn(SB), NOSPLIT, $0-72
+	MOVQ         a+0(FP), AX
+	MOVQ         out+16(FP), CX
+	MOVQ         kc+24(FP), DX
+	MOVQ         mt+32(FP), BX
+	MOVQ         ldb+40(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         mask+64(FP), DI
+	VMOVDQU      (DI), Y15
+	IMUL3Q       $0x00000018, DX, DI
+	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS alpha+48(FP), Y13
+	VBROADCASTSS beta+52(FP), Y14
+	MOVQ         accum+56(FP), R9
+	CMPQ         BX, $0x08
+	JL           one
+
+eight:
+	MOVQ   AX, R10
+	LEAQ   (AX)(DI*4), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   b+8(FP), R12
+	MOVQ   DX, R13
+	DECQ   R13
+	JE     eightlast
+
+eightk:
+	VBROADCASTSS (R12), Y12
+	VFMADD231PS  (R10), Y12, Y0
+	VFMADD231PS  (R10)(DI*1), Y12, Y1
+	VFMADD231PS  (R10)(DI*2), Y12, Y2
+	VFMADD231PS  (R10)(R8*1), Y12, Y3
+	VFMADD231PS  (R11), Y12, Y4
+	VFMADD231PS  (R11)(DI*1), Y12, Y5
+	VFMADD231PS  (R11)(DI*2), Y12, Y6
+	VFMADD231PS  (R11)(R8*1), Y12, Y7
+	ADDQ         $0x18, R10
+	ADDQ         $0x18, R11
+	ADDQ         SI, R12
+	DECQ         R13
+	JNE          eightk
+
+eightlast:
+	VBROADCASTSS (R12), Y12
+	VMASKMOVPS   (R10), Y15, Y8
+	VFMADD231PS  Y8, Y12, Y0
+	VMASKMOVPS   (R10)(DI*1), Y15, Y9
+	VFMADD231PS  Y9, Y12, Y1
+	VMASKMOVPS   (R10)(DI*2), Y15, Y10
+	VFMADD231PS  Y10, Y12, Y2
+	VMASKMOVPS   (R10)(R8*1), Y15, Y11
+	VFMADD231PS  Y11, Y12, Y3
+	VMASKMOVPS   (R11), Y15, Y8
+	VFMADD231PS  Y8, Y12, Y4
+	VMASKMOVPS   (R11)(DI*1), Y15, Y9
+	VFMADD231PS  Y9, Y12, Y5
+	VMASKMOVPS   (R11)(DI*2), Y15, Y10
+	VFMADD231PS  Y10, Y12, Y6
+	VMASKMOVPS   (R11)(R8*1), Y15, Y11
+	VFMADD231PS  Y11, Y12, Y7
+	VMULPS       Y13, Y0, Y0
+	VMULPS       Y13, Y1, Y1
+	VMULPS       Y13, Y2, Y2
+	VMULPS       Y13, Y3, Y3
+	VMULPS       Y13, Y4, Y4
+	VMULPS       Y13, Y5, Y5
+	VMULPS       Y13, Y6, Y6
+	VMULPS       Y13, Y7, Y7
+	TESTQ        R9, R9
+	JE           eightstore
+	VMASKMOVPS   (CX), Y15, Y8
+	VFMADD231PS  Y8, Y14, Y0
+	VMASKMOVPS   24(CX), Y15, Y9
+	VFMADD231PS  Y9, Y14, Y1
+	VMASKMOVPS   48(CX), Y15, Y10
+	VFMADD231PS  Y10, Y14, Y2
+	VMASKMOVPS   72(CX), Y15, Y11
+	VFMADD231PS  Y11, Y14, Y3
+	VMASKMOVPS   96(CX), Y15, Y8
+	VFMADD231PS  Y8, Y14, Y4
+	VMASKMOVPS   120(CX), Y15, Y9
+	VFMADD231PS  Y9, Y14, Y5
+	VMASKMOVPS   144(CX), Y15, Y10
+	VFMADD231PS  Y10, Y14, Y6
+	VMASKMOVPS   168(CX), Y15, Y11
+	VFMADD231PS  Y11, Y14, Y7
+
+eightstore:
+	VMASKMOVPS Y0, Y15, (CX)
+	VMASKMOVPS Y1, Y15, 24(CX)
+	VMASKMOVPS Y2, Y15, 48(CX)
+	VMASKMOVPS Y3, Y15, 72(CX)
+	VMASKMOVPS Y4, Y15, 96(CX)
+	VMASKMOVPS Y5, Y15, 120(CX)
+	VMASKMOVPS Y6, Y15, 144(CX)
+	VMASKMOVPS Y7, Y15, 168(CX)
+	ADDQ       DI, AX
+	ADDQ       DI, AX
+	ADDQ       DI, AX
+	ADDQ       DI, AX
+	ADDQ       DI, AX
+	ADDQ       DI, AX
+	ADDQ       DI, AX
+	ADDQ       DI, AX
+	ADDQ       $0xc0, CX
+	SUBQ       $0x08, BX
+	CMPQ       BX, $0x08
+	JGE        eight
+
+one:
+	TESTQ  BX, BX
+	JE     done
+	MOVQ   AX, R8
+	LEAQ   (AX)(DI*4), R10
+	VXORPS Y0, Y0, Y0
+	MOVQ   b+8(FP), R11
+	MOVQ   DX, R12
+	DECQ   R12
+	JE     onelast
+
+onek:
+	VBROADCASTSS (R11), Y12
+	VFMADD231PS  (R8), Y12, Y0
+	ADDQ         $0x18, R8
+	ADDQ         $0x18, R10
+	ADDQ         SI, R11
+	DECQ         R12
+	JNE          onek
+
+onelast:
+	VBROADCASTSS (R11), Y12
+	VMASKMOVPS   (R8), Y15, Y8
+	VFMADD231PS  Y8, Y12, Y0
+	VMULPS       Y13, Y0, Y0
+	TESTQ        R9, R9
+	JE           onestore
+	VMASKMOVPS   (CX), Y15, Y8
+	VFMADD231PS  Y8, Y14, Y0
+
+onestore:
+	VMASKMOVPS Y0, Y15, (CX)
+	ADDQ       DI, AX
+	ADDQ       $0x18, CX
+	SUBQ       $0x01, BX
+	JMP        one
+
+done:
+	VZEROUPPER
+	RET

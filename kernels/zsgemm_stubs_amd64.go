@@ -53,3 +53,8 @@ func sgemmKernel2x32(a *float32, b *float32, c *float32, kc int, mt int, nt int,
 //
 //go:noescape
 func sgemmKernel3x32(a *float32, b *float32, c *float32, kc int, mt int, nt int, ldc int, alpha float32, beta float32, accum int, bias *float32, epi int)
+
+// sgemmColumn computes one column of mt 6-row tiles of C from packed A panels and a strided column of B; see sgemm_amd64.go.
+//
+//go:noescape
+func sgemmColumn(a *float32, b *float32, out *float32, kc int, mt int, ldb int, alpha float32, beta float32, accum int, mask *int32)

@@ -25,6 +25,127 @@ func sgemmFamily() {
 	for _, s := range wideShapes {
 		sgemmMacroKernel(fmt.Sprintf("sgemmKernel%dx%d", s.rows, s.cols*s.panels), s)
 	}
+	sgemmColumnKernel()
+}
+
+// columnTiles is how many A panels sgemmColumn sums at once: 8 chains of
+// fused multiply-adds hide their latency.
+const columnTiles = 8
+
+// sgemmColumnKernel emits sgemmColumn, for a right edge of C narrower than
+// 8 columns: one column of C for mt A panels, with the 6 rows of a panel in
+// the lanes of one vector (the panel's k-th row of 6 is A's k-th column
+// there), times a broadcast element of B's column, so that a multiply-add
+// does 6 rows' work where the 6×8 kernel's does one. Each lane's sum is
+// the same chain, in k's order, as the tile kernels' for that element.
+// out[6·it + r] takes row r of panel it: alpha·sum, plus beta·out when
+// accum != 0 (loaded and stored 6 lanes at a time, mask the first 6).
+func sgemmColumnKernel() {
+	text("sgemmColumn", "func(a, b, out *float32, kc, mt, ldb int, alpha, beta float32, accum int, mask *int32)",
+		"sgemmColumn computes one column of mt 6-row tiles of C from packed A panels and a strided column of B; see sgemm_amd64.go.")
+	pa := Load(Param("a"), GP64())
+	pout := Load(Param("out"), GP64())
+	kc := Load(Param("kc"), GP64())
+	mt := Load(Param("mt"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb) // bytes
+	pm := Load(Param("mask"), GP64())
+	mask := reg.Y15
+	VMOVDQU(Mem{Base: pm}, mask)
+	ts := GP64() // bytes between A panels: kc·6·4
+	IMUL3Q(U32(mr*4), kc, ts)
+	ts3 := GP64()
+	LEAQ(Mem{Base: ts, Index: ts, Scale: 2}, ts3)
+	alpha, beta := reg.Y13, reg.Y14
+	VBROADCASTSS(paramAddr("alpha"), alpha)
+	VBROADCASTSS(paramAddr("beta"), beta)
+	mode := GP64()
+	Load(Param("accum"), mode)
+	bc := reg.Y12
+
+	// sum emits the sums of n panels (from cur, panels 4–7 from cur4 =
+	// cur + 4·ts, both stepping a row of 6 at a time) into Y0…Y(n−1), then
+	// stores them to out.
+	sum := func(n int, name string) {
+		cur, cur4 := GP64(), GP64()
+		MOVQ(pa, cur)
+		LEAQ(Mem{Base: pa, Index: ts, Scale: 4}, cur4)
+		panel := func(t int) Mem {
+			m := Mem{Base: cur}
+			if t >= 4 {
+				m.Base, t = cur4, t-4
+			}
+			switch t {
+			case 1:
+				m.Index, m.Scale = ts, 1
+			case 2:
+				m.Index, m.Scale = ts, 2
+			case 3:
+				m.Index, m.Scale = ts3, 1
+			}
+			return m
+		}
+		for t := 0; t < n; t++ {
+			VXORPS(ymm(t), ymm(t), ymm(t))
+		}
+		pb := Load(Param("b"), GP64())
+		kk := GP64()
+		MOVQ(kc, kk)
+		DECQ(kk) // the last row of a panel is loaded masked: it ends the panel
+		JE(LabelRef(name + "last"))
+		Label(name + "k")
+		VBROADCASTSS(Mem{Base: pb}, bc)
+		for t := 0; t < n; t++ {
+			VFMADD231PS(panel(t), bc, ymm(t))
+		}
+		ADDQ(U8(mr*4), cur)
+		ADDQ(U8(mr*4), cur4)
+		ADDQ(ldb, pb)
+		DECQ(kk)
+		JNE(LabelRef(name + "k"))
+		Label(name + "last")
+		VBROADCASTSS(Mem{Base: pb}, bc)
+		for t := 0; t < n; t++ {
+			tmp := ymm(8 + t%4)
+			VMASKMOVPS(panel(t), mask, tmp)
+			VFMADD231PS(tmp, bc, ymm(t))
+		}
+		for t := 0; t < n; t++ {
+			VMULPS(alpha, ymm(t), ymm(t))
+		}
+		TESTQ(mode, mode)
+		JE(LabelRef(name + "store"))
+		for t := 0; t < n; t++ {
+			tmp := ymm(8 + t%4)
+			VMASKMOVPS(Mem{Base: pout, Disp: t * mr * 4}, mask, tmp)
+			VFMADD231PS(tmp, beta, ymm(t))
+		}
+		Label(name + "store")
+		for t := 0; t < n; t++ {
+			VMASKMOVPS(ymm(t), mask, Mem{Base: pout, Disp: t * mr * 4})
+		}
+		// Next panels.
+		for range n {
+			ADDQ(ts, pa)
+		}
+		ADDQ(U8(n*mr*4), pout)
+		SUBQ(U8(n), mt)
+	}
+
+	CMPQ(mt, U8(columnTiles))
+	JL(LabelRef("one"))
+	Label("eight")
+	sum(columnTiles, "eight")
+	CMPQ(mt, U8(columnTiles))
+	JGE(LabelRef("eight"))
+	Label("one")
+	TESTQ(mt, mt)
+	JE(LabelRef("done"))
+	sum(1, "one")
+	JMP(LabelRef("one"))
+	Label("done")
+	VZEROUPPER()
+	RET()
 }
 
 // wideShapes are the bottom-edge kernels that take several B panels a
