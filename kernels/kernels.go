@@ -71,6 +71,8 @@ type Impl struct {
 	// (B) of a matrix with row stride ld that starts at src[0]; see
 	// pack_generic.go.
 	packAN, packAT, packBN, packBT func(dst, src []float32, ld, kc, n int)
+	// transpose is Transpose without its checks.
+	transpose func(dst []float32, ldd int, src []float32, lds, rows, cols int)
 
 	exp  expKernels    // exp.go
 	act  actKernels    // activation.go
@@ -88,7 +90,7 @@ type Impl struct {
 func (im *Impl) Name() string { return im.name }
 
 var generic = &Impl{name: "generic", macro: macroGeneric, macro8: macroGeneric8, macroRows: macroRowsGeneric, column: columnGeneric,
-	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric,
+	packAN: packANGeneric, packAT: packATGeneric, packBN: packBNGeneric, packBT: packBTGeneric, transpose: transposeGeneric,
 	exp: genericExp, act: genericAct, loss: genericLoss, vec: genericVec, upd: genericUpdate, sp: genericSparse}
 
 // available lists the implementations this machine can run, best first;

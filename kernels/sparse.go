@@ -245,7 +245,7 @@ func (t *sparseTask) chunk(r0, r1 int) {
 	t.chunkCSR(c, ldc, beta, r0, r1)
 	if t.trans {
 		if t.beta == 0 {
-			transpose(t.c[r0:], t.ldc, tmp, t.n, rows, t.n)
+			t.im.transpose(t.c[r0:], t.ldc, tmp, t.n, rows, t.n)
 			return
 		}
 		for j := range t.n { // row j of C takes column j of the chunk

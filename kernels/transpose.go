@@ -12,12 +12,13 @@ func Transpose(dst []float32, ldd int, src []float32, lds, rows, cols int) {
 	if overlaps(dst, cols, rows, ldd, src, rows, cols, lds) {
 		panic("kernels: Transpose: dst shares memory with src")
 	}
-	transpose(dst, ldd, src, lds, rows, cols)
+	Default().transpose(dst, ldd, src, lds, rows, cols)
 }
 
-// transpose is Transpose without the checks: 4×4 blocks, each read as four
-// rows of src and written as four rows of dst, then the edges.
-func transpose(dst []float32, ldd int, src []float32, lds, rows, cols int) {
+// transposeGeneric is Transpose without the checks, in Go
+// (Impl.transpose): 4×4 blocks, each read as four rows of src and written
+// as four rows of dst, then the edges.
+func transposeGeneric(dst []float32, ldd int, src []float32, lds, rows, cols int) {
 	r4, c4 := rows&^3, cols&^3
 	for i := 0; i < r4; i += 4 {
 		for j := 0; j < c4; j += 4 {

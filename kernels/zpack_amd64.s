@@ -271,3 +271,75 @@ pan_loop:
 	JNE          pan_loop
 	VZEROUPPER
 	RET
+
+// func transpose8(dst *float32, ldd int, src *float32, lds int, rows int, cols int)
+// Requires: AVX
+TEXT ·transpose8(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), CX
+	SHLQ $0x02, CX
+	MOVQ src+16(FP), DX
+	MOVQ lds+24(FP), BX
+	SHLQ $0x02, BX
+	MOVQ rows+32(FP), SI
+	LEAQ (BX)(BX*2), DI
+	LEAQ (CX)(CX*2), R8
+
+tr_rows:
+	MOVQ DX, R9
+	MOVQ AX, R10
+	MOVQ cols+40(FP), R11
+
+tr_cols:
+	LEAQ       (R9)(BX*4), R12
+	VMOVUPS    (R9), Y0
+	VMOVUPS    (R9)(BX*1), Y1
+	VMOVUPS    (R9)(BX*2), Y2
+	VMOVUPS    (R9)(DI*1), Y3
+	VMOVUPS    (R12), Y4
+	VMOVUPS    (R12)(BX*1), Y5
+	VMOVUPS    (R12)(BX*2), Y6
+	VMOVUPS    (R12)(DI*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	LEAQ       (R10)(CX*4), R12
+	VMOVUPS    Y8, (R10)
+	VMOVUPS    Y9, (R10)(CX*1)
+	VMOVUPS    Y10, (R10)(CX*2)
+	VMOVUPS    Y11, (R10)(R8*1)
+	VMOVUPS    Y12, (R12)
+	VMOVUPS    Y13, (R12)(CX*1)
+	VMOVUPS    Y14, (R12)(CX*2)
+	VMOVUPS    Y15, (R12)(R8*1)
+	ADDQ       $0x20, R9
+	LEAQ       (R12)(CX*4), R10
+	SUBQ       $0x08, R11
+	JNE        tr_cols
+	LEAQ       (DX)(BX*8), DX
+	ADDQ       $0x20, AX
+	SUBQ       $0x08, SI
+	JNE        tr_rows
+	VZEROUPPER
+	RET

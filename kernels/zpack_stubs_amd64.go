@@ -23,3 +23,8 @@ func packA6T(dst *float32, src *float32, ld int, kc int, n int)
 //
 //go:noescape
 func packA6(dst *float32, src *float32, ld int, kc int)
+
+// transpose8 sets dst[j*ldd+i] = src[i*lds+j] for i < rows and j < cols, both positive multiples of 8.
+//
+//go:noescape
+func transpose8(dst *float32, ldd int, src *float32, lds int, rows int, cols int)

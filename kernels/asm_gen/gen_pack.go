@@ -18,6 +18,7 @@ func packFamily() {
 	packRows("packB16", nr)
 	packRows("packA6T", mr)
 	packANormal()
+	transposeBlocks()
 }
 
 // packRows emits a packer of n micro-panels w (16 or 6) floats wide from
@@ -198,6 +199,68 @@ func packBTrans() {
 	ADDQ(U32(8*nr*4), dst)
 	SUBQ(U8(8), kc)
 	JNE(LabelRef("pbt_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// transposeBlocks emits transpose8, Transpose's kernel on whole 8×8
+// blocks: each 8 rows of src, 8 columns at a time, go through transpose8x8
+// to 8 rows of dst.
+func transposeBlocks() {
+	text("transpose8", "func(dst *float32, ldd int, src *float32, lds, rows, cols int)",
+		"transpose8 sets dst[j*ldd+i] = src[i*lds+j] for i < rows and j < cols, both positive multiples of 8.")
+	dst := Load(Param("dst"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	SHLQ(U8(2), ldd)
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), lds)
+	rows := Load(Param("rows"), GP64())
+	lds3, ldd3 := GP64(), GP64()
+	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
+	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
+	// row addresses row r (< 8) from base0 (rows 0–3) and base4 (4–7).
+	row := func(base0, base4, ld, ld3 reg.Register, r int) Mem {
+		b := base0
+		if r >= 4 {
+			b, r = base4, r-4
+		}
+		switch r {
+		case 0:
+			return Mem{Base: b}
+		case 1:
+			return Mem{Base: b, Index: ld, Scale: 1}
+		case 2:
+			return Mem{Base: b, Index: ld, Scale: 2}
+		}
+		return Mem{Base: b, Index: ld3, Scale: 1}
+	}
+
+	Label("tr_rows")
+	s0, d0 := GP64(), GP64() // the block: src rows i…i+7 at column j, dst rows j…j+7 at column i
+	MOVQ(src, s0)
+	MOVQ(dst, d0)
+	cols := Load(Param("cols"), GP64())
+	Label("tr_cols")
+	s4 := GP64()
+	LEAQ(Mem{Base: s0, Index: lds, Scale: 4}, s4)
+	for r := 0; r < 8; r++ {
+		VMOVUPS(row(s0, s4, lds, lds3, r), ymm(r))
+	}
+	transpose8x8()
+	d4 := GP64()
+	LEAQ(Mem{Base: d0, Index: ldd, Scale: 4}, d4)
+	for r := 0; r < 8; r++ {
+		VMOVUPS(ymm(8+r), row(d0, d4, ldd, ldd3, r))
+	}
+	ADDQ(U8(32), s0)
+	LEAQ(Mem{Base: d4, Index: ldd, Scale: 4}, d0)
+	SUBQ(U8(8), cols)
+	JNE(LabelRef("tr_cols"))
+	LEAQ(Mem{Base: src, Index: lds, Scale: 8}, src)
+	ADDQ(U8(32), dst)
+	SUBQ(U8(8), rows)
+	JNE(LabelRef("tr_rows"))
 	VZEROUPPER()
 	RET()
 }
