@@ -27,6 +27,26 @@ func ymm(i int) reg.VecPhysical {
 	}[i]
 }
 
+// strided addresses row i (< 8) of rows s bytes apart, at byte disp: from
+// base for rows 0–3 and base4 = base + 4·s for rows 4–7, with s3 = 3·s in a
+// register (an index scales by 1, 2, 4 or 8 only). base4 and s3 may be
+// nil when no row needs them.
+func strided(base, base4, s, s3 reg.Register, i, disp int) Mem {
+	if i >= 4 {
+		base, i = base4, i-4
+	}
+	m := Mem{Base: base, Disp: disp}
+	switch i {
+	case 1:
+		m.Index, m.Scale = s, 1
+	case 2:
+		m.Index, m.Scale = s, 2
+	case 3:
+		m.Index, m.Scale = s3, 1
+	}
+	return m
+}
+
 // paramAddr is the stack address of a scalar parameter.
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()

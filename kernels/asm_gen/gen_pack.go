@@ -151,22 +151,7 @@ func packBTrans() {
 		LEAQ(Mem{Base: next[i-1], Index: ld, Scale: 4}, next[i])
 	}
 
-	row := func(base0, base4 reg.Register, r int) Mem {
-		b := base0
-		if r >= 4 {
-			b = base4
-			r -= 4
-		}
-		switch r {
-		case 0:
-			return Mem{Base: b}
-		case 1:
-			return Mem{Base: b, Index: ld, Scale: 1}
-		case 2:
-			return Mem{Base: b, Index: ld, Scale: 2}
-		}
-		return Mem{Base: b, Index: ld3, Scale: 1}
-	}
+	row := func(base0, base4 reg.Register, r int) Mem { return strided(base0, base4, ld, ld3, r, 0) }
 
 	Label("pbt_loop")
 	for half := 0; half < 2; half++ {
@@ -219,23 +204,6 @@ func transposeBlocks() {
 	lds3, ldd3 := GP64(), GP64()
 	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
 	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
-	// row addresses row r (< 8) from base0 (rows 0–3) and base4 (4–7).
-	row := func(base0, base4, ld, ld3 reg.Register, r int) Mem {
-		b := base0
-		if r >= 4 {
-			b, r = base4, r-4
-		}
-		switch r {
-		case 0:
-			return Mem{Base: b}
-		case 1:
-			return Mem{Base: b, Index: ld, Scale: 1}
-		case 2:
-			return Mem{Base: b, Index: ld, Scale: 2}
-		}
-		return Mem{Base: b, Index: ld3, Scale: 1}
-	}
-
 	Label("tr_rows")
 	s0, d0 := GP64(), GP64() // the block: src rows i…i+7 at column j, dst rows j…j+7 at column i
 	MOVQ(src, s0)
@@ -245,13 +213,13 @@ func transposeBlocks() {
 	s4 := GP64()
 	LEAQ(Mem{Base: s0, Index: lds, Scale: 4}, s4)
 	for r := 0; r < 8; r++ {
-		VMOVUPS(row(s0, s4, lds, lds3, r), ymm(r))
+		VMOVUPS(strided(s0, s4, lds, lds3, r, 0), ymm(r))
 	}
 	transpose8x8()
 	d4 := GP64()
 	LEAQ(Mem{Base: d0, Index: ldd, Scale: 4}, d4)
 	for r := 0; r < 8; r++ {
-		VMOVUPS(ymm(8+r), row(d0, d4, ldd, ldd3, r))
+		VMOVUPS(ymm(8+r), strided(d0, d4, ldd, ldd3, r, 0))
 	}
 	ADDQ(U8(32), s0)
 	LEAQ(Mem{Base: d4, Index: ldd, Scale: 4}, d0)

@@ -70,21 +70,7 @@ func sgemmColumnKernel() {
 		cur, cur4 := GP64(), GP64()
 		MOVQ(pa, cur)
 		LEAQ(Mem{Base: pa, Index: ts, Scale: 4}, cur4)
-		panel := func(t int) Mem {
-			m := Mem{Base: cur}
-			if t >= 4 {
-				m.Base, t = cur4, t-4
-			}
-			switch t {
-			case 1:
-				m.Index, m.Scale = ts, 1
-			case 2:
-				m.Index, m.Scale = ts, 2
-			case 3:
-				m.Index, m.Scale = ts3, 1
-			}
-			return m
-		}
+		panel := func(t int) Mem { return strided(cur, cur4, ts, ts3, t, 0) }
 		for t := 0; t < n; t++ {
 			VXORPS(ymm(t), ymm(t), ymm(t))
 		}
@@ -251,18 +237,7 @@ func sgemmMacroKernel(name string, s kernelShape) {
 	}
 
 	// bvec addresses vector v of the tile's row p+u of B: panel v/2.
-	bvec := func(u, v int) Mem {
-		m := Mem{Base: kb, Disp: u*nr*4 + 32*(v%2)}
-		switch v / 2 {
-		case 1:
-			m.Index, m.Scale = ps, 1
-		case 2:
-			m.Index, m.Scale = ps, 2
-		case 3:
-			m.Index, m.Scale = ps3, 1
-		}
-		return m
-	}
+	bvec := func(u, v int) Mem { return strided(kb, nil, ps, ps3, v/2, u*nr*4+32*(v%2)) }
 	step := func(u int) {
 		ao := u * mr * 4
 		if vecs <= 2 { // B's vectors in registers, A broadcast row by row
@@ -454,19 +429,11 @@ func tileEpilogue(s kernelShape, ct, t, ldc, ldc3, it, nt reg.Register) {
 // crow addresses row r of the C tile at byte offset off: rows 0–2 from ct,
 // rows 3–5 from t = ct + 3*ldc.
 func crow(ct, t, ldc, ldc3 reg.Register, r, off int) Mem {
-	switch r {
-	case 0:
-		return Mem{Base: ct, Disp: off}
-	case 1:
-		return Mem{Base: ct, Index: ldc, Scale: 1, Disp: off}
-	case 2:
-		return Mem{Base: ct, Index: ldc, Scale: 2, Disp: off}
-	case 3:
-		return Mem{Base: t, Disp: off}
-	case 4:
-		return Mem{Base: t, Index: ldc, Scale: 1, Disp: off}
-	case 5:
-		return Mem{Base: t, Index: ldc, Scale: 2, Disp: off}
+	if r >= mr {
+		panic(fmt.Sprint("bad row ", r))
 	}
-	panic(fmt.Sprint("bad row ", r))
+	if r >= 3 {
+		ct, r = t, r-3
+	}
+	return strided(ct, nil, ldc, ldc3, r, off)
 }
