@@ -35,10 +35,11 @@ const SparseDensity = 0.3
 // sparse path. A sparse Fit also builds X's sparse form once (about 0.15 s
 // for MNIST's 60,000 images), and a sparse step gathers its batch in that
 // form and transposes W₁, work that does not shrink with the batch:
-// BenchmarkTrainStep (bench) measured everyday steps of 32 slower on the
-// sparse path, and the everyday run of batches of 128 on two threads took
-// 4.68 s against 4.09 s dense (mnistbench); steps of 512 were 23% faster
-// on one thread and as fast on two.
+// BenchmarkTrainStep (bench) measures everyday steps of 32 and 128 13–15%
+// faster on the sparse path on one thread but as fast on two, and three
+// epochs of the everyday run of batches of 128 on two threads took
+// 1.42–2.08 s dense against 1.61–2.31 s sparse (mnistbench, three runs
+// each); steps of 512 are 21–22% faster on one thread and on two.
 const SparseMinBatch = 256
 
 // String returns the mode's name: auto, on or off.
