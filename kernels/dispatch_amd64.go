@@ -4,7 +4,7 @@ package kernels
 
 import "github.com/klauspost/cpuid/v2"
 
-var avx2 = &Impl{name: "avx2", macro: macroAVX2, macro8: macroAVX2x8, macroRows: macroRowsAVX2, column: columnAVX2,
+var avx2 = &Impl{name: "avx2", macro: macroAVX2, macro8: macroAVX2x8, macroRows: macroRowsAVX2, column: columnAVX2, gemv: gemvAVX2,
 	packAN: packANAVX2, packAT: packATAVX2, packBN: packBNAVX2, packBT: packBTAVX2, transpose: transposeAVX2,
 	exp: avx2Exp, act: avx2Act, loss: avx2Loss, vec: avx2Vec, upd: avx2Update, sp: avx2Sparse}
 

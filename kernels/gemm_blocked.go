@@ -288,6 +288,49 @@ func (g *gemm) columns(ws *workspace, ap, bp []float32, i, mt, j, w, kb int, bet
 	}
 }
 
+// gemvRow computes C's one row, n ≥ 8 wide, as x·Bᵀ from B in place
+// (Impl.gemv): a product of one row, such as a one-row Predict of a layer,
+// would spend more on packing B than on the product. It walks k in the kc
+// blocks of the packed path and stores each block as it does, so the row
+// has the same bits; the last n%8 outputs take their rows of B padded to 8
+// with zeros. Then the epilogue, as for an edge.
+func (g *gemm) gemvRow(n int) {
+	ws := getWorkspace()
+	defer putWorkspace(ws)
+	n8 := n &^ 7
+	kc := balance(g.k, kcBlock, 8)
+	chunk := (len(ws.scratch) - 16) &^ 7 // outputs a call sums in scratch; 16 more for the tail
+	acc := ws.scratch[:chunk]
+	tailAcc, tailC := ws.scratch[chunk:chunk+8], ws.scratch[chunk+8:chunk+16]
+	for pc := 0; pc < g.k; pc += kc {
+		kb := min(kc, g.k-pc)
+		st := store{alpha: g.alpha, beta: g.beta, accum: g.beta != 0}
+		if pc > 0 {
+			st.beta, st.accum = 1, true
+		}
+		x := g.a[pc : pc+kb]
+		for j0 := 0; j0 < n8; j0 += chunk {
+			w := min(chunk, n8-j0)
+			clear(acc[:w])
+			g.im.gemv(g.b[j0*g.ldb+pc:], g.ldb, x, acc[:w], g.c[j0:j0+w], w/8, kb, st)
+		}
+		if t := n - n8; t > 0 {
+			pad := ws.bp[:8*kb]
+			clear(pad)
+			for r := range t {
+				copy(pad[r*kb:(r+1)*kb], g.b[(n8+r)*g.ldb+pc:])
+			}
+			copy(tailC, g.c[n8:n])
+			clear(tailAcc)
+			g.im.gemv(pad, kb, x, tailAcc, tailC, 1, kb, st)
+			copy(g.c[n8:n], tailC[:t])
+		}
+	}
+	if g.ep != nil {
+		g.finish(0, 1, 0, n)
+	}
+}
+
 // macroFunc is the signature of Impl.macro and Impl.macro8: they compute
 // mt×nt full tiles of C (top-left at c[0], row stride ldc) from mt packed
 // micro-panels of A and nt of B, kc deep, and store them as st says.

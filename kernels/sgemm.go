@@ -72,6 +72,8 @@ func (im *Impl) product(transA, transB bool, m, n, k int, alpha float32, a []flo
 		if g.ep != nil {
 			g.finish(0, m, 0, n)
 		}
+	} else if m == 1 && !transA && transB && pa == nil && pb == nil && im.gemv != nil && k%8 == 0 && n >= 8 {
+		g.gemvRow(n)
 	} else {
 		g.run(m, n)
 	}

@@ -53,6 +53,27 @@ func columnGeneric(ap, b, out []float32, kc, mt, ldb int, st store) {
 	}
 }
 
+// gemvGeneric is the Go twin of the assembly's sgemv8 (Impl.gemv):
+// c[j] = alpha·Σ x[p]·b[j·ldb+p] over p < kb (+ beta·c[j]) for j <
+// 8·groups, the sum kept in acc (zero on entry) as the assembly keeps it.
+func gemvGeneric(b []float32, ldb int, x, acc, c []float32, groups, kb int, st store) {
+	if kb <= 0 || groups <= 0 || !holds(len(b), 8*groups, kb, ldb) || len(x) < kb || len(acc) < 8*groups || len(c) < 8*groups {
+		panic("kernels: internal error: generic gemv arguments out of range")
+	}
+	for j := range 8 * groups {
+		row := b[j*ldb : j*ldb+kb]
+		sum := acc[j]
+		for p, v := range row {
+			sum += x[p] * v
+		}
+		if st.accum {
+			c[j] = st.alpha*sum + st.beta*c[j]
+		} else {
+			c[j] = st.alpha * sum
+		}
+	}
+}
+
 // macroGenericCols stores the first rows rows (mr, or fewer when mt = 1)
 // and cols columns of each tile.
 func macroGenericCols(ap, bp, c []float32, kc, mt, nt, ldc int, st store, rows, cols int) {

@@ -527,16 +527,17 @@ func TestSgemmAliased(t *testing.T) {
 // many rows the product has: a product of m rows gives, bitwise, what the
 // product of each of its rows alone and of a run of them in the middle
 // gives. The bottom edge of C (m not a multiple of mr) takes the macro-kernels
-// of fewer rows, whose sums must be those of the full tiles; so must the
+// of fewer rows, and a one-row product with B transposed reads B in place
+// (Impl.gemv); their sums must be those of the full tiles, and so must the
 // fused epilogue, with bias per row or per column.
 func TestSgemmRowsBitwise(t *testing.T) {
 	setThreads(t, 1)
 	rng := rand.New(rand.NewPCG(21, 22))
 	ms := append(seq(1, 14), mcBlock+mr+1)
 	ns := []int{1, 10, nr, 2*nr + 1, 5*nr + 3}
-	ks := []int{1, 7, 2*kcBlock + 3}
+	ks := []int{1, 7, 8, 2*kcBlock + 3, 2*kcBlock + 8} // multiples of 8: a one-row x·Bᵀ reads B in place
 	if testing.Short() {
-		ms, ns, ks = []int{1, 2, 5, 7, 13}, []int{10, 5*nr + 3}, []int{7, kcBlock + 3}
+		ms, ns, ks = []int{1, 2, 5, 7, 13}, []int{10, 5*nr + 3}, []int{7, kcBlock + 3, kcBlock + 8}
 	}
 	eps := []Epilogue{{}, {Act: ActSigmoid}, {Act: ActTanh}, {Act: ActReLU}}
 	forEachImpl(t, func(t *testing.T, im *Impl) {

@@ -286,3 +286,41 @@ func TestColumnKernelMatchesGo(t *testing.T) {
 		})
 	}
 }
+
+// TestGemvKernelMatchesGo compares the one-row x·Bᵀ kernel with its Go
+// twin: kb up to 4 blocks of 8 and a kc block's worth, 1 to 9 groups of 8
+// outputs, B's rows packed or padded, overwriting and accumulating. B, x,
+// acc and c end their slices, and c is guarded.
+func TestGemvKernelMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, im := range Impls() {
+		if im.gemv == nil {
+			continue
+		}
+		t.Run("impl="+im.Name(), func(t *testing.T) {
+			for _, kb := range []int{8, 16, 24, 32, kcBlock} {
+				for _, groups := range []int{1, 2, 9} {
+					for _, ldb := range []int{kb, kb + 3} {
+						b := slices.Clip(randSlice(rng, (8*groups-1)*ldb+kb))
+						x := slices.Clip(randSlice(rng, kb))
+						c0 := randSlice(rng, 8*groups)
+						for _, accum := range []bool{false, true} {
+							st := store{alpha: 0.5, beta: -1.5, accum: accum}
+							want := slices.Clone(c0)
+							gemvGeneric(b, ldb, x, make([]float32, 8*groups), want, groups, kb, st)
+							got, all := guarded(len(c0))
+							copy(got, c0)
+							im.gemv(b, ldb, x, slices.Clip(make([]float32, 8*groups)), got, groups, kb, st)
+							checkGuard(t, all, len(c0), "gemv")
+							for i := range got {
+								if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*float64(kb+1) {
+									t.Fatalf("kb=%d groups=%d ldb=%d accum=%t: c[%d] = %v, Go twin %v", kb, groups, ldb, accum, i, got[i], want[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -7111,3 +7111,101 @@ onestore:
 done:
 	VZEROUPPER
 	RET
+
+// func sgemv8(b *float32, ldb int, x *float32, acc *float32, c *float32, groups int, kb int, alpha float32, beta float32, accum int)
+// Requires: AVX, FMA3
+TEXT ·sgemv8(SB), NOSPLIT, $0-72
+	MOVQ b+0(FP), AX
+	MOVQ ldb+8(FP), CX
+	SHLQ $0x02, CX
+	LEAQ (CX)(CX*2), DX
+	MOVQ x+16(FP), BX
+	MOVQ kb+48(FP), SI
+
+kloop:
+	MOVQ AX, DI
+	MOVQ acc+24(FP), R8
+	MOVQ groups+40(FP), R9
+
+gloop:
+	LEAQ         (DI)(CX*4), R10
+	VMOVUPS      (DI), Y0
+	VMOVUPS      (DI)(CX*1), Y1
+	VMOVUPS      (DI)(CX*2), Y2
+	VMOVUPS      (DI)(DX*1), Y3
+	VMOVUPS      (R10), Y4
+	VMOVUPS      (R10)(CX*1), Y5
+	VMOVUPS      (R10)(CX*2), Y6
+	VMOVUPS      (R10)(DX*1), Y7
+	VUNPCKLPS    Y1, Y0, Y8
+	VUNPCKHPS    Y1, Y0, Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y11
+	VUNPCKLPS    Y5, Y4, Y12
+	VUNPCKHPS    Y5, Y4, Y13
+	VUNPCKLPS    Y7, Y6, Y14
+	VUNPCKHPS    Y7, Y6, Y15
+	VSHUFPS      $0x44, Y10, Y8, Y0
+	VSHUFPS      $0xee, Y10, Y8, Y1
+	VSHUFPS      $0x44, Y11, Y9, Y2
+	VSHUFPS      $0xee, Y11, Y9, Y3
+	VSHUFPS      $0x44, Y14, Y12, Y4
+	VSHUFPS      $0xee, Y14, Y12, Y5
+	VSHUFPS      $0x44, Y15, Y13, Y6
+	VSHUFPS      $0xee, Y15, Y13, Y7
+	VPERM2F128   $0x20, Y4, Y0, Y8
+	VPERM2F128   $0x20, Y5, Y1, Y9
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x20, Y7, Y3, Y11
+	VPERM2F128   $0x31, Y4, Y0, Y12
+	VPERM2F128   $0x31, Y5, Y1, Y13
+	VPERM2F128   $0x31, Y6, Y2, Y14
+	VPERM2F128   $0x31, Y7, Y3, Y15
+	VMOVUPS      (R8), Y0
+	VBROADCASTSS (BX), Y1
+	VFMADD231PS  Y8, Y1, Y0
+	VBROADCASTSS 4(BX), Y1
+	VFMADD231PS  Y9, Y1, Y0
+	VBROADCASTSS 8(BX), Y1
+	VFMADD231PS  Y10, Y1, Y0
+	VBROADCASTSS 12(BX), Y1
+	VFMADD231PS  Y11, Y1, Y0
+	VBROADCASTSS 16(BX), Y1
+	VFMADD231PS  Y12, Y1, Y0
+	VBROADCASTSS 20(BX), Y1
+	VFMADD231PS  Y13, Y1, Y0
+	VBROADCASTSS 24(BX), Y1
+	VFMADD231PS  Y14, Y1, Y0
+	VBROADCASTSS 28(BX), Y1
+	VFMADD231PS  Y15, Y1, Y0
+	VMOVUPS      Y0, (R8)
+	LEAQ         (R10)(CX*4), DI
+	ADDQ         $0x20, R8
+	DECQ         R9
+	JNE          gloop
+	ADDQ         $0x20, AX
+	ADDQ         $0x20, BX
+	SUBQ         $0x08, SI
+	JNE          kloop
+	MOVQ         acc+24(FP), R8
+	MOVQ         c+32(FP), AX
+	MOVQ         groups+40(FP), R9
+	VBROADCASTSS alpha+56(FP), Y14
+	VBROADCASTSS beta+60(FP), Y15
+	MOVQ         accum+64(FP), CX
+
+store:
+	VMOVUPS     (R8), Y0
+	VMULPS      Y14, Y0, Y0
+	TESTQ       CX, CX
+	JE          plain
+	VFMADD231PS (AX), Y15, Y0
+
+plain:
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, R8
+	ADDQ    $0x20, AX
+	DECQ    R9
+	JNE     store
+	VZEROUPPER
+	RET

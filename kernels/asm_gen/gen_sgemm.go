@@ -26,6 +26,79 @@ func sgemmFamily() {
 		sgemmMacroKernel(fmt.Sprintf("sgemmKernel%dx%d", s.rows, s.cols*s.panels), s)
 	}
 	sgemmColumnKernel()
+	sgemvTransKernel()
+}
+
+// sgemvTransKernel emits sgemv8, the product of one row x with Bᵀ for B
+// row-major (a layer's W: one output a row), reading B in place rather
+// than packed: 8 rows of B by 8 of its columns at a time go through
+// transpose8x8, which gives, for each of the 8 k, the 8 outputs' elements in
+// one vector, times x's k-th element broadcast. Each output's sum is one
+// chain of fused multiply-adds in k's order, the same as the tile kernels'
+// (and the same store: alpha·sum, plus beta·C fused when accum != 0), so
+// one row's result has the bits of the same row in a batch. The sums of a
+// k block go through acc (groups·8 floats, zero on entry) between blocks
+// of 8 k, since the transpose takes all 16 registers.
+func sgemvTransKernel() {
+	text("sgemv8", "func(b *float32, ldb int, x, acc, c *float32, groups, kb int, alpha, beta float32, accum int)",
+		"sgemv8 computes c[j] = alpha·Σ x[p]·b[j·ldb+p] (+ beta·c[j]) over p < kb for j < 8·groups, kb a positive multiple of 8; see sgemm_amd64.go.")
+	pb := Load(Param("b"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb)
+	ldb3 := GP64()
+	LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	px := Load(Param("x"), GP64())
+	kb := Load(Param("kb"), GP64())
+
+	Label("kloop")
+	bg, ag := GP64(), GP64()
+	MOVQ(pb, bg)
+	Load(Param("acc"), ag)
+	gg := Load(Param("groups"), GP64())
+	Label("gloop")
+	b4 := GP64()
+	LEAQ(Mem{Base: bg, Index: ldb, Scale: 4}, b4)
+	for r := 0; r < 8; r++ {
+		VMOVUPS(strided(bg, b4, ldb, ldb3, r, 0), ymm(r))
+	}
+	transpose8x8()
+	VMOVUPS(Mem{Base: ag}, reg.Y0)
+	for q := 0; q < 8; q++ {
+		VBROADCASTSS(Mem{Base: px, Disp: 4 * q}, reg.Y1)
+		VFMADD231PS(ymm(8+q), reg.Y1, reg.Y0)
+	}
+	VMOVUPS(reg.Y0, Mem{Base: ag})
+	LEAQ(Mem{Base: b4, Index: ldb, Scale: 4}, bg)
+	ADDQ(U8(32), ag)
+	DECQ(gg)
+	JNE(LabelRef("gloop"))
+	ADDQ(U8(32), pb)
+	ADDQ(U8(32), px)
+	SUBQ(U8(8), kb)
+	JNE(LabelRef("kloop"))
+
+	// C = alpha·acc (+ beta·C), as the tile kernels store.
+	Load(Param("acc"), ag)
+	pc := Load(Param("c"), GP64())
+	Load(Param("groups"), gg)
+	alpha, beta := reg.Y14, reg.Y15
+	VBROADCASTSS(paramAddr("alpha"), alpha)
+	VBROADCASTSS(paramAddr("beta"), beta)
+	mode := Load(Param("accum"), GP64())
+	Label("store")
+	VMOVUPS(Mem{Base: ag}, reg.Y0)
+	VMULPS(alpha, reg.Y0, reg.Y0)
+	TESTQ(mode, mode)
+	JE(LabelRef("plain"))
+	VFMADD231PS(Mem{Base: pc}, beta, reg.Y0)
+	Label("plain")
+	VMOVUPS(reg.Y0, Mem{Base: pc})
+	ADDQ(U8(32), ag)
+	ADDQ(U8(32), pc)
+	DECQ(gg)
+	JNE(LabelRef("store"))
+	VZEROUPPER()
+	RET()
 }
 
 // columnTiles is how many A panels sgemmColumn sums at once: 8 chains of
