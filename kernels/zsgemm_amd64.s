@@ -7179,7 +7179,7 @@ gloop:
 	VBROADCASTSS 28(BX), Y1
 	VFMADD231PS  Y15, Y1, Y0
 	VMOVUPS      Y0, (R8)
-	LEAQ         (R10)(CX*4), DI
+	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	DECQ         R9
 	JNE          gloop

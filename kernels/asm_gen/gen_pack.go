@@ -210,12 +210,7 @@ func transposeBlocks() {
 	MOVQ(dst, d0)
 	cols := Load(Param("cols"), GP64())
 	Label("tr_cols")
-	s4 := GP64()
-	LEAQ(Mem{Base: s0, Index: lds, Scale: 4}, s4)
-	for r := 0; r < 8; r++ {
-		VMOVUPS(strided(s0, s4, lds, lds3, r, 0), ymm(r))
-	}
-	transpose8x8()
+	loadTransposed(s0, lds, lds3)
 	d4 := GP64()
 	LEAQ(Mem{Base: d0, Index: ldd, Scale: 4}, d4)
 	for r := 0; r < 8; r++ {
@@ -231,6 +226,18 @@ func transposeBlocks() {
 	JNE(LabelRef("tr_rows"))
 	VZEROUPPER()
 	RET()
+}
+
+// loadTransposed loads 8 rows of 8 floats from base, rows ld bytes apart
+// (ld3 = 3·ld), into Y0–Y7 and transposes them into Y8–Y15 (column j of the
+// block in Y8+j).
+func loadTransposed(base, ld, ld3 reg.Register) {
+	base4 := GP64()
+	LEAQ(Mem{Base: base, Index: ld, Scale: 4}, base4)
+	for r := 0; r < 8; r++ {
+		VMOVUPS(strided(base, base4, ld, ld3, r, 0), ymm(r))
+	}
+	transpose8x8()
 }
 
 // transpose8x8 transposes the 8×8 float32 block in Y0–Y7 (row i in Yi) into

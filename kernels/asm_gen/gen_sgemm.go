@@ -56,19 +56,14 @@ func sgemvTransKernel() {
 	Load(Param("acc"), ag)
 	gg := Load(Param("groups"), GP64())
 	Label("gloop")
-	b4 := GP64()
-	LEAQ(Mem{Base: bg, Index: ldb, Scale: 4}, b4)
-	for r := 0; r < 8; r++ {
-		VMOVUPS(strided(bg, b4, ldb, ldb3, r, 0), ymm(r))
-	}
-	transpose8x8()
+	loadTransposed(bg, ldb, ldb3)
 	VMOVUPS(Mem{Base: ag}, reg.Y0)
 	for q := 0; q < 8; q++ {
 		VBROADCASTSS(Mem{Base: px, Disp: 4 * q}, reg.Y1)
 		VFMADD231PS(ymm(8+q), reg.Y1, reg.Y0)
 	}
 	VMOVUPS(reg.Y0, Mem{Base: ag})
-	LEAQ(Mem{Base: b4, Index: ldb, Scale: 4}, bg)
+	LEAQ(Mem{Base: bg, Index: ldb, Scale: 8}, bg)
 	ADDQ(U8(32), ag)
 	DECQ(gg)
 	JNE(LabelRef("gloop"))
