@@ -37,6 +37,17 @@ func sparseFamily() {
 	}
 }
 
+// sparseVariant returns the name, Go signature (params, then results),
+// width text and vectors of a sparse kernel of nv whole vectors, or of its
+// masked form: name + "m", a partial vector more whose lanes the argument
+// mask marks.
+func sparseVariant(name, params, results string, nv int, masked bool) (string, string, string, int) {
+	if !masked {
+		return name, params + results, fmt.Sprint(8 * nv), nv
+	}
+	return name + "m", params + ", mask *int32" + results, fmt.Sprint(8*nv) + "+(mask)", nv + 1
+}
+
 // spmmAsm emits spmmN (spmmNm when masked), which computes one column
 // block of nv whole vectors (and, when masked, a last partial one whose
 // lanes the mask marks) for rows rows of a CSR matrix S: for each row i
@@ -48,14 +59,8 @@ func sparseFamily() {
 // returns -1, or the first p whose cols[p] is not in [0, k), having
 // written the rows before. Masked lanes are neither read nor written.
 func spmmAsm(nv int, masked bool) {
-	name := fmt.Sprintf("spmm%d", nv)
-	sig := "func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int) int"
-	width := fmt.Sprint(8 * nv)
-	if masked {
-		name += "m"
-		sig = "func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int, mask *int32) int"
-		width += "+" + "(mask)"
-	}
+	name, sig, width, _ := sparseVariant(fmt.Sprintf("spmm%d", nv),
+		"func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int", ") int", nv, masked)
 	text(name, sig, fmt.Sprintf("%s computes a %s-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.", name, width))
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
@@ -181,16 +186,8 @@ var groupShapes = []groupShape{{sparseGroup, sparseGroupVecs}}
 // are neither read nor written.
 func spmmGroupAsm(g groupShape, nv int, masked bool) {
 	r, maxGroupVecs := g.rows, g.vecs
-	name := fmt.Sprintf("spmmg%dx%d", r, nv)
-	sig := "func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int)"
-	width := fmt.Sprint(8 * nv)
-	tv := nv // vectors in the block
-	if masked {
-		name += "m"
-		sig = "func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int, mask *int32)"
-		width += "+" + "(mask)"
-		tv++
-	}
+	name, sig, width, tv := sparseVariant(fmt.Sprintf("spmmg%dx%d", r, nv),
+		"func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int", ")", nv, masked)
 	text(name, sig, fmt.Sprintf("%s computes a %s-float column block of C = alpha·S·B (+ beta·C) for groups of %d rows of a SparseA; see gen_sparse.go.", name, width, r))
 	acc := func(i, j int) reg.VecPhysical { return ymm(i*tv + j) }
 	bv := func(j int) reg.VecPhysical { return ymm(r*maxGroupVecs + j) }
@@ -328,16 +325,8 @@ func spmmGroupAsm(g groupShape, nv int, masked bool) {
 // the groups take: the rows prefetched ahead.
 func spmmGroupTransAsm(g groupShape, nv int, masked bool) {
 	r, maxGroupVecs := g.rows, g.vecs
-	name := fmt.Sprintf("spmmgt%dx%d", r, nv)
-	sig := "func(t *float32, ldt, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int)"
-	width := fmt.Sprint(8 * nv)
-	tv := nv
-	if masked {
-		name += "m"
-		sig = "func(t *float32, ldt, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int, mask *int32)"
-		width += "+" + "(mask)"
-		tv++
-	}
+	name, sig, width, tv := sparseVariant(fmt.Sprintf("spmmgt%dx%d", r, nv),
+		"func(t *float32, ldt, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int", ")", nv, masked)
 	text(name, sig, fmt.Sprintf("%s adds a %s-float column block of Sᵀ·B to a tile for groups of %d rows of a SparseA; see gen_sparse.go.", name, width, r))
 	brow := func(i, j int) reg.VecPhysical { return ymm(i*tv + j) }
 	cv := func(j int) reg.VecPhysical { return ymm(r*maxGroupVecs + j) }
