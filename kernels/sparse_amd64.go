@@ -43,21 +43,8 @@ func spmmAVX2(c []float32, ldc int, offs []int, ostride, rows int, cols []int32,
 			panic("kernels: internal error: sparse offsets outside cols")
 		}
 	}
-	rc := 0
-	if readC {
-		rc = 1
-	}
-	var cp *int32
-	var vp *float32
-	if len(cols) > 0 {
-		cp, vp = &cols[0], &vals[0]
-	}
-	bp := func(j int) *float32 { // with k == 0 every column index fails its check before B is read
-		if k == 0 {
-			return nil
-		}
-		return &b[j]
-	}
+	rc, bp := flag(readC), bAt(b, k) // with k == 0 every column index fails its check before B is read
+	cp, vp := sparsePtrs(cols, vals)
 	full, tail := w/8, w%8
 	j := 0
 	// Blocks of whole vectors, until what is left fits the last block:
@@ -87,6 +74,26 @@ func spmmAVX2(c []float32, ldc int, offs []int, ostride, rows int, cols []int32,
 		}
 	}
 	return -1
+}
+
+// sparsePtrs returns the pointers the assembly takes for cols and vals:
+// their first elements, or nil when there are none (no row reads them).
+func sparsePtrs(cols []int32, vals []float32) (*int32, *float32) {
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	return &cols[0], &vals[0]
+}
+
+// bAt returns the pointer to B's element j for the assembly, or nil for
+// every j when B has no rows (k == 0): then no kernel reads B.
+func bAt(b []float32, k int) func(j int) *float32 {
+	return func(j int) *float32 {
+		if k == 0 {
+			return nil
+		}
+		return &b[j]
+	}
 }
 
 // spmmCallRows bounds the rows of one call of a block kernel, so that a
@@ -135,21 +142,8 @@ func spmmgAVX2(r int, c []float32, ldc int, rows []int32, offs []int, ostride, s
 			panic("kernels: internal error: grouped sparse row outside C")
 		}
 	}
-	rc := 0
-	if readC {
-		rc = 1
-	}
-	var cp *int32
-	var vp *float32
-	if len(cols) > 0 {
-		cp, vp = &cols[0], &vals[0]
-	}
-	bp := func(j int) *float32 { // with k == 0 no group has a column, and B is not read
-		if k == 0 {
-			return nil
-		}
-		return &b[j]
-	}
+	rc, bp := flag(readC), bAt(b, k) // with k == 0 no group has a column, and B is not read
+	cp, vp := sparsePtrs(cols, vals)
 	groupBlocks(w, func(j, nv int, masked bool, tail int) {
 		for g := 0; g < groups; g += spmmgCallGroups {
 			n := min(spmmgCallGroups, groups-g)
@@ -190,11 +184,7 @@ func spmmgtAVX2(r int, tile []float32, ldt, p0, p1 int, rows []int32, offs []int
 			panic("kernels: internal error: grouped sparse row outside B")
 		}
 	}
-	var cp *int32
-	var vp *float32
-	if len(cols) > 0 {
-		cp, vp = &cols[0], &vals[0]
-	}
+	cp, vp := sparsePtrs(cols, vals)
 	// A call at a time of spmmgtCallGroups groups, whose rows of B stay in
 	// cache while it runs over the column blocks.
 	for g := 0; g < groups; g += spmmgtCallGroups {

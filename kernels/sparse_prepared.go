@@ -475,10 +475,7 @@ func (t *sparseTask) chunkPrepared(s0, s1 int) {
 			gb++
 		}
 		groupBlocks(t.n, func(j, nv int, masked bool, tail int) {
-			w := 8 * nv
-			if masked {
-				w += tail
-			}
+			w := blockWidth(nv, masked, tail)
 			t.im.sp.group(gr, t.c[j:], t.ldc, a.rows[ga*gr:], a.goffs[ga*(a.kb+1):], a.kb+1, a.kb, gb-ga, a.gcols, a.gvals,
 				t.panels[j*t.k:], (w+7)&^7, t.k, w, t.alpha, t.beta, t.beta != 0)
 		})
@@ -510,6 +507,15 @@ func groupBlocks(w int, do func(j, nv int, masked bool, tail int)) {
 	}
 }
 
+// blockWidth returns the columns of a block groupBlocks makes: nv whole
+// vectors and, when masked, tail more.
+func blockWidth(nv int, masked bool, tail int) int {
+	if masked {
+		return 8*nv + tail
+	}
+	return 8 * nv
+}
+
 // groupPanelsLen returns the length of groupPanels' copy of a k×n B.
 func groupPanelsLen(k, n int) int { return k * ((n + 7) &^ 7) }
 
@@ -522,10 +528,7 @@ func groupPanelsLen(k, n int) int { return k * ((n + 7) &^ 7) }
 // 196 units, 12% faster).
 func groupPanels(dst, b []float32, ldb, k, n int) {
 	groupBlocks(n, func(j, nv int, masked bool, tail int) {
-		w := 8 * nv
-		if masked {
-			w += tail
-		}
+		w := blockWidth(nv, masked, tail)
 		ld := (w + 7) &^ 7
 		panel := dst[j*k : j*k+k*ld]
 		for p := range k {
