@@ -132,9 +132,11 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 	*t = sparseTask{im: im, trans: trans, m: m, n: n, k: k, alpha: alpha, offs: offs, cols: cols, vals: vals, a: a,
 		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	if a != nil {
-		t.panels = getScratch(groupPanelsLen(k, n))
-		defer putScratch(t.panels)
-		groupPanels(t.panels, b, ldb, k, n)
+		if rows, _ := a.Grouped(); rows > 0 { // the grouped kernels read B as groupPanels lays it out
+			t.panels = getScratch(groupPanelsLen(k, n))
+			defer putScratch(t.panels)
+			groupPanels(t.panels, b, ldb, k, n)
+		}
 	}
 	if ep != nil && (ep.Bias != nil || ep.Act != ActIdentity) {
 		t.ep, t.epi = *ep, true
