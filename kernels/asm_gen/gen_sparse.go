@@ -48,6 +48,18 @@ func sparseVariant(name, params, results string, nv int, masked bool) (string, s
 	return name + "m", params + ", mask *int32" + results, fmt.Sprint(8*nv) + "+(mask)", nv + 1
 }
 
+// groupRange turns a group's first and end column offsets, in cp and cend,
+// into pointers into cols, and sets vp to the first one's r values in vals.
+func groupRange(cp, cend, vp, cols, vals reg.Register, r int) {
+	MOVQ(cp, vp)
+	SHLQ(U8(bits.TrailingZeros(uint(4*r))), vp) // r floats a column
+	ADDQ(vals, vp)
+	SHLQ(U8(2), cp)
+	ADDQ(cols, cp)
+	SHLQ(U8(2), cend)
+	ADDQ(cols, cend)
+}
+
 // spmmAsm emits spmmN (spmmNm when masked), which computes one column
 // block of nv whole vectors (and, when masked, a last partial one whose
 // lanes the mask marks) for rows rows of a CSR matrix S: for each row i
@@ -219,13 +231,7 @@ func spmmGroupAsm(g groupShape, nv int, masked bool) {
 	MOVQ(paramAddr("span"), cend)
 	MOVQ(Mem{Base: offs, Index: cend, Scale: 8}, cend)
 	MOVQ(Mem{Base: offs}, cp)
-	MOVQ(cp, vp)
-	SHLQ(U8(bits.TrailingZeros(uint(4*r))), vp) // r floats a column
-	ADDQ(vals, vp)
-	SHLQ(U8(2), cp)
-	ADDQ(cols, cp)
-	SHLQ(U8(2), cend)
-	ADDQ(cols, cend)
+	groupRange(cp, cend, vp, cols, vals, r)
 	CMPQ(cp, cend)
 	JAE(LabelRef(l("store")))
 	Label(l("nz"))
@@ -382,13 +388,7 @@ func spmmGroupTransAsm(g groupShape, nv int, masked bool) {
 	}
 	MOVQ(Mem{Base: offs}, cp)
 	MOVQ(Mem{Base: offs, Disp: 8}, cend)
-	MOVQ(cp, vp)
-	SHLQ(U8(bits.TrailingZeros(uint(4*r))), vp) // r floats a column
-	ADDQ(vals, vp)
-	SHLQ(U8(2), cp)
-	ADDQ(cols, cp)
-	SHLQ(U8(2), cend)
-	ADDQ(cols, cend)
+	groupRange(cp, cend, vp, cols, vals, r)
 	CMPQ(cp, cend)
 	JAE(LabelRef(l("next")))
 	Label(l("nz"))
