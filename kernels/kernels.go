@@ -62,8 +62,8 @@ type Impl struct {
 	// (mt = 1) storing only the first h rows of its tiles: the bottom edge
 	// of C, with the same sums as macro.
 	macroRows [mr]macroFunc
-	// column computes one column of mt full tiles, a right edge of fewer
-	// than 8 columns: out[6·it + r] = alpha·(A panel it's row r)·b (+
+	// column computes one column of mt full tiles, of a right edge of at
+	// most columnsMax columns: out[6·it + r] = alpha·(A panel it's row r)·b (+
 	// beta·out as st says), b a column of packed B panels (stride ldb),
 	// with the same sums as macro8.
 	column func(ap, b, out []float32, kc, mt, ldb int, st store)
