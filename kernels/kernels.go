@@ -68,9 +68,10 @@ type Impl struct {
 	// with the same sums as macro8.
 	column func(ap, b, out []float32, kc, mt, ldb int, st store)
 	// gemv, when set, computes one row of C = x·Bᵀ from B in place (a
-	// layer's W, row-major): c[j] = alpha·Σ x[p]·b[j·ldb+p] over p < kb (+
-	// beta·c[j] as st says) for j < 8·groups, kb a multiple of 8, summing in
-	// acc (zero on entry), with the same sums and store as macro.
+	// layer's W, row-major), or one column of C = A·x from A in place
+	// (its rows as B's): c[j] = alpha·Σ x[p]·b[j·ldb+p] over p < kb (+
+	// beta·c[j] as st says) for j < 8·groups, summing in acc (zero on
+	// entry), with the same sums and store as macro.
 	gemv func(b []float32, ldb int, x, acc, c []float32, groups, kb int, st store)
 	// Packers of n consecutive full micro-panels of kc columns (A) or rows
 	// (B) of a matrix with row stride ld that starts at src[0]; see

@@ -72,8 +72,11 @@ func (im *Impl) product(transA, transB bool, m, n, k int, alpha float32, a []flo
 		if g.ep != nil {
 			g.finish(0, m, 0, n)
 		}
-	} else if m == 1 && !transA && transB && pa == nil && pb == nil && im.gemv != nil && k%8 == 0 && n >= 8 {
+	} else if m == 1 && !transA && transB && pa == nil && pb == nil && im.gemv != nil && n >= 8 {
 		g.gemvRow(n)
+	} else if n == 1 && !transA && pa == nil && pb == nil && im.gemv != nil && m >= 8 {
+		g.column = true
+		g.run(m, n)
 	} else {
 		g.run(m, n)
 	}

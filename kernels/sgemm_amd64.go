@@ -67,11 +67,11 @@ func columnAVX2(ap, b, out []float32, kc, mt, ldb int, st store) {
 // gemvAVX2 wires sgemv8 (Impl.gemv), after checking that B's 8·groups
 // rows of kb, x, acc and c lie inside their slices.
 func gemvAVX2(b []float32, ldb int, x, acc, c []float32, groups, kb int, st store) {
-	if kb <= 0 || kb%8 != 0 || groups <= 0 || !holds(len(b), 8*groups, kb, ldb) || len(x) < kb || len(acc) < 8*groups || len(c) < 8*groups {
+	if kb <= 0 || groups <= 0 || !holds(len(b), 8*groups, kb, ldb) || len(x) < kb || len(acc) < 8*groups || len(c) < 8*groups {
 		panic(fmt.Sprintf("kernels: internal error: gemv kernel kb=%d groups=%d ldb=%d len(b)=%d len(x)=%d len(acc)=%d len(c)=%d",
 			kb, groups, ldb, len(b), len(x), len(acc), len(c)))
 	}
-	sgemv8(&b[0], ldb, &x[0], &acc[0], &c[0], groups, kb, st.alpha, st.beta, flag(st.accum))
+	sgemv8(&b[0], ldb, &x[0], &acc[0], &c[0], groups, kb, st.alpha, st.beta, flag(st.accum), &tailMasks[8-kb%8])
 }
 
 func biasPtr(st store) *float32 {

@@ -288,7 +288,8 @@ func TestColumnKernelMatchesGo(t *testing.T) {
 }
 
 // TestGemvKernelMatchesGo compares the one-row x·Bᵀ kernel with its Go
-// twin: kb up to 4 blocks of 8 and a kc block's worth, 1 to 9 groups of 8
+// twin: kb from 1 to 4 blocks of 8, with and without a tail of 1 to 7
+// (masked), and a kc block's worth, 1 to 9 groups of 8
 // outputs, B's rows packed or padded, overwriting and accumulating. B, x,
 // acc and c end their slices, and c is guarded.
 func TestGemvKernelMatchesGo(t *testing.T) {
@@ -298,7 +299,7 @@ func TestGemvKernelMatchesGo(t *testing.T) {
 			continue
 		}
 		t.Run("impl="+im.Name(), func(t *testing.T) {
-			for _, kb := range []int{8, 16, 24, 32, kcBlock} {
+			for _, kb := range []int{1, 3, 7, 8, 9, 15, 16, 24, 29, 32, kcBlock - 1, kcBlock} {
 				for _, groups := range []int{1, 2, 9} {
 					for _, ldb := range []int{kb, kb + 3} {
 						b := slices.Clip(randSlice(rng, (8*groups-1)*ldb+kb))

@@ -7112,15 +7112,17 @@ done:
 	VZEROUPPER
 	RET
 
-// func sgemv8(b *float32, ldb int, x *float32, acc *float32, c *float32, groups int, kb int, alpha float32, beta float32, accum int)
+// func sgemv8(b *float32, ldb int, x *float32, acc *float32, c *float32, groups int, kb int, alpha float32, beta float32, accum int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·sgemv8(SB), NOSPLIT, $0-72
+TEXT ·sgemv8(SB), NOSPLIT, $0-80
 	MOVQ b+0(FP), AX
 	MOVQ ldb+8(FP), CX
 	SHLQ $0x02, CX
 	LEAQ (CX)(CX*2), DX
 	MOVQ x+16(FP), BX
 	MOVQ kb+48(FP), SI
+	ANDQ $-8, SI
+	JE   ktail
 
 kloop:
 	MOVQ AX, DI
@@ -7187,6 +7189,89 @@ gloop:
 	ADDQ         $0x20, BX
 	SUBQ         $0x08, SI
 	JNE          kloop
+
+ktail:
+	MOVQ kb+48(FP), SI
+	ANDQ $0x07, SI
+	JE   stores
+	MOVQ AX, DI
+	MOVQ acc+24(FP), R8
+	MOVQ groups+40(FP), R9
+
+tloop:
+	MOVQ         mask+72(FP), AX
+	VMOVDQU      (AX), Y8
+	LEAQ         (DI)(CX*4), AX
+	VMASKMOVPS   (DI), Y8, Y0
+	VMASKMOVPS   (DI)(CX*1), Y8, Y1
+	VMASKMOVPS   (DI)(CX*2), Y8, Y2
+	VMASKMOVPS   (DI)(DX*1), Y8, Y3
+	VMASKMOVPS   (AX), Y8, Y4
+	VMASKMOVPS   (AX)(CX*1), Y8, Y5
+	VMASKMOVPS   (AX)(CX*2), Y8, Y6
+	VMASKMOVPS   (AX)(DX*1), Y8, Y7
+	VUNPCKLPS    Y1, Y0, Y8
+	VUNPCKHPS    Y1, Y0, Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y11
+	VUNPCKLPS    Y5, Y4, Y12
+	VUNPCKHPS    Y5, Y4, Y13
+	VUNPCKLPS    Y7, Y6, Y14
+	VUNPCKHPS    Y7, Y6, Y15
+	VSHUFPS      $0x44, Y10, Y8, Y0
+	VSHUFPS      $0xee, Y10, Y8, Y1
+	VSHUFPS      $0x44, Y11, Y9, Y2
+	VSHUFPS      $0xee, Y11, Y9, Y3
+	VSHUFPS      $0x44, Y14, Y12, Y4
+	VSHUFPS      $0xee, Y14, Y12, Y5
+	VSHUFPS      $0x44, Y15, Y13, Y6
+	VSHUFPS      $0xee, Y15, Y13, Y7
+	VPERM2F128   $0x20, Y4, Y0, Y8
+	VPERM2F128   $0x20, Y5, Y1, Y9
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x20, Y7, Y3, Y11
+	VPERM2F128   $0x31, Y4, Y0, Y12
+	VPERM2F128   $0x31, Y5, Y1, Y13
+	VPERM2F128   $0x31, Y6, Y2, Y14
+	VPERM2F128   $0x31, Y7, Y3, Y15
+	VMOVUPS      (R8), Y0
+	VBROADCASTSS (BX), Y1
+	VFMADD231PS  Y8, Y1, Y0
+	CMPQ         SI, $0x01
+	JE           tdone
+	VBROADCASTSS 4(BX), Y1
+	VFMADD231PS  Y9, Y1, Y0
+	CMPQ         SI, $0x02
+	JE           tdone
+	VBROADCASTSS 8(BX), Y1
+	VFMADD231PS  Y10, Y1, Y0
+	CMPQ         SI, $0x03
+	JE           tdone
+	VBROADCASTSS 12(BX), Y1
+	VFMADD231PS  Y11, Y1, Y0
+	CMPQ         SI, $0x04
+	JE           tdone
+	VBROADCASTSS 16(BX), Y1
+	VFMADD231PS  Y12, Y1, Y0
+	CMPQ         SI, $0x05
+	JE           tdone
+	VBROADCASTSS 20(BX), Y1
+	VFMADD231PS  Y13, Y1, Y0
+	CMPQ         SI, $0x06
+	JE           tdone
+	VBROADCASTSS 24(BX), Y1
+	VFMADD231PS  Y14, Y1, Y0
+	CMPQ         SI, $0x07
+	JE           tdone
+
+tdone:
+	VMOVUPS Y0, (R8)
+	LEAQ    (DI)(CX*8), DI
+	ADDQ    $0x20, R8
+	DECQ    R9
+	JNE     tloop
+
+stores:
 	MOVQ         acc+24(FP), R8
 	MOVQ         c+32(FP), AX
 	MOVQ         groups+40(FP), R9

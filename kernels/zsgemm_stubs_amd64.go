@@ -59,7 +59,7 @@ func sgemmKernel3x32(a *float32, b *float32, c *float32, kc int, mt int, nt int,
 //go:noescape
 func sgemmColumn(a *float32, b *float32, out *float32, kc int, mt int, ldb int, alpha float32, beta float32, accum int, mask *int32)
 
-// sgemv8 computes c[j] = alpha·Σ x[p]·b[j·ldb+p] (+ beta·c[j]) over p < kb for j < 8·groups, kb a positive multiple of 8; see sgemm_amd64.go.
+// sgemv8 computes c[j] = alpha·Σ x[p]·b[j·ldb+p] (+ beta·c[j]) over p < kb for j < 8·groups, kb > 0, mask the first kb%8 lanes; see sgemm_amd64.go.
 //
 //go:noescape
-func sgemv8(b *float32, ldb int, x *float32, acc *float32, c *float32, groups int, kb int, alpha float32, beta float32, accum int)
+func sgemv8(b *float32, ldb int, x *float32, acc *float32, c *float32, groups int, kb int, alpha float32, beta float32, accum int, mask *int32)

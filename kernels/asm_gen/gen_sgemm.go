@@ -30,18 +30,20 @@ func sgemmFamily() {
 }
 
 // sgemvTransKernel emits sgemv8, the product of one row x with Bᵀ for B
-// row-major (a layer's W: one output a row), reading B in place rather
-// than packed: 8 rows of B by 8 of its columns at a time go through
+// row-major (a layer's W: one output a row), or of A with one column x
+// (A's rows as B's), reading B in place rather than packed: 8 rows of B by 8 of its columns at a time go through
 // transpose8x8, which gives, for each of the 8 k, the 8 outputs' elements in
 // one vector, times x's k-th element broadcast. Each output's sum is one
 // chain of fused multiply-adds in k's order, the same as the tile kernels'
 // (and the same store: alpha·sum, plus beta·C fused when accum != 0), so
 // one row's result has the bits of the same row in a batch. The sums of a
 // k block go through acc (groups·8 floats, zero on entry) between blocks
-// of 8 k, since the transpose takes all 16 registers.
+// of 8 k, since the transpose takes all 16 registers. The last kb%8 k
+// load their 8 rows with mask (the first kb%8 lanes) and add only those
+// k: no element past a row's kb is read.
 func sgemvTransKernel() {
-	text("sgemv8", "func(b *float32, ldb int, x, acc, c *float32, groups, kb int, alpha, beta float32, accum int)",
-		"sgemv8 computes c[j] = alpha·Σ x[p]·b[j·ldb+p] (+ beta·c[j]) over p < kb for j < 8·groups, kb a positive multiple of 8; see sgemm_amd64.go.")
+	text("sgemv8", "func(b *float32, ldb int, x, acc, c *float32, groups, kb int, alpha, beta float32, accum int, mask *int32)",
+		"sgemv8 computes c[j] = alpha·Σ x[p]·b[j·ldb+p] (+ beta·c[j]) over p < kb for j < 8·groups, kb > 0, mask the first kb%8 lanes; see sgemm_amd64.go.")
 	pb := Load(Param("b"), GP64())
 	ldb := Load(Param("ldb"), GP64())
 	SHLQ(U8(2), ldb)
@@ -49,12 +51,14 @@ func sgemvTransKernel() {
 	LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
 	px := Load(Param("x"), GP64())
 	kb := Load(Param("kb"), GP64())
+	ANDQ(I32(-8), kb) // whole blocks of 8 k
+	JE(LabelRef("ktail"))
 
+	bg, ag, gg := GP64(), GP64(), GP64()
 	Label("kloop")
-	bg, ag := GP64(), GP64()
 	MOVQ(pb, bg)
 	Load(Param("acc"), ag)
-	gg := Load(Param("groups"), GP64())
+	Load(Param("groups"), gg)
 	Label("gloop")
 	loadTransposed(bg, ldb, ldb3)
 	VMOVUPS(Mem{Base: ag}, reg.Y0)
@@ -72,7 +76,40 @@ func sgemvTransKernel() {
 	SUBQ(U8(8), kb)
 	JNE(LabelRef("kloop"))
 
+	// The last t = kb%8 k, if any: rows loaded with mask, t multiply-adds.
+	Label("ktail")
+	t := Load(Param("kb"), kb)
+	ANDQ(U8(7), t)
+	JE(LabelRef("stores"))
+	MOVQ(pb, bg)
+	Load(Param("acc"), ag)
+	Load(Param("groups"), gg)
+	Label("tloop")
+	pm := GP64()
+	Load(Param("mask"), pm)
+	VMOVDQU(Mem{Base: pm}, reg.Y8) // Y8 is free until the transpose
+	base4 := pm
+	LEAQ(Mem{Base: bg, Index: ldb, Scale: 4}, base4)
+	for r := 0; r < 8; r++ {
+		VMASKMOVPS(strided(bg, base4, ldb, ldb3, r, 0), reg.Y8, ymm(r))
+	}
+	transpose8x8()
+	VMOVUPS(Mem{Base: ag}, reg.Y0)
+	for q := 0; q < 7; q++ {
+		VBROADCASTSS(Mem{Base: px, Disp: 4 * q}, reg.Y1)
+		VFMADD231PS(ymm(8+q), reg.Y1, reg.Y0)
+		CMPQ(t, U8(q+1))
+		JE(LabelRef("tdone"))
+	}
+	Label("tdone")
+	VMOVUPS(reg.Y0, Mem{Base: ag})
+	LEAQ(Mem{Base: bg, Index: ldb, Scale: 8}, bg)
+	ADDQ(U8(32), ag)
+	DECQ(gg)
+	JNE(LabelRef("tloop"))
+
 	// C = alpha·acc (+ beta·C), as the tile kernels store.
+	Label("stores")
 	Load(Param("acc"), ag)
 	pc := Load(Param("c"), GP64())
 	Load(Param("groups"), gg)
