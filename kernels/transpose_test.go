@@ -56,7 +56,7 @@ func TestTranspose(t *testing.T) {
 // does each step (W₁, 256×784 and 196×784, into W₁ᵀ), per implementation,
 // in GB/s of elements read.
 func BenchmarkTranspose(b *testing.B) {
-	for _, s := range [][2]int{{256, 784}, {196, 784}} {
+	for _, s := range [][2]int{{256, 784}, {784, 256}, {196, 784}} {
 		rows, cols := s[0], s[1]
 		src, dst := make([]float32, rows*cols), make([]float32, rows*cols)
 		for _, im := range Impls() {
