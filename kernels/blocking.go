@@ -34,3 +34,24 @@ func clampRound(v, lo, hi, unit int) int {
 	v = min(max(v, lo), hi)
 	return v / unit * unit
 }
+
+// crowded reports whether rows of stride ld (floats) fall in 8 or fewer
+// of L1d's 64 sets (a stride a multiple of 512 bytes; 4 sets for a layer
+// of 256 units), so that a block of such rows evicts itself where the same
+// bytes with another stride would stay in L1d. Transpose tiles such rows
+// fewer at a time (BenchmarkTranspose, one thread, Zen 3, GB/s, 8-row
+// strips against its tiles, 3 alternated runs: 256×784 10.0–10.3 against
+// 24–29, 784×256 25–30 against 24–29, 196×784 18.7–19.0 against 21–25), and
+// the CSR products read such a B through a copy (sparseCopyB).
+func crowded(ld int) bool { return ld%128 == 0 }
+
+// LeadingDim returns a leading dimension for a matrix of n columns whose
+// rows a product reads in blocks, such as a layer's W₁ᵀ for the sparse
+// forward product: n, or n+8 when rows n floats apart would crowd L1d's
+// sets (a multiple of 512 bytes, such as 256 units).
+func LeadingDim(n int) int {
+	if crowded(n) {
+		return n + 8
+	}
+	return n
+}

@@ -490,3 +490,40 @@ func TestSparseMMUnsorted(t *testing.T) {
 		check("SparseATMMTrans")
 	})
 }
+
+// TestSparseMMCrowdedB checks the CSR products with B's rows a multiple of
+// 128 floats apart, which they read through a copy when S has enough
+// nonzeros a row of B (sparseCopyB): bitwise what the same B gives with
+// rows 8 floats farther apart, read in place, for a B as wide as its
+// stride and one narrower.
+func TestSparseMMCrowdedB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	const m, k = 300, 20
+	s := randomCSR(rng, m, k, 0.5, 0)
+	if nnz := s.offs[m]; nnz < sparseCopyB*k {
+		t.Fatalf("%d nonzeros, fewer than sparseCopyB·k: B would not be copied", nnz)
+	}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, n := range []int{128, 99} {
+			const crowdedLd, plainLd = 128, 136
+			b1, b2 := make([]float32, k*crowdedLd), make([]float32, k*plainLd)
+			for p := range k {
+				for j := range n {
+					v := float32(rng.NormFloat64())
+					b1[p*crowdedLd+j], b2[p*plainLd+j] = v, v
+				}
+			}
+			c1, c2 := make([]float32, m*n), make([]float32, m*n)
+			im.SparseMM(m, n, k, 1, s.offs, s.cols, s.vals, b1, crowdedLd, 0, c1, n, Epilogue{Act: ActSigmoid})
+			im.SparseMM(m, n, k, 1, s.offs, s.cols, s.vals, b2, plainLd, 0, c2, n, Epilogue{Act: ActSigmoid})
+			if i := firstDifference(c1, c2); i >= 0 {
+				t.Fatalf("n=%d: SparseMM C[%d] = %v with B's rows %d apart, %v %d apart", n, i, c1[i], crowdedLd, c2[i], plainLd)
+			}
+			im.SparseMMTrans(m, n, k, 1, s.offs, s.cols, s.vals, b1, crowdedLd, 0, c1, m)
+			im.SparseMMTrans(m, n, k, 1, s.offs, s.cols, s.vals, b2, plainLd, 0, c2, m)
+			if i := firstDifference(c1, c2); i >= 0 {
+				t.Fatalf("n=%d: SparseMMTrans C[%d] = %v with B's rows %d apart, %v %d apart", n, i, c1[i], crowdedLd, c2[i], plainLd)
+			}
+		}
+	})
+}

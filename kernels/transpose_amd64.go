@@ -39,11 +39,3 @@ func transposeAVX2(dst []float32, ldd int, src []float32, lds, rows, cols int) {
 		transposeGeneric(dst[r8:], ldd, src[r8*lds:], lds, rows-r8, cols)
 	}
 }
-
-// crowded reports whether rows of stride ld (floats) fall in 8 or fewer
-// of L1d's 64 sets (stride a multiple of 512 bytes; 4 sets for W₁ᵀ's 256
-// units), so that Transpose's tiles touch fewer of them. Measured with
-// BenchmarkTranspose (one thread, Zen 3, GB/s, 8-row strips against these
-// tiles, 3 alternated runs): 256×784 10.0–10.3 against 24–29, 784×256
-// 25–30 against 24–29, 196×784 18.7–19.0 against 21–25.
-func crowded(ld int) bool { return ld%128 == 0 }

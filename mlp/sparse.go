@@ -78,7 +78,7 @@ type sparseInput struct {
 	batch mat32.CSR       // a mini-batch's rows of all
 	t     mat32.CSR       // the transpose of the batch
 	x     *mat32.CSR      // the step's input: all or batch
-	wt    []float32       // W₁ᵀ, inputs×units, for the forward product
+	wt    []float32       // W₁ᵀ, inputs×units (rows kernels.LeadingDim apart), for the forward product
 }
 
 // startSparse makes X's sparse forms for a Fit: its CSR form and, when
@@ -109,16 +109,17 @@ func (sp *sparseInput) gather(idx []int) {
 
 // forward computes layer l's outputs act(x·Wᵀ + b) from the sparse input.
 func (sp *sparseInput) forward(l layer, out []float32) {
-	sp.wt = grow(sp.wt, l.in*l.out)
-	kernels.Transpose(sp.wt, l.out, l.w, l.in, l.out, l.in)
+	ld := kernels.LeadingDim(l.out) // not 256 floats apart: the product reads blocks of W₁ᵀ's rows
+	sp.wt = grow(sp.wt, l.in*ld)
+	kernels.Transpose(sp.wt, ld, l.w, l.in, l.out, l.in)
 	rows, _ := sp.x.Dims()
 	ep := kernels.Epilogue{Bias: l.b, Act: l.act.kernel()}
 	if sp.full {
-		kernels.SparseAMM(l.out, 1, &sp.prep, sp.wt, l.out, 0, out[:rows*l.out], l.out, ep)
+		kernels.SparseAMM(l.out, 1, &sp.prep, sp.wt, ld, 0, out[:rows*l.out], l.out, ep)
 		return
 	}
 	offs, idx, vals := sp.x.RawCSR()
-	kernels.SparseMM(rows, l.out, l.in, 1, offs, idx, vals, sp.wt, l.out, 0, out[:rows*l.out], l.out, ep)
+	kernels.SparseMM(rows, l.out, l.in, 1, offs, idx, vals, sp.wt, ld, 0, out[:rows*l.out], l.out, ep)
 }
 
 // weightGrad sets gw (out×in) to dzᵀ·x.
