@@ -34,13 +34,16 @@ const SparseDensity = 0.3
 // SparseMinBatch is the smallest batch on which SparseAuto takes the
 // sparse path. A sparse Fit also builds X's sparse form once (about 0.15 s
 // for MNIST's 60,000 images), and a sparse step gathers its batch in that
-// form and transposes W₁, work that does not shrink with the batch:
-// BenchmarkTrainStep (bench) measures everyday steps of 32 and 128 13–15%
-// faster on the sparse path on one thread but as fast on two, and three
-// epochs of the everyday run of batches of 128 on two threads took
-// 1.42–2.08 s dense against 1.61–2.31 s sparse (mnistbench, three runs
-// each); steps of 512 are 21–22% faster on one thread and on two.
-const SparseMinBatch = 256
+// form and transposes W₁, work that does not shrink with the batch. Three
+// epochs of the everyday run (mnistbench, 784-256-128-10, Adam; three runs
+// each on the 2-vCPU Zen 3 VM) took, sparse against dense: batches of 128,
+// 1.98–2.19 s against 2.43–2.68 on one thread and 1.13–1.36 against
+// 1.36–1.59 on two; of 64, 2.19–2.24 against 2.73–2.94 on one thread but
+// 1.73–2.12 against 1.73–1.78 on two; of 32, 3.23–3.49 against 3.84–4.00
+// and 2.55–3.15 against 2.19–3.00. One epoch of batches of 128 still runs
+// as fast dense (0.45–0.50 s against 0.46–0.74 on two threads): its steps
+// do not yet repay building the sparse form.
+const SparseMinBatch = 128
 
 // String returns the mode's name: auto, on or off.
 func (m SparseMode) String() string {

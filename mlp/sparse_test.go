@@ -114,7 +114,22 @@ func TestSparseAuto(t *testing.T) {
 			t.Errorf("density %v: the sparse path also packed X: %v", c.density, res.Prepacked)
 		}
 	}
-	X, Y := sparseData(10, 4, 2, 0.5, 1)
+	// Mini-batches: sparse from SparseMinBatch samples on.
+	X, Y := sparseData(2*SparseMinBatch, 40, 2, 0.1, 1)
+	for _, batch := range []int{SparseMinBatch - 1, SparseMinBatch} {
+		n, err := New(Config{Inputs: 40, Hidden: []Layer{{8, Sigmoid}}, Outputs: 1, Loss: BinaryCrossEntropy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := n.Fit(context.Background(), X, Y, FitConfig{Optimizer: SGD{}, BatchSize: batch, Iterations: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := batch >= SparseMinBatch; res.Sparse != want {
+			t.Errorf("batches of %d: Result.Sparse %t, want %t", batch, res.Sparse, want)
+		}
+	}
+	X, Y = sparseData(10, 4, 2, 0.5, 1)
 	n, _ := New(Config{Inputs: 4, Outputs: 1, Loss: BinaryCrossEntropy})
 	if _, err := n.Fit(context.Background(), X, Y, FitConfig{Optimizer: GD{}, Iterations: 1, Sparse: 7}); err == nil {
 		t.Error("FitConfig.Sparse 7: no error")

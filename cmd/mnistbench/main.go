@@ -81,7 +81,7 @@
 // default, computes them from X in sparse form, skipping its zeros, when
 // at most mlp.SparseDensity (30%) of X's elements are not zero, as with
 // MNIST's images (about 19% to 21%) but not -synthetic's random pixels,
-// and batches hold at least mlp.SparseMinBatch (256) samples or all;
+// and batches hold at least mlp.SparseMinBatch (128) samples or all;
 // on and off force the sparse or the dense path. The report says which
 // path the first layer took and X's density, and -compare's rows take the
 // same path.

@@ -213,7 +213,7 @@ func TestWriteTextFirstLayer(t *testing.T) {
 	}{
 		{"auto", true, 0.208, "first layer sparse (X density 20.8%)\n"},
 		{"auto", false, 0.9, "first layer dense (X density 90.0%, over the 30% of -sparse auto)\n"},
-		{"auto", false, 0.2, "first layer dense (X density 20.0%, batches under the 256 of -sparse auto)\n"},
+		{"auto", false, 0.2, "first layer dense (X density 20.0%, batches under the 128 of -sparse auto)\n"},
 		{"on", true, 0.9, "first layer sparse (X density 90.0%, -sparse on)\n"},
 		{"off", false, 0.208, "first layer dense (X density 20.8%, -sparse off)\n"},
 	} {
