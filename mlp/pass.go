@@ -159,17 +159,17 @@ func (n *Network) input(ws *workspace, l int, x []float32, ldx int) ([]float32, 
 // dimension ldx) into ws.out.
 func (n *Network) forward(ws *workspace, x []float32, ldx, rows int) {
 	for i, l := range n.layers {
-		a, lda := n.input(ws, i, x, ldx)
 		if i == 0 && ws.sparse {
 			ws.sp.forward(l, ws.out[0])
-			continue
+		} else {
+			a, lda := n.input(ws, i, x, ldx)
+			var pa *kernels.Packed
+			if i == 0 && ws.packed {
+				pa = &ws.xa // x itself
+			}
+			kernels.SgemmPacked(false, true, rows, l.out, l.in, 1, a, lda, pa, l.w, l.in, nil, 0, ws.out[i][:rows*l.out], l.out,
+				kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
 		}
-		var pa *kernels.Packed
-		if i == 0 && ws.packed {
-			pa = &ws.xa // x itself
-		}
-		kernels.SgemmPacked(false, true, rows, l.out, l.in, 1, a, lda, pa, l.w, l.in, nil, 0, ws.out[i][:rows*l.out], l.out,
-			kernels.Epilogue{Bias: l.b, Act: l.act.kernel()})
 		if ws.drop != nil && i < len(n.layers)-1 {
 			ws.drop.apply(ws, i, rows, l.out)
 		}

@@ -37,9 +37,9 @@ func sparseData(rows, inputs, classes int, density float64, seed uint64) (X, Y *
 }
 
 // TestSparseMatchesDense trains the same network with the first layer on
-// the sparse path and on the dense one, full batch and mini-batches, and
-// checks that losses and weights agree within float32 rounding, on every
-// kernel implementation.
+// the sparse path and on the dense one, full batch and mini-batches, with
+// and without dropout, and checks that losses and weights agree within
+// float32 rounding, on every kernel implementation.
 func TestSparseMatchesDense(t *testing.T) {
 	for _, im := range kernels.Impls() {
 		t.Run("impl="+im.Name(), func(t *testing.T) {
@@ -50,10 +50,13 @@ func TestSparseMatchesDense(t *testing.T) {
 				hidden  []Layer
 				opt     Optimizer
 				batch   int
+				dropout float32
 			}{
-				{"full gd sigmoid", 2, []Layer{{37, Sigmoid}}, GD{LR: 0.5}, 0},
-				{"batches adam softmax", 4, []Layer{{40, ReLU}, {9, Tanh}}, Adam{LR: 0.01}, 32},
-				{"batches sgd no hidden", 3, nil, SGD{LR: 0.1}, 50},
+				{"full gd sigmoid", 2, []Layer{{37, Sigmoid}}, GD{LR: 0.5}, 0, 0},
+				{"batches adam softmax", 4, []Layer{{40, ReLU}, {9, Tanh}}, Adam{LR: 0.01}, 32, 0},
+				{"batches sgd no hidden", 3, nil, SGD{LR: 0.1}, 50, 0},
+				{"batches adam dropout", 4, []Layer{{40, Sigmoid}, {9, Tanh}}, Adam{LR: 0.01}, 32, 0.2},
+				{"full gd dropout", 2, []Layer{{37, Sigmoid}}, GD{LR: 0.5}, 0, 0.3},
 			} {
 				X, Y := sparseData(230, 61, c.classes, 0.2, 5)
 				outs := c.classes
@@ -66,7 +69,7 @@ func TestSparseMatchesDense(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					res, err := n.Fit(context.Background(), X, Y, FitConfig{Optimizer: c.opt, BatchSize: c.batch, Iterations: 25, Seed: 2, Sparse: mode})
+					res, err := n.Fit(context.Background(), X, Y, FitConfig{Optimizer: c.opt, BatchSize: c.batch, Iterations: 25, Seed: 2, Sparse: mode, Dropout: c.dropout})
 					if err != nil {
 						t.Fatal(err)
 					}
