@@ -19,6 +19,7 @@ type CSR struct {
 	offs       []int     // rows+1 offsets (nil in the zero CSR)
 	idx        []int32   // nnz column indices
 	vals       []float32 // nnz values
+	job        csrJob    // the tasks of a parallel TransposeInto or GatherRows into this CSR
 }
 
 // maxIndex is the largest number of columns an int32 column index covers.
@@ -207,6 +208,20 @@ func (s *CSR) TransposeInto(dst *CSR) {
 	idx := grow(dst.idx, nnz)
 	vals := grow(dst.vals, nnz)
 	s.checkDst("TransposeInto", dst, offs, idx, vals)
+	if tasks := csrTasks(nnz, s.rows); tasks > 1 {
+		j := &dst.job
+		*j = csrJob{src: s, offs: offs, idx: idx, vals: vals, bounds: j.bounds, hist: grow(j.hist, tasks*s.cols)}
+		j.split(s.offs, tasks)
+		j.phase = jobCount
+		kernels.Parallel(tasks, j)
+		j.starts()
+		j.phase = jobPlace
+		kernels.Parallel(tasks, j)
+		*j = csrJob{bounds: j.bounds, hist: j.hist}
+		dst.rows, dst.cols = s.cols, s.rows
+		dst.offs, dst.idx, dst.vals = offs, idx, vals
+		return
+	}
 	// Counting sort by column: count each column's elements, turn the
 	// counts into starts, then place the elements row by row (so each
 	// column's rows increase), each at its column's cursor, offs[c]. That
@@ -252,15 +267,126 @@ func (s *CSR) GatherRows(dst *CSR, rows []int) {
 	vals := grow(dst.vals, nnz)
 	s.checkDst("GatherRows", dst, offs, idx, vals)
 	offs[0] = 0
-	p := 0
 	for k, r := range rows {
-		a, b := s.offs[r], s.offs[r+1]
-		copy(idx[p:], s.idx[a:b])
-		p += copy(vals[p:], s.vals[a:b])
-		offs[k+1] = p
+		offs[k+1] = offs[k] + s.offs[r+1] - s.offs[r]
+	}
+	if tasks := csrTasks(nnz, len(rows)); tasks > 1 {
+		// Each row waits on memory, wherever it lies in s: rows copied
+		// on several threads wait together.
+		j := &dst.job
+		*j = csrJob{phase: jobGather, src: s, offs: offs, idx: idx, vals: vals, rows: rows, bounds: j.bounds, hist: j.hist}
+		j.split(offs, tasks)
+		kernels.Parallel(tasks, j)
+		*j = csrJob{bounds: j.bounds, hist: j.hist}
+	} else {
+		copyRows(s, rows, offs, idx, vals)
 	}
 	dst.rows, dst.cols = len(rows), s.cols
 	dst.offs, dst.idx, dst.vals = offs, idx, vals
+}
+
+// copyRows copies the rows of s listed in rows to idx and vals at offs.
+func copyRows(s *CSR, rows, offs []int, idx []int32, vals []float32) {
+	for k, r := range rows {
+		a, b := s.offs[r], s.offs[r+1]
+		copy(idx[offs[k]:], s.idx[a:b])
+		copy(vals[offs[k]:], s.vals[a:b])
+	}
+}
+
+// csrParallelNNZ is the fewest nonzeros a task of a parallel TransposeInto
+// or GatherRows takes. A mini-batch of 128 MNIST images (21,000 nonzeros)
+// spent 100 µs in each on one thread: 18% of a sparse training step on
+// two threads, with the second thread idle.
+const csrParallelNNZ = 8192
+
+// csrTasks returns how many tasks a TransposeInto or GatherRows of nnz
+// nonzeros in rows rows splits into: one per thread, each at least
+// csrParallelNNZ nonzeros; 1 runs it on the caller alone.
+func csrTasks(nnz, rows int) int {
+	return max(1, min(kernels.Threads(), nnz/csrParallelNNZ, rows))
+}
+
+// csrJob runs a TransposeInto or GatherRows on the pool, its tasks blocks
+// of rows (of src, or of the rows gathered) with about as many nonzeros
+// each. A transpose is a counting sort in two passes: each task counts
+// the columns of its rows (hist, a row of cols counters a task), the
+// caller turns the counts into each task's starting places in each
+// column (tasks in order, so each column's rows still increase), then
+// each task places its rows' nonzeros.
+type csrJob struct {
+	phase  int
+	src    *CSR
+	offs   []int // the destination's
+	idx    []int32
+	vals   []float32
+	rows   []int // GatherRows' rows of src
+	bounds []int // task t: rows [bounds[t], bounds[t+1])
+	hist   []int
+}
+
+// The phases of a csrJob.
+const (
+	jobGather = iota
+	jobCount
+	jobPlace
+)
+
+// split sets bounds to tasks blocks of rows of about as many nonzeros,
+// by offs (rows+1 offsets from 0).
+func (j *csrJob) split(offs []int, tasks int) {
+	rows := len(offs) - 1
+	j.bounds = append(j.bounds[:0], 0)
+	for t := 1; t < tasks; t++ {
+		want := offs[0] + (offs[rows]-offs[0])*t/tasks
+		r, _ := slices.BinarySearch(offs, want)
+		j.bounds = append(j.bounds, max(j.bounds[t-1], min(r, rows)))
+	}
+	j.bounds = append(j.bounds, rows)
+}
+
+// Do runs task t of the current phase.
+func (j *csrJob) Do(t int) {
+	r0, r1 := j.bounds[t], j.bounds[t+1]
+	s := j.src
+	switch j.phase {
+	case jobGather:
+		copyRows(s, j.rows[r0:r1], j.offs[r0:r1+1], j.idx, j.vals)
+	case jobCount:
+		hist := j.hist[t*s.cols : (t+1)*s.cols]
+		clear(hist)
+		for _, c := range s.idx[s.offs[r0]:s.offs[r1]] {
+			hist[c]++
+		}
+	case jobPlace:
+		hist := j.hist[t*s.cols : (t+1)*s.cols]
+		for i := r0; i < r1; i++ {
+			a, b := s.offs[i], s.offs[i+1]
+			vs := s.vals[a:b]
+			for p, c := range s.idx[a:b:b] {
+				q := hist[c]
+				j.idx[q] = int32(i)
+				j.vals[q] = vs[p]
+				hist[c] = q + 1
+			}
+		}
+	}
+}
+
+// starts turns the tasks' column counts into their first places in each
+// column and sets the transpose's offsets.
+func (j *csrJob) starts() {
+	cols, tasks := j.src.cols, len(j.bounds)-1
+	p := 0
+	for c := range cols {
+		j.offs[c] = p
+		for t := range tasks {
+			n := j.hist[t*cols+c]
+			j.hist[t*cols+c] = p
+			p += n
+		}
+	}
+	j.offs[cols] = p
 }
 
 // checkDst panics when dst is s or its buffers, as about to be written,

@@ -610,3 +610,63 @@ func TestDensity(t *testing.T) {
 		t.Errorf("empty: Density = %v", got)
 	}
 }
+
+// TestCSRParallel checks that TransposeInto and GatherRows give the same
+// CSR on 1 to 4 threads, on matrices large enough to split: one with
+// empty rows and columns, one with a single dense row among empty ones
+// (a block of rows with all the nonzeros), and gathers with repeats.
+func TestCSRParallel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	sparse := NewDense(700, 300, nil)
+	for i := range 700 {
+		if i%7 == 3 {
+			continue // an empty row
+		}
+		for j := range 300 {
+			if j%11 != 5 && rng.Float64() < 0.3 { // columns 5, 16, … empty
+				sparse.Set(i, j, rng.Float32()+0.5)
+			}
+		}
+	}
+	lopsided := NewDense(50, 40000, nil)
+	for j := range 40000 {
+		lopsided.Set(17, j, float32(j+1))
+	}
+	rows := make([]int, 900)
+	for k := range rows {
+		rows[k] = rng.IntN(700)
+	}
+	defer kernels.SetThreads(kernels.SetThreads(1))
+	for _, d := range []*Dense{sparse, lopsided} {
+		s := NewCSR(d)
+		if s.NNZ() < 2*csrParallelNNZ {
+			t.Fatalf("%d nonzeros: too few to split", s.NNZ())
+		}
+		gathered := rows
+		if d == lopsided {
+			gathered = []int{17, 3, 17, 17, 0, 49}
+		}
+		kernels.SetThreads(1)
+		var wantT, wantG CSR
+		s.TransposeInto(&wantT)
+		s.GatherRows(&wantG, gathered)
+		for _, threads := range []int{2, 3, 4} {
+			kernels.SetThreads(threads)
+			var gotT, gotG CSR
+			for range 2 { // into fresh buffers, then reused ones
+				s.TransposeInto(&gotT)
+				s.GatherRows(&gotG, gathered)
+				for _, c := range []struct {
+					what      string
+					got, want *CSR
+				}{{"TransposeInto", &gotT, &wantT}, {"GatherRows", &gotG, &wantG}} {
+					r, k := c.got.Dims()
+					wr, wk := c.want.Dims()
+					if r != wr || k != wk || !slices.Equal(c.got.offs, c.want.offs) || !slices.Equal(c.got.idx, c.want.idx) || !slices.Equal(c.got.vals, c.want.vals) {
+						t.Fatalf("%d threads: %s of a %d×%d matrix differs from one thread's", threads, c.what, s.rows, s.cols)
+					}
+				}
+			}
+		}
+	}
+}
