@@ -307,39 +307,14 @@ func (g *gemm) columns(ws *workspace, ap, bp []float32, i, mt, j, w, kb int, bet
 // (Impl.gemv): a product of one row, such as a one-row Predict of a layer,
 // would spend more on packing B than on the product. It walks k in the kc
 // blocks of the packed path and stores each block as it does, so the row
-// has the same bits; the last n%8 outputs take their rows of B padded to 8
-// with zeros. Then the epilogue, as for an edge.
+// has the same bits (gemvBlock). Then the epilogue, as for an edge.
 func (g *gemm) gemvRow(n int) {
 	ws := getWorkspace()
 	defer putWorkspace(ws)
-	n8 := n &^ 7
 	kc := balance(g.k, kcBlock, 8)
-	chunk := (len(ws.scratch) - 16) &^ 7 // outputs a call sums in scratch; 16 more for the tail
-	acc := ws.scratch[:chunk]
-	tailAcc, tailC := ws.scratch[chunk:chunk+8], ws.scratch[chunk+8:chunk+16]
 	for pc := 0; pc < g.k; pc += kc {
 		kb := min(kc, g.k-pc)
-		st := store{alpha: g.alpha, beta: g.beta, accum: g.beta != 0}
-		if pc > 0 {
-			st.beta, st.accum = 1, true
-		}
-		x := g.a[pc : pc+kb]
-		for j0 := 0; j0 < n8; j0 += chunk {
-			w := min(chunk, n8-j0)
-			clear(acc[:w])
-			g.im.gemv(g.b[j0*g.ldb+pc:], g.ldb, x, acc[:w], g.c[j0:j0+w], w/8, kb, st)
-		}
-		if t := n - n8; t > 0 {
-			pad := ws.bp[:8*kb]
-			clear(pad)
-			for r := range t {
-				copy(pad[r*kb:(r+1)*kb], g.b[(n8+r)*g.ldb+pc:])
-			}
-			copy(tailC, g.c[n8:n])
-			clear(tailAcc)
-			g.im.gemv(pad, kb, x, tailAcc, tailC, 1, kb, st)
-			copy(g.c[n8:n], tailC[:t])
-		}
+		g.gemvBlock(g.b[pc:], g.ldb, g.a[pc:pc+kb], g.c[:n], kb, g.blockStore(pc), ws, (len(ws.scratch)-8)&^7)
 	}
 	if g.ep != nil {
 		g.finish(0, 1, 0, n)
@@ -347,7 +322,7 @@ func (g *gemm) gemvRow(n int) {
 }
 
 // gemvColumnRows is the rows of C that gemvColumn computes at a time,
-// through acc and, when C's column is strided, through scratch.
+// through scratch when C's column is strided.
 const gemvColumnRows = 128
 
 // gemvColumn computes rows [i0, i1) of C's one column as A·x from A in
@@ -355,18 +330,12 @@ const gemvColumnRows = 128
 // such as a one-unit output layer's forward product, would spend more on
 // packing A than on the product. As gemvRow, it walks k in the kc blocks
 // of the packed path and stores each block as it does, so each element
-// has the bits the column kernel gives it. A call takes 8 rows, which it
-// reads start to end (one call of 128 rows, which reads 8 columns of
-// each before the next 8, took 1.24 ms on 11272×1×196 against 0.89 in
-// calls of 8 rows, one thread); the last rows short of 8 take their rows
-// of A padded to 8 with zeros, and C goes through scratch unless its
-// column is contiguous (ldc = 1). Then the epilogue.
+// has the bits the column kernel gives it; C goes through scratch unless
+// its column is contiguous (ldc = 1). Then the epilogue.
 func (g *gemm) gemvColumn(ws *workspace, i0, i1 int) {
 	kc := balance(g.k, kcBlock, 8)
-	acc := ws.scratch[:gemvColumnRows]
-	out := ws.scratch[gemvColumnRows : 2*gemvColumnRows]
-	xs := ws.bp[:kc] // B's column, gathered when B is k×1
-	pad := ws.ap[:8*kc]
+	out := ws.scratch[16 : 16+gemvColumnRows] // gemvBlock takes the first 16 (calls of 8 rows)
+	xs := ws.bp[8*kc : 9*kc]                  // B's column, gathered when B is k×1; gemvBlock pads in the first 8·kc
 	for r0 := i0; r0 < i1; r0 += gemvColumnRows {
 		h := min(gemvColumnRows, i1-r0)
 		c := out[:h]
@@ -377,13 +346,8 @@ func (g *gemm) gemvColumn(ws *workspace, i0, i1 int) {
 				c[r] = g.c[(r0+r)*g.ldc]
 			}
 		}
-		h8 := h &^ 7
 		for pc := 0; pc < g.k; pc += kc {
 			kb := min(kc, g.k-pc)
-			st := store{alpha: g.alpha, beta: g.beta, accum: g.beta != 0}
-			if pc > 0 {
-				st.beta, st.accum = 1, true
-			}
 			x := g.b[pc : pc+kb] // B is 1×k: x is its row
 			if !g.transB {
 				x = xs[:kb]
@@ -391,23 +355,7 @@ func (g *gemm) gemvColumn(ws *workspace, i0, i1 int) {
 					x[p] = g.b[(pc+p)*g.ldb]
 				}
 			}
-			if h8 > 0 {
-				clear(acc[:h8])
-				for q := 0; q < h8; q += 8 {
-					g.im.gemv(g.a[(r0+q)*g.lda+pc:], g.lda, x, acc[q:q+8], c[q:q+8], 1, kb, st)
-				}
-			}
-			if t := h - h8; t > 0 {
-				clear(pad[:8*kb])
-				for r := range t {
-					copy(pad[r*kb:(r+1)*kb], g.a[(r0+h8+r)*g.lda+pc:])
-				}
-				tail := acc[8:16]
-				copy(tail, c[h8:])
-				clear(acc[:8])
-				g.im.gemv(pad[:8*kb], kb, x, acc[:8], tail, 1, kb, st)
-				copy(c[h8:], tail[:t])
-			}
+			g.gemvBlock(g.a[r0*g.lda+pc:], g.lda, x, c, kb, g.blockStore(pc), ws, 8)
 		}
 		if g.ldc != 1 {
 			for r := range h {
@@ -417,6 +365,46 @@ func (g *gemm) gemvColumn(ws *workspace, i0, i1 int) {
 	}
 	if g.ep != nil {
 		g.finish(i0, i1-i0, 0, 1)
+	}
+}
+
+// blockStore returns how the K block from depth pc is stored, as the
+// packed path stores it: C = alpha·sum + beta·C for the first, then added.
+func (g *gemm) blockStore(pc int) store {
+	if pc > 0 {
+		return store{alpha: g.alpha, beta: 1, accum: true}
+	}
+	return store{alpha: g.alpha, beta: g.beta, accum: g.beta != 0}
+}
+
+// gemvBlock sets the len(c) outputs c[r] = Σ x[p]·m[r·ld+p] over p <
+// len(x) = kb, stored as st says, from the rows of m in place: call rows
+// (a multiple of 8) a call of Impl.gemv, summing in ws.scratch[:call]; the
+// last len(c)%8 outputs take their rows padded to 8 with zeros in ws.bp.
+// How many rows a call takes matters: the kernel reads 8 columns of all
+// its rows before the next 8. A product of one column, A streaming from
+// memory, wants 8 (11272×1×196, one thread: 0.89 ms, against 1.24 in
+// calls of 128 rows); a one-row Predict, W in cache, wants all of them
+// (784-256-128-10: 42 µs, against 56 in calls of 8 rows).
+func (g *gemm) gemvBlock(m []float32, ld int, x, c []float32, kb int, st store, ws *workspace, call int) {
+	h := len(c)
+	h8 := h &^ 7
+	acc := ws.scratch[:call]
+	for q := 0; q < h8; q += call {
+		w := min(call, h8-q)
+		clear(acc[:w])
+		g.im.gemv(m[q*ld:], ld, x, acc[:w], c[q:q+w], w/8, kb, st)
+	}
+	if t := h - h8; t > 0 {
+		pad, tail := ws.bp[:8*kb], ws.scratch[call:call+8]
+		clear(pad)
+		for r := range t {
+			copy(pad[r*kb:(r+1)*kb], m[(h8+r)*ld:])
+		}
+		copy(tail, c[h8:])
+		clear(acc[:8])
+		g.im.gemv(pad, kb, x, acc[:8], tail, 1, kb, st)
+		copy(c[h8:], tail[:t])
 	}
 }
 
