@@ -48,9 +48,9 @@ func crowded(ld int) bool { return ld%128 == 0 }
 // LeadingDim returns a leading dimension for a matrix of n columns whose
 // rows a product reads in blocks, such as a layer's W₁ᵀ for the sparse
 // forward product: n, or n+8 when rows n floats apart would crowd L1d's
-// sets (a multiple of 512 bytes, such as 256 units).
+// sets (a multiple of 512 bytes, such as 256 units); n itself for n ≤ 0.
 func LeadingDim(n int) int {
-	if crowded(n) {
+	if n > 0 && crowded(n) {
 		return n + 8
 	}
 	return n
