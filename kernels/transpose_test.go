@@ -69,3 +69,13 @@ func BenchmarkTranspose(b *testing.B) {
 		}
 	}
 }
+
+// TestLeadingDim checks which widths LeadingDim pads: those whose rows a
+// multiple of 512 bytes apart crowd L1d's sets, and nothing else.
+func TestLeadingDim(t *testing.T) {
+	for n, want := range map[int]int{256: 264, 128: 136, 1024: 1032, 196: 196, 264: 264, 1: 1, 0: 0, -128: -128} {
+		if got := LeadingDim(n); got != want {
+			t.Errorf("LeadingDim(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
