@@ -471,10 +471,12 @@ func TestSparseMMUnsorted(t *testing.T) {
 		}
 		check("SparseMM")
 		// Prepared, the groups with a decreasing row take the row form
-		// (into a SparseA that held the increasing rows' block tables).
+		// (into a SparseA that held the increasing rows' block tables):
+		// only groups of empty rows, which clustering puts together, may
+		// be grouped, with no values.
 		a := PrepareSparse(nil, 80, 400, s.offs, s.cols, s.vals, true)
 		PrepareSparse(a, 80, 400, r.offs, r.cols, r.vals, true)
-		if rows, _ := a.Grouped(); rows != 0 {
+		if _, vals := a.Grouped(); vals != 0 {
 			t.Errorf("%v: rows with decreasing columns grouped", a)
 		}
 		im.SparseAMM(37, 1, a, b, 37, 0, c2, 37, Epilogue{})
@@ -526,4 +528,36 @@ func TestSparseMMCrowdedB(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestByCount checks cluster's order: every row once, by nonzero count,
+// ties in index order, on rows of 0 to k nonzeros with offsets not
+// starting at 0.
+func TestByCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const m, k = 300, 9
+	offs := []int{5}
+	for range m {
+		offs = append(offs, offs[len(offs)-1]+rng.IntN(k+1))
+	}
+	offs[3] = offs[2] + k // a full row
+	for i := 4; i <= m; i++ {
+		offs[i] = max(offs[i], offs[i-1])
+	}
+	order := make([]int, m)
+	byCount(order, offs, k)
+	seen := make([]bool, m)
+	for j, i := range order {
+		if seen[i] {
+			t.Fatalf("row %d twice", i)
+		}
+		seen[i] = true
+		if j == 0 {
+			continue
+		}
+		h, n0, n1 := order[j-1], offs[order[j-1]+1]-offs[order[j-1]], offs[i+1]-offs[i]
+		if n0 > n1 || n0 == n1 && h > i {
+			t.Fatalf("order[%d] = row %d (%d nonzeros) after row %d (%d)", j, i, n1, h, n0)
+		}
+	}
 }
