@@ -137,10 +137,10 @@ func TestSparseMNISTPrepared(t *testing.T) {
 	if rows, _ := a.Grouped(); rows < m*9/10 {
 		t.Errorf("%v: want most rows grouped", a)
 	}
-	// Clustering by nonzero count keeps 0.708 of the unions' values
-	// nonzero (0.652 in index order).
-	if _, vals := a.Grouped(); float64(a.nnz) < 0.7*float64(vals) {
-		t.Errorf("%v: want at least 70%% of the grouped values nonzero", a)
+	// Clustering by nonzero count keeps 0.724 of the unions' values
+	// nonzero (0.662 in index order).
+	if _, vals := a.Grouped(); float64(a.nnz) < 0.72*float64(vals) {
+		t.Errorf("%v: want at least 72%% of the grouped values nonzero", a)
 	}
 	forEachImpl(t, func(t *testing.T, im *Impl) {
 		c0, c1 := make([]float32, m*n), make([]float32, m*n)

@@ -15,8 +15,9 @@ import (
 // The prepared form puts the rows of S in groups of sparseGroup (4): in
 // order, or, when PrepareSparse clusters them (rows taken by their
 // number of nonzeros), each group a row and the rows among the next
-// sparseClusterWindow that share the most of its columns. A group whose rows share enough of their columns is kept as
-// the sorted union of its rows' columns with the four rows' values in each
+// sparseClusterWindow that share the most of its columns. A group whose
+// rows share enough of their columns is kept as the sorted union of its
+// rows' columns with the four rows' values in each
 // (0 where a row has none there): the products load each vector of B (of
 // C for SparseATMMTrans) once for the four rows, as the dense
 // micro-kernel does for six, instead of once per nonzero. A group whose
@@ -82,12 +83,17 @@ type SparseA struct {
 const sparseGroupDensity = 0.3
 
 // sparseClusterWindow is how many rows ahead clustering looks for the rows
-// of a group. On MNIST 5 vs 8, with rows ordered by count, 128 keeps
-// 0.708 of the unions' values nonzero, 64 0.690. The ordering and this
-// window together, against index order and 64: 9–14% less time in each of
-// the two products (BenchmarkSparseMNIST, one thread, medians of 10
-// alternated runs), 16 ms more to prepare (once per Fit).
-const sparseClusterWindow = 128
+// of a group. On MNIST 5 vs 8, with rows ordered by count, the unions keep
+// 0.690, 0.708, 0.724, 0.738 and 0.749 of their values nonzero with
+// windows of 64, 128, 256, 512 and 1024 rows, and clustering takes about
+// as many steps as nonzeros × window (PrepareSparse 50–85, 60–130, 90–110,
+// 240 and 360 ms on one thread). The two products are bound by their
+// multiply-adds (the forward one ran as fast with every union column in
+// the first 64 rows of B), so their time goes as the values. The ordering
+// with a window of 128, against index order and 64 (0.639): 9–14% less
+// time in each product (BenchmarkSparseMNIST, one thread, medians of 10
+// alternated runs).
+const sparseClusterWindow = 256
 
 // cluster's bitmaps: at most sparseClusterWords words a row, and
 // sparseClusterBits words in all (64 MiB).
@@ -206,11 +212,9 @@ func PrepareSparse(a *SparseA, m, k int, offs []int, cols []int32, vals []float3
 // sparseGroup−1 times, of the next sparseClusterWindow rows not taken, the
 // one with the fewest columns that the group does not have yet (the first
 // of those). A group's union is at least its widest row, so rows of about
-// as many nonzeros waste fewer of its values: on MNIST 5 vs 8 the union's
-// share of nonzeros (0.639 in index order with a window of 64) is 0.708,
-// and grows with the window (0.652 and 0.662 in index order for 128 and
-// 256; 0.690 and 0.724 ordered for 64 and 256), which costs about
-// nonzeros × window steps.
+// as many nonzeros waste fewer of its values: on MNIST 5 vs 8 the unions'
+// share of nonzeros is 0.724 (0.639 in index order with a window of 64;
+// see sparseClusterWindow).
 //
 // With bitmaps (see clusterBitmaps) it counts a candidate's new columns as
 // the bits of its row's column bitmap outside the group's, a few words
