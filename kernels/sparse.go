@@ -23,12 +23,14 @@ type sparseKernels struct {
 	// whose cols[p] is not in [0, k), having written the rows before its
 	// row.
 	block func(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) int
-	// group computes columns [0, w) of C = alpha·S·B (+ beta·C when
-	// readC) for groups groups of r rows in a SparseA's grouped form, of
-	// rows rows[r·g+i], group g's union columns from offs[g·ostride] to
-	// offs[g·ostride+span]; c (C's row 0) and b start at column 0. The
-	// column and row indices are those PrepareSparse checked.
-	group func(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool)
+	// group computes columns [0, w) of C = act(alpha·S·B (+ beta·C when
+	// readC) + bias) for groups groups of r rows in a SparseA's grouped
+	// form, of rows rows[r·g+i], group g's union columns from
+	// offs[g·ostride] to offs[g·ostride+span]; c (C's row 0) and b start
+	// at column 0. The epilogue is the code epi (see store; not tanh) with
+	// bias, one a column from column 0 or one a row of C. The column and
+	// row indices are those PrepareSparse checked.
+	group func(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool, bias []float32, epi int)
 	// groupT adds columns [0, w) of Sᵀ·B to a tile (ldt, a multiple of
 	// 8) whose row 0 is S's column p0, for groups groups of r rows in a
 	// SparseA's grouped form, group g's union columns in [p0, p1) from

@@ -104,8 +104,8 @@ const spmmCallRows = 64
 // one that ends in a partial vector whose lanes mask marks; spmmgtBlock and
 // spmmgtMasked their Sᵀ·B counterparts.
 type (
-	spmmgBlock   func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int)
-	spmmgMasked  func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int, mask *int32)
+	spmmgBlock   func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int, bias *float32, epi int)
+	spmmgMasked  func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int, bias *float32, epi int, mask *int32)
 	spmmgtBlock  func(t *float32, ldt, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int)
 	spmmgtMasked func(t *float32, ldt, p0 int, rows *int32, offs *int, ostride int, cols *int32, vals *float32, groups int, b *float32, ldb int, mask *int32)
 )
@@ -124,7 +124,7 @@ var (
 // assembly: the caller's bound B (k×w rows, checkMatrix); here each
 // group's rows and offsets are checked against C, cols and vals. The
 // column indices are those PrepareSparse checked against k.
-func spmmgAVX2(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) {
+func spmmgAVX2(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool, bias []float32, epi int) {
 	if groups <= 0 || w == 0 {
 		return
 	}
@@ -132,15 +132,27 @@ func spmmgAVX2(r int, c []float32, ldc int, rows []int32, offs []int, ostride, s
 		len(vals) < r*len(cols) || k > 0 && len(b) < (k-1)*ldb+w {
 		panic("kernels: internal error: grouped sparse block outside its slices")
 	}
+	if Activation(epi>>epiActShift) == ActTanh || epi&epiColBias != 0 && len(bias) < w {
+		panic("kernels: internal error: grouped sparse epilogue not tanh, column bias of w")
+	}
 	for g := range groups {
 		if p, end := offs[g*ostride], offs[g*ostride+span]; p < 0 || end > len(cols) || (p < end && k == 0) {
 			panic("kernels: internal error: grouped sparse offsets outside cols")
 		}
 	}
 	for _, row := range rows[:groups*r] {
-		if row < 0 || int(row)*ldc+w > len(c) {
-			panic("kernels: internal error: grouped sparse row outside C")
+		if row < 0 || int(row)*ldc+w > len(c) || epi&epiRowBias != 0 && int(row) >= len(bias) {
+			panic("kernels: internal error: grouped sparse row outside C or its bias")
 		}
+	}
+	biasAt := func(j int) *float32 { // the block at column j's bias
+		switch {
+		case epi&epiColBias != 0:
+			return &bias[j]
+		case epi&epiRowBias != 0:
+			return &bias[0]
+		}
+		return nil
 	}
 	rc, bp := flag(readC), bAt(b, k) // with k == 0 no group has a column, and B is not read
 	cp, vp := sparsePtrs(cols, vals)
@@ -149,9 +161,9 @@ func spmmgAVX2(r int, c []float32, ldc int, rows []int32, offs []int, ostride, s
 			n := min(spmmgCallGroups, groups-g)
 			rg, og := &rows[g*r], &offs[g*ostride]
 			if masked {
-				spmmgMaskedBlocks[nv](&c[j], ldc, rg, og, ostride, span, cp, vp, n, bp(j), ldb, alpha, beta, rc, &tailMasks[8-tail])
+				spmmgMaskedBlocks[nv](&c[j], ldc, rg, og, ostride, span, cp, vp, n, bp(j), ldb, alpha, beta, rc, biasAt(j), epi, &tailMasks[8-tail])
 			} else {
-				spmmgBlocks[nv-1](&c[j], ldc, rg, og, ostride, span, cp, vp, n, bp(j), ldb, alpha, beta, rc)
+				spmmgBlocks[nv-1](&c[j], ldc, rg, og, ostride, span, cp, vp, n, bp(j), ldb, alpha, beta, rc, biasAt(j), epi)
 			}
 		}
 	})

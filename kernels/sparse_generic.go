@@ -39,8 +39,9 @@ func spmmGeneric(c []float32, ldc int, offs []int, ostride, rows int, cols []int
 
 // spmmgGeneric is the twin of spmmg4xN: for each group, each row's
 // accumulators take its value times B's row for each union column in
-// order, zeros included; then C's rows rows[r·g+i] take them.
-func spmmgGeneric(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) {
+// order, zeros included; then C's rows rows[r·g+i] take them, and the
+// epilogue.
+func spmmgGeneric(r int, c []float32, ldc int, rows []int32, offs []int, ostride, span, groups int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool, bias []float32, epi int) {
 	if w == 0 {
 		return
 	}
@@ -66,6 +67,9 @@ func spmmgGeneric(r int, c []float32, ldc int, rows []int32, offs []int, ostride
 				} else {
 					out[j] = alpha * a
 				}
+			}
+			if epi != 0 {
+				epilogueRow(&genericVec, &genericAct, out, bias, epi, int(rows[g*r+i]), 0)
 			}
 		}
 	}

@@ -515,16 +515,32 @@ func (t *sparseTask) chunkPrepared(s0, s1 int) {
 		}
 		groupBlocks(t.n, func(j, nv int, masked bool, tail int) {
 			w := blockWidth(nv, masked, tail)
+			bias, epi := t.groupEpilogue(j, w)
 			t.im.sp.group(gr, t.c[j:], t.ldc, a.rows[ga*gr:], a.goffs[ga*(a.kb+1):], a.kb+1, a.kb, gb-ga, a.gcols, a.gvals,
-				t.panels[j*t.k:], (w+7)&^7, t.k, w, t.alpha, t.beta, t.beta != 0)
+				t.panels[j*t.k:], (w+7)&^7, t.k, w, t.alpha, t.beta, t.beta != 0, bias, epi)
 		})
 		ga = gb
 	}
-	if t.epi {
-		for _, row := range a.rows[s0:min(s1, t.m)] {
-			t.im.finishPart(&t.ep, t.c, t.ldc, int(row), 1, 0, t.n)
+	if !t.epi {
+		return
+	}
+	for g := g0; g < g1; g++ { // the epilogue of the rows the grouped kernels did not apply it to
+		if f := a.first[g]; f >= 0 || t.ep.Act == ActTanh {
+			for _, row := range a.rows[g*gr : min((g+1)*gr, t.m)] {
+				t.im.finishPart(&t.ep, t.c, t.ldc, int(row), 1, 0, t.n)
+			}
 		}
 	}
+}
+
+// groupEpilogue returns the bias and epilogue code (see store) that the
+// grouped kernels apply to C's column block [j, j+w): none for tanh, which
+// chunkPrepared applies row by row after them.
+func (t *sparseTask) groupEpilogue(j, w int) ([]float32, int) {
+	if !t.epi || t.ep.Act == ActTanh {
+		return nil, 0
+	}
+	return t.ep.code(0, t.m, j, w)
 }
 
 // groupBlocks calls do for each column block of w columns the grouped

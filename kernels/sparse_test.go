@@ -137,12 +137,17 @@ func (tc sparseCase) run(t *testing.T, im *Impl, rng *rand.Rand) []float32 {
 				at = j*ldc + i
 			}
 			want := float64(tc.alpha)*sum + float64(tc.beta)*float64(c0[at])
-			if tc.ep.Bias != nil {
+			switch {
+			case tc.ep.Bias != nil && tc.ep.BiasPerRow:
+				want += float64(tc.ep.Bias[i])
+			case tc.ep.Bias != nil:
 				want += float64(tc.ep.Bias[j])
 			}
 			switch tc.ep.Act {
 			case ActSigmoid:
 				want = 1 / (1 + math.Exp(-want))
+			case ActTanh:
+				want = math.Tanh(want)
 			case ActReLU:
 				want = math.Max(want, 0)
 			}
@@ -203,6 +208,9 @@ func TestSparseMM(t *testing.T) {
 			{m: 64, n: 53, k: 2500, density: 0.4, alpha: 1, beta: 0.5, ldbPad: 2, ldcPad: 1},
 			{m: 66, n: 41, k: 2100, density: 0.3, alpha: 2, beta: 1, trans: true},
 			{m: 31, n: 196, k: 1100, density: 0.15, alpha: 1},
+			{m: 37, n: 45, k: 60, density: 0.4, alpha: 1, beta: 0.5, ep: Epilogue{Bias: bias[:37], BiasPerRow: true, Act: ActReLU}},
+			{m: 41, n: 3, k: 20, density: 0.5, alpha: 2, ep: Epilogue{Bias: bias[:41], BiasPerRow: true, Act: ActSigmoid}},
+			{m: 40, n: 20, k: 30, density: 0.5, alpha: 1, ep: Epilogue{Bias: bias[:20], Act: ActTanh}},
 		} {
 			for tc.prep = range 3 {
 				tc.run(t, im, rng)
@@ -243,6 +251,56 @@ func TestSparseMMThreads(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSparseAMMEpilogue checks that the grouped kernels' epilogue, applied
+// in registers (sigmoid and ReLU, a bias per row or per column) or after
+// them row by row (tanh), gives the bits of the product without it
+// followed by the implementation's row pass (sigmoid within 1e-6), on
+// every column block of the grouped kernels and its partial vectors.
+func TestSparseAMMEpilogue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	const m, k = 40, 30
+	s := randomCSR(rng, m, k, 0.6, 0)
+	a := PrepareSparse(nil, m, k, s.offs, s.cols, s.vals, true)
+	if rows, _ := a.Grouped(); rows < m/2 {
+		t.Fatalf("%v: want most rows grouped", a)
+	}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, n := range []int{1, 4, 8, 9, 16, 23, 24, 25, 47, 52, 70} {
+			b := randSlice(rng, k*n)
+			for i := range b {
+				b[i] *= 2 // sums of a few units: both branches of sigmoid and tanh
+			}
+			for _, act := range []Activation{ActIdentity, ActSigmoid, ActTanh, ActReLU} {
+				for bias := range 3 {
+					ep := Epilogue{Act: act}
+					switch bias {
+					case 1:
+						ep.Bias = randSlice(rng, n)
+					case 2:
+						ep.Bias, ep.BiasPerRow = randSlice(rng, m), true
+					}
+					beta := float32(bias) / 2
+					c0 := randSlice(rng, m*n)
+					got, want := slices.Clone(c0), slices.Clone(c0)
+					im.SparseAMM(n, 1.5, a, b, n, beta, got, n, ep)
+					im.SparseAMM(n, 1.5, a, b, n, beta, want, n, Epilogue{})
+					im.finishPart(&ep, want, n, 0, m, 0, n)
+					if act != ActSigmoid && !sameBits(got, want) {
+						t.Fatalf("n=%d act=%v bias=%d: fused epilogue differs from the row pass", n, act, bias)
+					}
+					// The row pass takes a row's last n%8 elements with the
+					// scalar twin, a bit or two from the vector form.
+					for i := range got {
+						if d := math.Abs(float64(got[i] - want[i])); d > 1e-6 || math.IsNaN(d) {
+							t.Fatalf("n=%d act=%v bias=%d: C[%d] = %v fused, %v row pass", n, act, bias, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	})
 }
 
 // TestSparseMMPanics checks the argument errors, malformed CSR included.

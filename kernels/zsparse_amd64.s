@@ -4,6 +4,216 @@
 
 #include "textflag.h"
 
+DATA act_log2e<>+0(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+4(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+8(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+12(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+16(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+20(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+24(SB)/4, $0x3fb8aa3b
+DATA act_log2e<>+28(SB)/4, $0x3fb8aa3b
+GLOBL act_log2e<>(SB), RODATA|NOPTR, $32
+
+DATA act_negLn2Hi<>+0(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+4(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+8(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+12(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+16(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+20(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+24(SB)/4, $0xbf317200
+DATA act_negLn2Hi<>+28(SB)/4, $0xbf317200
+GLOBL act_negLn2Hi<>(SB), RODATA|NOPTR, $32
+
+DATA act_negLn2Lo<>+0(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+4(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+8(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+12(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+16(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+20(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+24(SB)/4, $0xb5bfbe8e
+DATA act_negLn2Lo<>+28(SB)/4, $0xb5bfbe8e
+GLOBL act_negLn2Lo<>(SB), RODATA|NOPTR, $32
+
+DATA act_magicBias<>+0(SB)/4, $0x4b40007f
+DATA act_magicBias<>+4(SB)/4, $0x4b40007f
+DATA act_magicBias<>+8(SB)/4, $0x4b40007f
+DATA act_magicBias<>+12(SB)/4, $0x4b40007f
+DATA act_magicBias<>+16(SB)/4, $0x4b40007f
+DATA act_magicBias<>+20(SB)/4, $0x4b40007f
+DATA act_magicBias<>+24(SB)/4, $0x4b40007f
+DATA act_magicBias<>+28(SB)/4, $0x4b40007f
+GLOBL act_magicBias<>(SB), RODATA|NOPTR, $32
+
+DATA act_c5<>+0(SB)/4, $0x3c07cfce
+DATA act_c5<>+4(SB)/4, $0x3c07cfce
+DATA act_c5<>+8(SB)/4, $0x3c07cfce
+DATA act_c5<>+12(SB)/4, $0x3c07cfce
+DATA act_c5<>+16(SB)/4, $0x3c07cfce
+DATA act_c5<>+20(SB)/4, $0x3c07cfce
+DATA act_c5<>+24(SB)/4, $0x3c07cfce
+DATA act_c5<>+28(SB)/4, $0x3c07cfce
+GLOBL act_c5<>(SB), RODATA|NOPTR, $32
+
+DATA act_c4<>+0(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+4(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+8(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+12(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+16(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+20(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+24(SB)/4, $0x3d2b9d0d
+DATA act_c4<>+28(SB)/4, $0x3d2b9d0d
+GLOBL act_c4<>(SB), RODATA|NOPTR, $32
+
+DATA act_c3<>+0(SB)/4, $0x3e2aad40
+DATA act_c3<>+4(SB)/4, $0x3e2aad40
+DATA act_c3<>+8(SB)/4, $0x3e2aad40
+DATA act_c3<>+12(SB)/4, $0x3e2aad40
+DATA act_c3<>+16(SB)/4, $0x3e2aad40
+DATA act_c3<>+20(SB)/4, $0x3e2aad40
+DATA act_c3<>+24(SB)/4, $0x3e2aad40
+DATA act_c3<>+28(SB)/4, $0x3e2aad40
+GLOBL act_c3<>(SB), RODATA|NOPTR, $32
+
+DATA act_c2<>+0(SB)/4, $0x3efffee3
+DATA act_c2<>+4(SB)/4, $0x3efffee3
+DATA act_c2<>+8(SB)/4, $0x3efffee3
+DATA act_c2<>+12(SB)/4, $0x3efffee3
+DATA act_c2<>+16(SB)/4, $0x3efffee3
+DATA act_c2<>+20(SB)/4, $0x3efffee3
+DATA act_c2<>+24(SB)/4, $0x3efffee3
+DATA act_c2<>+28(SB)/4, $0x3efffee3
+GLOBL act_c2<>(SB), RODATA|NOPTR, $32
+
+DATA act_c1<>+0(SB)/4, $0x3f7ffffb
+DATA act_c1<>+4(SB)/4, $0x3f7ffffb
+DATA act_c1<>+8(SB)/4, $0x3f7ffffb
+DATA act_c1<>+12(SB)/4, $0x3f7ffffb
+DATA act_c1<>+16(SB)/4, $0x3f7ffffb
+DATA act_c1<>+20(SB)/4, $0x3f7ffffb
+DATA act_c1<>+24(SB)/4, $0x3f7ffffb
+DATA act_c1<>+28(SB)/4, $0x3f7ffffb
+GLOBL act_c1<>(SB), RODATA|NOPTR, $32
+
+DATA act_one<>+0(SB)/4, $0x3f800000
+DATA act_one<>+4(SB)/4, $0x3f800000
+DATA act_one<>+8(SB)/4, $0x3f800000
+DATA act_one<>+12(SB)/4, $0x3f800000
+DATA act_one<>+16(SB)/4, $0x3f800000
+DATA act_one<>+20(SB)/4, $0x3f800000
+DATA act_one<>+24(SB)/4, $0x3f800000
+DATA act_one<>+28(SB)/4, $0x3f800000
+GLOBL act_one<>(SB), RODATA|NOPTR, $32
+
+DATA act_cutoff<>+0(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+4(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+8(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+12(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+16(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+20(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+24(SB)/4, $0xc2aeac4f
+DATA act_cutoff<>+28(SB)/4, $0xc2aeac4f
+GLOBL act_cutoff<>(SB), RODATA|NOPTR, $32
+
+DATA act_minus2<>+0(SB)/4, $0xc0000000
+DATA act_minus2<>+4(SB)/4, $0xc0000000
+DATA act_minus2<>+8(SB)/4, $0xc0000000
+DATA act_minus2<>+12(SB)/4, $0xc0000000
+DATA act_minus2<>+16(SB)/4, $0xc0000000
+DATA act_minus2<>+20(SB)/4, $0xc0000000
+DATA act_minus2<>+24(SB)/4, $0xc0000000
+DATA act_minus2<>+28(SB)/4, $0xc0000000
+GLOBL act_minus2<>(SB), RODATA|NOPTR, $32
+
+DATA act_minusHalf<>+0(SB)/4, $0xbf000000
+DATA act_minusHalf<>+4(SB)/4, $0xbf000000
+DATA act_minusHalf<>+8(SB)/4, $0xbf000000
+DATA act_minusHalf<>+12(SB)/4, $0xbf000000
+DATA act_minusHalf<>+16(SB)/4, $0xbf000000
+DATA act_minusHalf<>+20(SB)/4, $0xbf000000
+DATA act_minusHalf<>+24(SB)/4, $0xbf000000
+DATA act_minusHalf<>+28(SB)/4, $0xbf000000
+GLOBL act_minusHalf<>(SB), RODATA|NOPTR, $32
+
+DATA act_tanhSmall<>+0(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+4(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+8(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+12(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+16(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+20(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+24(SB)/4, $0x3f200000
+DATA act_tanhSmall<>+28(SB)/4, $0x3f200000
+GLOBL act_tanhSmall<>(SB), RODATA|NOPTR, $32
+
+DATA act_t1<>+0(SB)/4, $0xbeaaaa99
+DATA act_t1<>+4(SB)/4, $0xbeaaaa99
+DATA act_t1<>+8(SB)/4, $0xbeaaaa99
+DATA act_t1<>+12(SB)/4, $0xbeaaaa99
+DATA act_t1<>+16(SB)/4, $0xbeaaaa99
+DATA act_t1<>+20(SB)/4, $0xbeaaaa99
+DATA act_t1<>+24(SB)/4, $0xbeaaaa99
+DATA act_t1<>+28(SB)/4, $0xbeaaaa99
+GLOBL act_t1<>(SB), RODATA|NOPTR, $32
+
+DATA act_t2<>+0(SB)/4, $0x3e088393
+DATA act_t2<>+4(SB)/4, $0x3e088393
+DATA act_t2<>+8(SB)/4, $0x3e088393
+DATA act_t2<>+12(SB)/4, $0x3e088393
+DATA act_t2<>+16(SB)/4, $0x3e088393
+DATA act_t2<>+20(SB)/4, $0x3e088393
+DATA act_t2<>+24(SB)/4, $0x3e088393
+DATA act_t2<>+28(SB)/4, $0x3e088393
+GLOBL act_t2<>(SB), RODATA|NOPTR, $32
+
+DATA act_t3<>+0(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+4(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+8(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+12(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+16(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+20(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+24(SB)/4, $0xbd5c1e2d
+DATA act_t3<>+28(SB)/4, $0xbd5c1e2d
+GLOBL act_t3<>(SB), RODATA|NOPTR, $32
+
+DATA act_t4<>+0(SB)/4, $0x3ca9134e
+DATA act_t4<>+4(SB)/4, $0x3ca9134e
+DATA act_t4<>+8(SB)/4, $0x3ca9134e
+DATA act_t4<>+12(SB)/4, $0x3ca9134e
+DATA act_t4<>+16(SB)/4, $0x3ca9134e
+DATA act_t4<>+20(SB)/4, $0x3ca9134e
+DATA act_t4<>+24(SB)/4, $0x3ca9134e
+DATA act_t4<>+28(SB)/4, $0x3ca9134e
+GLOBL act_t4<>(SB), RODATA|NOPTR, $32
+
+DATA act_t5<>+0(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+4(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+8(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+12(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+16(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+20(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+24(SB)/4, $0xbbbaf0ea
+DATA act_t5<>+28(SB)/4, $0xbbbaf0ea
+GLOBL act_t5<>(SB), RODATA|NOPTR, $32
+
+DATA act_sign<>+0(SB)/4, $0x80000000
+DATA act_sign<>+4(SB)/4, $0x80000000
+DATA act_sign<>+8(SB)/4, $0x80000000
+DATA act_sign<>+12(SB)/4, $0x80000000
+DATA act_sign<>+16(SB)/4, $0x80000000
+DATA act_sign<>+20(SB)/4, $0x80000000
+DATA act_sign<>+24(SB)/4, $0x80000000
+DATA act_sign<>+28(SB)/4, $0x80000000
+GLOBL act_sign<>(SB), RODATA|NOPTR, $32
+
+DATA act_abs<>+0(SB)/4, $0x7fffffff
+DATA act_abs<>+4(SB)/4, $0x7fffffff
+DATA act_abs<>+8(SB)/4, $0x7fffffff
+DATA act_abs<>+12(SB)/4, $0x7fffffff
+DATA act_abs<>+16(SB)/4, $0x7fffffff
+DATA act_abs<>+20(SB)/4, $0x7fffffff
+DATA act_abs<>+24(SB)/4, $0x7fffffff
+DATA act_abs<>+28(SB)/4, $0x7fffffff
+GLOBL act_abs<>(SB), RODATA|NOPTR, $32
+
 // func spmm1(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
 // Requires: AVX, FMA3
 TEXT ·spmm1(SB), NOSPLIT, $0-104
@@ -2526,9 +2736,9 @@ spmm12m_bad:
 	VZEROUPPER
 	RET
 
-// func spmmg4x1(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
-// Requires: AVX, FMA3
-TEXT ·spmmg4x1(SB), NOSPLIT, $0-104
+// func spmmg4x1(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·spmmg4x1(SB), NOSPLIT, $0-120
 	MOVQ  c+0(FP), AX
 	MOVQ  rows+16(FP), CX
 	MOVQ  offs+24(FP), DX
@@ -2579,7 +2789,7 @@ spmmg4x1_nz:
 spmmg4x1_store:
 	VBROADCASTSS alpha+88(FP), Y15
 	CMPQ         readC+96(FP), $0x00
-	JE           spmmg4x1_write
+	JE           spmmg4x1_scale
 	VBROADCASTSS beta+92(FP), Y14
 	MOVLQSX      (CX), R13
 	IMULQ        ldc+8(FP), R13
@@ -2588,7 +2798,6 @@ spmmg4x1_store:
 	VMULPS       Y15, Y0, Y0
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y0
-	VMOVUPS      Y0, (R13)
 	MOVLQSX      4(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2596,7 +2805,6 @@ spmmg4x1_store:
 	VMULPS       Y15, Y1, Y1
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y1
-	VMOVUPS      Y1, (R13)
 	MOVLQSX      8(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2604,7 +2812,6 @@ spmmg4x1_store:
 	VMULPS       Y15, Y2, Y2
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y2
-	VMOVUPS      Y2, (R13)
 	MOVLQSX      12(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2612,50 +2819,181 @@ spmmg4x1_store:
 	VMULPS       Y15, Y3, Y3
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y3
-	VMOVUPS      Y3, (R13)
-	JMP          spmmg4x1_next
+	JMP          spmmg4x1_epilogue
+
+spmmg4x1_scale:
+	VMULPS Y15, Y0, Y0
+	VMULPS Y15, Y1, Y1
+	VMULPS Y15, Y2, Y2
+	VMULPS Y15, Y3, Y3
+
+spmmg4x1_epilogue:
+	MOVQ    epi+112(FP), R10
+	TESTQ   R10, R10
+	JE      spmmg4x1_write
+	MOVQ    bias+104(FP), R11
+	TESTQ   $0x00000002, R10
+	JE      spmmg4x1_nocolbias
+	VMOVUPS (R11), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+
+spmmg4x1_nocolbias:
+	TESTQ        $0x00000001, R10
+	JE           spmmg4x1_norowbias
+	MOVLQSX      (CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y0, Y0
+	MOVLQSX      4(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y1, Y1
+	MOVLQSX      8(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y2, Y2
+	MOVLQSX      12(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y3, Y3
+
+spmmg4x1_norowbias:
+	SHRQ   $0x02, R10
+	CMPQ   R10, $0x01
+	JE     spmmg4x1_sigmoid
+	CMPQ   R10, $0x03
+	JNE    spmmg4x1_write
+	VXORPS Y13, Y13, Y13
+	VMAXPS Y0, Y13, Y0
+	VMAXPS Y1, Y13, Y1
+	VMAXPS Y2, Y13, Y2
+	VMAXPS Y3, Y13, Y3
+	JMP    spmmg4x1_write
+
+spmmg4x1_sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
 
 spmmg4x1_write:
 	MOVLQSX (CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y0, Y0
 	VMOVUPS Y0, (R13)
 	MOVLQSX 4(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y1, Y1
 	VMOVUPS Y1, (R13)
 	MOVLQSX 8(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y2, Y2
 	VMOVUPS Y2, (R13)
 	MOVLQSX 12(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y3, Y3
 	VMOVUPS Y3, (R13)
-
-spmmg4x1_next:
-	ADDQ $0x10, CX
-	MOVQ ostride+32(FP), R13
-	SHLQ $0x03, R13
-	ADDQ R13, DX
-	DECQ DI
-	JNE  spmmg4x1_group
+	ADDQ    $0x10, CX
+	MOVQ    ostride+32(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    R13, DX
+	DECQ    DI
+	JNE     spmmg4x1_group
 
 spmmg4x1_done:
 	VZEROUPPER
 	RET
 
-// func spmmg4x2(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
-// Requires: AVX, FMA3
-TEXT ·spmmg4x2(SB), NOSPLIT, $0-104
+// func spmmg4x2(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·spmmg4x2(SB), NOSPLIT, $0-120
 	MOVQ  c+0(FP), AX
 	MOVQ  rows+16(FP), CX
 	MOVQ  offs+24(FP), DX
@@ -2715,7 +3053,7 @@ spmmg4x2_nz:
 spmmg4x2_store:
 	VBROADCASTSS alpha+88(FP), Y15
 	CMPQ         readC+96(FP), $0x00
-	JE           spmmg4x2_write
+	JE           spmmg4x2_scale
 	VBROADCASTSS beta+92(FP), Y14
 	MOVLQSX      (CX), R13
 	IMULQ        ldc+8(FP), R13
@@ -2724,11 +3062,9 @@ spmmg4x2_store:
 	VMULPS       Y15, Y0, Y0
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y0
-	VMOVUPS      Y0, (R13)
 	VMULPS       Y15, Y1, Y1
 	VMOVUPS      32(R13), Y13
 	VFMADD231PS  Y13, Y14, Y1
-	VMOVUPS      Y1, 32(R13)
 	MOVLQSX      4(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2736,11 +3072,9 @@ spmmg4x2_store:
 	VMULPS       Y15, Y2, Y2
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y2
-	VMOVUPS      Y2, (R13)
 	VMULPS       Y15, Y3, Y3
 	VMOVUPS      32(R13), Y13
 	VFMADD231PS  Y13, Y14, Y3
-	VMOVUPS      Y3, 32(R13)
 	MOVLQSX      8(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2748,11 +3082,9 @@ spmmg4x2_store:
 	VMULPS       Y15, Y4, Y4
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y4
-	VMOVUPS      Y4, (R13)
 	VMULPS       Y15, Y5, Y5
 	VMOVUPS      32(R13), Y13
 	VFMADD231PS  Y13, Y14, Y5
-	VMOVUPS      Y5, 32(R13)
 	MOVLQSX      12(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2760,62 +3092,293 @@ spmmg4x2_store:
 	VMULPS       Y15, Y6, Y6
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y6
-	VMOVUPS      Y6, (R13)
 	VMULPS       Y15, Y7, Y7
 	VMOVUPS      32(R13), Y13
 	VFMADD231PS  Y13, Y14, Y7
-	VMOVUPS      Y7, 32(R13)
-	JMP          spmmg4x2_next
+	JMP          spmmg4x2_epilogue
+
+spmmg4x2_scale:
+	VMULPS Y15, Y0, Y0
+	VMULPS Y15, Y1, Y1
+	VMULPS Y15, Y2, Y2
+	VMULPS Y15, Y3, Y3
+	VMULPS Y15, Y4, Y4
+	VMULPS Y15, Y5, Y5
+	VMULPS Y15, Y6, Y6
+	VMULPS Y15, Y7, Y7
+
+spmmg4x2_epilogue:
+	MOVQ    epi+112(FP), R10
+	TESTQ   R10, R10
+	JE      spmmg4x2_write
+	MOVQ    bias+104(FP), R11
+	TESTQ   $0x00000002, R10
+	JE      spmmg4x2_nocolbias
+	VMOVUPS (R11), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y4, Y4
+	VADDPS  Y13, Y6, Y6
+	VMOVUPS 32(R11), Y13
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y13, Y7, Y7
+
+spmmg4x2_nocolbias:
+	TESTQ        $0x00000001, R10
+	JE           spmmg4x2_norowbias
+	MOVLQSX      (CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y0, Y0
+	VADDPS       Y13, Y1, Y1
+	MOVLQSX      4(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y2, Y2
+	VADDPS       Y13, Y3, Y3
+	MOVLQSX      8(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y4, Y4
+	VADDPS       Y13, Y5, Y5
+	MOVLQSX      12(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y6, Y6
+	VADDPS       Y13, Y7, Y7
+
+spmmg4x2_norowbias:
+	SHRQ   $0x02, R10
+	CMPQ   R10, $0x01
+	JE     spmmg4x2_sigmoid
+	CMPQ   R10, $0x03
+	JNE    spmmg4x2_write
+	VXORPS Y13, Y13, Y13
+	VMAXPS Y0, Y13, Y0
+	VMAXPS Y1, Y13, Y1
+	VMAXPS Y2, Y13, Y2
+	VMAXPS Y3, Y13, Y3
+	VMAXPS Y4, Y13, Y4
+	VMAXPS Y5, Y13, Y5
+	VMAXPS Y6, Y13, Y6
+	VMAXPS Y7, Y13, Y7
+	JMP    spmmg4x2_write
+
+spmmg4x2_sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y7, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y7, Y13, Y14, Y7
 
 spmmg4x2_write:
 	MOVLQSX (CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y0, Y0
 	VMOVUPS Y0, (R13)
-	VMULPS  Y15, Y1, Y1
 	VMOVUPS Y1, 32(R13)
 	MOVLQSX 4(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y2, Y2
 	VMOVUPS Y2, (R13)
-	VMULPS  Y15, Y3, Y3
 	VMOVUPS Y3, 32(R13)
 	MOVLQSX 8(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y4, Y4
 	VMOVUPS Y4, (R13)
-	VMULPS  Y15, Y5, Y5
 	VMOVUPS Y5, 32(R13)
 	MOVLQSX 12(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y6, Y6
 	VMOVUPS Y6, (R13)
-	VMULPS  Y15, Y7, Y7
 	VMOVUPS Y7, 32(R13)
-
-spmmg4x2_next:
-	ADDQ $0x10, CX
-	MOVQ ostride+32(FP), R13
-	SHLQ $0x03, R13
-	ADDQ R13, DX
-	DECQ DI
-	JNE  spmmg4x2_group
+	ADDQ    $0x10, CX
+	MOVQ    ostride+32(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    R13, DX
+	DECQ    DI
+	JNE     spmmg4x2_group
 
 spmmg4x2_done:
 	VZEROUPPER
 	RET
 
-// func spmmg4x3(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
-// Requires: AVX, FMA3
-TEXT ·spmmg4x3(SB), NOSPLIT, $0-104
+// func spmmg4x3(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·spmmg4x3(SB), NOSPLIT, $0-120
 	MOVQ  c+0(FP), AX
 	MOVQ  rows+16(FP), CX
 	MOVQ  offs+24(FP), DX
@@ -2884,7 +3447,7 @@ spmmg4x3_nz:
 spmmg4x3_store:
 	VBROADCASTSS alpha+88(FP), Y15
 	CMPQ         readC+96(FP), $0x00
-	JE           spmmg4x3_write
+	JE           spmmg4x3_scale
 	VBROADCASTSS beta+92(FP), Y14
 	MOVLQSX      (CX), R13
 	IMULQ        ldc+8(FP), R13
@@ -2893,15 +3456,12 @@ spmmg4x3_store:
 	VMULPS       Y15, Y0, Y0
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y0
-	VMOVUPS      Y0, (R13)
 	VMULPS       Y15, Y1, Y1
 	VMOVUPS      32(R13), Y13
 	VFMADD231PS  Y13, Y14, Y1
-	VMOVUPS      Y1, 32(R13)
 	VMULPS       Y15, Y2, Y2
 	VMOVUPS      64(R13), Y13
 	VFMADD231PS  Y13, Y14, Y2
-	VMOVUPS      Y2, 64(R13)
 	MOVLQSX      4(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2909,15 +3469,12 @@ spmmg4x3_store:
 	VMULPS       Y15, Y3, Y3
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y3
-	VMOVUPS      Y3, (R13)
 	VMULPS       Y15, Y4, Y4
 	VMOVUPS      32(R13), Y13
 	VFMADD231PS  Y13, Y14, Y4
-	VMOVUPS      Y4, 32(R13)
 	VMULPS       Y15, Y5, Y5
 	VMOVUPS      64(R13), Y13
 	VFMADD231PS  Y13, Y14, Y5
-	VMOVUPS      Y5, 64(R13)
 	MOVLQSX      8(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2925,15 +3482,12 @@ spmmg4x3_store:
 	VMULPS       Y15, Y6, Y6
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y6
-	VMOVUPS      Y6, (R13)
 	VMULPS       Y15, Y7, Y7
 	VMOVUPS      32(R13), Y13
 	VFMADD231PS  Y13, Y14, Y7
-	VMOVUPS      Y7, 32(R13)
 	VMULPS       Y15, Y8, Y8
 	VMOVUPS      64(R13), Y13
 	VFMADD231PS  Y13, Y14, Y8
-	VMOVUPS      Y8, 64(R13)
 	MOVLQSX      12(CX), R13
 	IMULQ        ldc+8(FP), R13
 	SHLQ         $0x02, R13
@@ -2941,74 +3495,405 @@ spmmg4x3_store:
 	VMULPS       Y15, Y9, Y9
 	VMOVUPS      (R13), Y13
 	VFMADD231PS  Y13, Y14, Y9
-	VMOVUPS      Y9, (R13)
 	VMULPS       Y15, Y10, Y10
 	VMOVUPS      32(R13), Y13
 	VFMADD231PS  Y13, Y14, Y10
-	VMOVUPS      Y10, 32(R13)
 	VMULPS       Y15, Y11, Y11
 	VMOVUPS      64(R13), Y13
 	VFMADD231PS  Y13, Y14, Y11
-	VMOVUPS      Y11, 64(R13)
-	JMP          spmmg4x3_next
+	JMP          spmmg4x3_epilogue
+
+spmmg4x3_scale:
+	VMULPS Y15, Y0, Y0
+	VMULPS Y15, Y1, Y1
+	VMULPS Y15, Y2, Y2
+	VMULPS Y15, Y3, Y3
+	VMULPS Y15, Y4, Y4
+	VMULPS Y15, Y5, Y5
+	VMULPS Y15, Y6, Y6
+	VMULPS Y15, Y7, Y7
+	VMULPS Y15, Y8, Y8
+	VMULPS Y15, Y9, Y9
+	VMULPS Y15, Y10, Y10
+	VMULPS Y15, Y11, Y11
+
+spmmg4x3_epilogue:
+	MOVQ    epi+112(FP), R10
+	TESTQ   R10, R10
+	JE      spmmg4x3_write
+	MOVQ    bias+104(FP), R11
+	TESTQ   $0x00000002, R10
+	JE      spmmg4x3_nocolbias
+	VMOVUPS (R11), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y13, Y6, Y6
+	VADDPS  Y13, Y9, Y9
+	VMOVUPS 32(R11), Y13
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y4, Y4
+	VADDPS  Y13, Y7, Y7
+	VADDPS  Y13, Y10, Y10
+	VMOVUPS 64(R11), Y13
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y13, Y8, Y8
+	VADDPS  Y13, Y11, Y11
+
+spmmg4x3_nocolbias:
+	TESTQ        $0x00000001, R10
+	JE           spmmg4x3_norowbias
+	MOVLQSX      (CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y0, Y0
+	VADDPS       Y13, Y1, Y1
+	VADDPS       Y13, Y2, Y2
+	MOVLQSX      4(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y3, Y3
+	VADDPS       Y13, Y4, Y4
+	VADDPS       Y13, Y5, Y5
+	MOVLQSX      8(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y6, Y6
+	VADDPS       Y13, Y7, Y7
+	VADDPS       Y13, Y8, Y8
+	MOVLQSX      12(CX), R13
+	VBROADCASTSS (R11)(R13*4), Y13
+	VADDPS       Y13, Y9, Y9
+	VADDPS       Y13, Y10, Y10
+	VADDPS       Y13, Y11, Y11
+
+spmmg4x3_norowbias:
+	SHRQ   $0x02, R10
+	CMPQ   R10, $0x01
+	JE     spmmg4x3_sigmoid
+	CMPQ   R10, $0x03
+	JNE    spmmg4x3_write
+	VXORPS Y13, Y13, Y13
+	VMAXPS Y0, Y13, Y0
+	VMAXPS Y1, Y13, Y1
+	VMAXPS Y2, Y13, Y2
+	VMAXPS Y3, Y13, Y3
+	VMAXPS Y4, Y13, Y4
+	VMAXPS Y5, Y13, Y5
+	VMAXPS Y6, Y13, Y6
+	VMAXPS Y7, Y13, Y7
+	VMAXPS Y8, Y13, Y8
+	VMAXPS Y9, Y13, Y9
+	VMAXPS Y10, Y13, Y10
+	VMAXPS Y11, Y13, Y11
+	JMP    spmmg4x3_write
+
+spmmg4x3_sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y7, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y7, Y13, Y14, Y7
+	VORPS       act_sign<>+0(SB), Y8, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y8, Y13, Y14, Y8
+	VORPS       act_sign<>+0(SB), Y9, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y9, Y13, Y14, Y9
+	VORPS       act_sign<>+0(SB), Y10, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y10, Y13, Y14, Y10
+	VORPS       act_sign<>+0(SB), Y11, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y11, Y13, Y14, Y11
 
 spmmg4x3_write:
 	MOVLQSX (CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y0, Y0
 	VMOVUPS Y0, (R13)
-	VMULPS  Y15, Y1, Y1
 	VMOVUPS Y1, 32(R13)
-	VMULPS  Y15, Y2, Y2
 	VMOVUPS Y2, 64(R13)
 	MOVLQSX 4(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y3, Y3
 	VMOVUPS Y3, (R13)
-	VMULPS  Y15, Y4, Y4
 	VMOVUPS Y4, 32(R13)
-	VMULPS  Y15, Y5, Y5
 	VMOVUPS Y5, 64(R13)
 	MOVLQSX 8(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y6, Y6
 	VMOVUPS Y6, (R13)
-	VMULPS  Y15, Y7, Y7
 	VMOVUPS Y7, 32(R13)
-	VMULPS  Y15, Y8, Y8
 	VMOVUPS Y8, 64(R13)
 	MOVLQSX 12(CX), R13
 	IMULQ   ldc+8(FP), R13
 	SHLQ    $0x02, R13
 	ADDQ    AX, R13
-	VMULPS  Y15, Y9, Y9
 	VMOVUPS Y9, (R13)
-	VMULPS  Y15, Y10, Y10
 	VMOVUPS Y10, 32(R13)
-	VMULPS  Y15, Y11, Y11
 	VMOVUPS Y11, 64(R13)
-
-spmmg4x3_next:
-	ADDQ $0x10, CX
-	MOVQ ostride+32(FP), R13
-	SHLQ $0x03, R13
-	ADDQ R13, DX
-	DECQ DI
-	JNE  spmmg4x3_group
+	ADDQ    $0x10, CX
+	MOVQ    ostride+32(FP), R13
+	SHLQ    $0x03, R13
+	ADDQ    R13, DX
+	DECQ    DI
+	JNE     spmmg4x3_group
 
 spmmg4x3_done:
 	VZEROUPPER
 	RET
 
-// func spmmg4x0m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
-// Requires: AVX, FMA3
-TEXT ·spmmg4x0m(SB), NOSPLIT, $0-112
+// func spmmg4x0m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int, mask *int32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·spmmg4x0m(SB), NOSPLIT, $0-128
 	MOVQ  c+0(FP), AX
 	MOVQ  rows+16(FP), CX
 	MOVQ  offs+24(FP), DX
@@ -3018,7 +3903,7 @@ TEXT ·spmmg4x0m(SB), NOSPLIT, $0-112
 	MOVQ  b+72(FP), R8
 	MOVQ  ldb+80(FP), R9
 	SHLQ  $0x02, R9
-	MOVQ  mask+104(FP), R10
+	MOVQ  mask+120(FP), R10
 	TESTQ DI, DI
 	JE    spmmg4x0m_done
 
@@ -3060,10 +3945,10 @@ spmmg4x0m_nz:
 
 spmmg4x0m_store:
 	VBROADCASTSS alpha+88(FP), Y15
-	VMOVDQU      (R10), Y12
 	CMPQ         readC+96(FP), $0x00
-	JE           spmmg4x0m_write
+	JE           spmmg4x0m_scale
 	VBROADCASTSS beta+92(FP), Y14
+	VMOVDQU      (R10), Y12
 	MOVLQSX      (CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3071,7 +3956,6 @@ spmmg4x0m_store:
 	VMULPS       Y15, Y0, Y0
 	VMASKMOVPS   (R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y0
-	VMASKMOVPS   Y0, Y12, (R14)
 	MOVLQSX      4(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3079,7 +3963,6 @@ spmmg4x0m_store:
 	VMULPS       Y15, Y1, Y1
 	VMASKMOVPS   (R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y1
-	VMASKMOVPS   Y1, Y12, (R14)
 	MOVLQSX      8(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3087,7 +3970,6 @@ spmmg4x0m_store:
 	VMULPS       Y15, Y2, Y2
 	VMASKMOVPS   (R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y2
-	VMASKMOVPS   Y2, Y12, (R14)
 	MOVLQSX      12(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3095,50 +3977,183 @@ spmmg4x0m_store:
 	VMULPS       Y15, Y3, Y3
 	VMASKMOVPS   (R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y3
-	VMASKMOVPS   Y3, Y12, (R14)
-	JMP          spmmg4x0m_next
+	JMP          spmmg4x0m_epilogue
+
+spmmg4x0m_scale:
+	VMULPS Y15, Y0, Y0
+	VMULPS Y15, Y1, Y1
+	VMULPS Y15, Y2, Y2
+	VMULPS Y15, Y3, Y3
+
+spmmg4x0m_epilogue:
+	MOVQ       epi+112(FP), R11
+	TESTQ      R11, R11
+	JE         spmmg4x0m_write
+	MOVQ       bias+104(FP), R12
+	TESTQ      $0x00000002, R11
+	JE         spmmg4x0m_nocolbias
+	VMOVDQU    (R10), Y12
+	VMASKMOVPS (R12), Y12, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+
+spmmg4x0m_nocolbias:
+	TESTQ        $0x00000001, R11
+	JE           spmmg4x0m_norowbias
+	MOVLQSX      (CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y0, Y0
+	MOVLQSX      4(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y1, Y1
+	MOVLQSX      8(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y2, Y2
+	MOVLQSX      12(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y3, Y3
+
+spmmg4x0m_norowbias:
+	SHRQ   $0x02, R11
+	CMPQ   R11, $0x01
+	JE     spmmg4x0m_sigmoid
+	CMPQ   R11, $0x03
+	JNE    spmmg4x0m_write
+	VXORPS Y13, Y13, Y13
+	VMAXPS Y0, Y13, Y0
+	VMAXPS Y1, Y13, Y1
+	VMAXPS Y2, Y13, Y2
+	VMAXPS Y3, Y13, Y3
+	JMP    spmmg4x0m_write
+
+spmmg4x0m_sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
 
 spmmg4x0m_write:
+	VMOVDQU    (R10), Y12
 	MOVLQSX    (CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y0, Y0
 	VMASKMOVPS Y0, Y12, (R14)
 	MOVLQSX    4(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y1, Y1
 	VMASKMOVPS Y1, Y12, (R14)
 	MOVLQSX    8(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y2, Y2
 	VMASKMOVPS Y2, Y12, (R14)
 	MOVLQSX    12(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y3, Y3
 	VMASKMOVPS Y3, Y12, (R14)
-
-spmmg4x0m_next:
-	ADDQ $0x10, CX
-	MOVQ ostride+32(FP), R14
-	SHLQ $0x03, R14
-	ADDQ R14, DX
-	DECQ DI
-	JNE  spmmg4x0m_group
+	ADDQ       $0x10, CX
+	MOVQ       ostride+32(FP), R14
+	SHLQ       $0x03, R14
+	ADDQ       R14, DX
+	DECQ       DI
+	JNE        spmmg4x0m_group
 
 spmmg4x0m_done:
 	VZEROUPPER
 	RET
 
-// func spmmg4x1m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
-// Requires: AVX, FMA3
-TEXT ·spmmg4x1m(SB), NOSPLIT, $0-112
+// func spmmg4x1m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int, mask *int32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·spmmg4x1m(SB), NOSPLIT, $0-128
 	MOVQ  c+0(FP), AX
 	MOVQ  rows+16(FP), CX
 	MOVQ  offs+24(FP), DX
@@ -3148,7 +4163,7 @@ TEXT ·spmmg4x1m(SB), NOSPLIT, $0-112
 	MOVQ  b+72(FP), R8
 	MOVQ  ldb+80(FP), R9
 	SHLQ  $0x02, R9
-	MOVQ  mask+104(FP), R10
+	MOVQ  mask+120(FP), R10
 	TESTQ DI, DI
 	JE    spmmg4x1m_done
 
@@ -3199,10 +4214,10 @@ spmmg4x1m_nz:
 
 spmmg4x1m_store:
 	VBROADCASTSS alpha+88(FP), Y15
-	VMOVDQU      (R10), Y12
 	CMPQ         readC+96(FP), $0x00
-	JE           spmmg4x1m_write
+	JE           spmmg4x1m_scale
 	VBROADCASTSS beta+92(FP), Y14
+	VMOVDQU      (R10), Y12
 	MOVLQSX      (CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3210,11 +4225,9 @@ spmmg4x1m_store:
 	VMULPS       Y15, Y0, Y0
 	VMOVUPS      (R14), Y13
 	VFMADD231PS  Y13, Y14, Y0
-	VMOVUPS      Y0, (R14)
 	VMULPS       Y15, Y1, Y1
 	VMASKMOVPS   32(R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y1
-	VMASKMOVPS   Y1, Y12, 32(R14)
 	MOVLQSX      4(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3222,11 +4235,9 @@ spmmg4x1m_store:
 	VMULPS       Y15, Y2, Y2
 	VMOVUPS      (R14), Y13
 	VFMADD231PS  Y13, Y14, Y2
-	VMOVUPS      Y2, (R14)
 	VMULPS       Y15, Y3, Y3
 	VMASKMOVPS   32(R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y3
-	VMASKMOVPS   Y3, Y12, 32(R14)
 	MOVLQSX      8(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3234,11 +4245,9 @@ spmmg4x1m_store:
 	VMULPS       Y15, Y4, Y4
 	VMOVUPS      (R14), Y13
 	VFMADD231PS  Y13, Y14, Y4
-	VMOVUPS      Y4, (R14)
 	VMULPS       Y15, Y5, Y5
 	VMASKMOVPS   32(R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y5
-	VMASKMOVPS   Y5, Y12, 32(R14)
 	MOVLQSX      12(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3246,62 +4255,295 @@ spmmg4x1m_store:
 	VMULPS       Y15, Y6, Y6
 	VMOVUPS      (R14), Y13
 	VFMADD231PS  Y13, Y14, Y6
-	VMOVUPS      Y6, (R14)
 	VMULPS       Y15, Y7, Y7
 	VMASKMOVPS   32(R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y7
-	VMASKMOVPS   Y7, Y12, 32(R14)
-	JMP          spmmg4x1m_next
+	JMP          spmmg4x1m_epilogue
+
+spmmg4x1m_scale:
+	VMULPS Y15, Y0, Y0
+	VMULPS Y15, Y1, Y1
+	VMULPS Y15, Y2, Y2
+	VMULPS Y15, Y3, Y3
+	VMULPS Y15, Y4, Y4
+	VMULPS Y15, Y5, Y5
+	VMULPS Y15, Y6, Y6
+	VMULPS Y15, Y7, Y7
+
+spmmg4x1m_epilogue:
+	MOVQ       epi+112(FP), R11
+	TESTQ      R11, R11
+	JE         spmmg4x1m_write
+	MOVQ       bias+104(FP), R12
+	TESTQ      $0x00000002, R11
+	JE         spmmg4x1m_nocolbias
+	VMOVDQU    (R10), Y12
+	VMOVUPS    (R12), Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y4, Y4
+	VADDPS     Y13, Y6, Y6
+	VMASKMOVPS 32(R12), Y12, Y13
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y13, Y7, Y7
+
+spmmg4x1m_nocolbias:
+	TESTQ        $0x00000001, R11
+	JE           spmmg4x1m_norowbias
+	MOVLQSX      (CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y0, Y0
+	VADDPS       Y13, Y1, Y1
+	MOVLQSX      4(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y2, Y2
+	VADDPS       Y13, Y3, Y3
+	MOVLQSX      8(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y4, Y4
+	VADDPS       Y13, Y5, Y5
+	MOVLQSX      12(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y6, Y6
+	VADDPS       Y13, Y7, Y7
+
+spmmg4x1m_norowbias:
+	SHRQ   $0x02, R11
+	CMPQ   R11, $0x01
+	JE     spmmg4x1m_sigmoid
+	CMPQ   R11, $0x03
+	JNE    spmmg4x1m_write
+	VXORPS Y13, Y13, Y13
+	VMAXPS Y0, Y13, Y0
+	VMAXPS Y1, Y13, Y1
+	VMAXPS Y2, Y13, Y2
+	VMAXPS Y3, Y13, Y3
+	VMAXPS Y4, Y13, Y4
+	VMAXPS Y5, Y13, Y5
+	VMAXPS Y6, Y13, Y6
+	VMAXPS Y7, Y13, Y7
+	JMP    spmmg4x1m_write
+
+spmmg4x1m_sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y7, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y7, Y13, Y14, Y7
 
 spmmg4x1m_write:
+	VMOVDQU    (R10), Y12
 	MOVLQSX    (CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y0, Y0
 	VMOVUPS    Y0, (R14)
-	VMULPS     Y15, Y1, Y1
 	VMASKMOVPS Y1, Y12, 32(R14)
 	MOVLQSX    4(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y2, Y2
 	VMOVUPS    Y2, (R14)
-	VMULPS     Y15, Y3, Y3
 	VMASKMOVPS Y3, Y12, 32(R14)
 	MOVLQSX    8(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y4, Y4
 	VMOVUPS    Y4, (R14)
-	VMULPS     Y15, Y5, Y5
 	VMASKMOVPS Y5, Y12, 32(R14)
 	MOVLQSX    12(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y6, Y6
 	VMOVUPS    Y6, (R14)
-	VMULPS     Y15, Y7, Y7
 	VMASKMOVPS Y7, Y12, 32(R14)
-
-spmmg4x1m_next:
-	ADDQ $0x10, CX
-	MOVQ ostride+32(FP), R14
-	SHLQ $0x03, R14
-	ADDQ R14, DX
-	DECQ DI
-	JNE  spmmg4x1m_group
+	ADDQ       $0x10, CX
+	MOVQ       ostride+32(FP), R14
+	SHLQ       $0x03, R14
+	ADDQ       R14, DX
+	DECQ       DI
+	JNE        spmmg4x1m_group
 
 spmmg4x1m_done:
 	VZEROUPPER
 	RET
 
-// func spmmg4x2m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
-// Requires: AVX, FMA3
-TEXT ·spmmg4x2m(SB), NOSPLIT, $0-112
+// func spmmg4x2m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int, mask *int32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·spmmg4x2m(SB), NOSPLIT, $0-128
 	MOVQ  c+0(FP), AX
 	MOVQ  rows+16(FP), CX
 	MOVQ  offs+24(FP), DX
@@ -3311,7 +4553,7 @@ TEXT ·spmmg4x2m(SB), NOSPLIT, $0-112
 	MOVQ  b+72(FP), R8
 	MOVQ  ldb+80(FP), R9
 	SHLQ  $0x02, R9
-	MOVQ  mask+104(FP), R10
+	MOVQ  mask+120(FP), R10
 	TESTQ DI, DI
 	JE    spmmg4x2m_done
 
@@ -3371,10 +4613,10 @@ spmmg4x2m_nz:
 
 spmmg4x2m_store:
 	VBROADCASTSS alpha+88(FP), Y15
-	VMOVDQU      (R10), Y12
 	CMPQ         readC+96(FP), $0x00
-	JE           spmmg4x2m_write
+	JE           spmmg4x2m_scale
 	VBROADCASTSS beta+92(FP), Y14
+	VMOVDQU      (R10), Y12
 	MOVLQSX      (CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3382,15 +4624,12 @@ spmmg4x2m_store:
 	VMULPS       Y15, Y0, Y0
 	VMOVUPS      (R14), Y13
 	VFMADD231PS  Y13, Y14, Y0
-	VMOVUPS      Y0, (R14)
 	VMULPS       Y15, Y1, Y1
 	VMOVUPS      32(R14), Y13
 	VFMADD231PS  Y13, Y14, Y1
-	VMOVUPS      Y1, 32(R14)
 	VMULPS       Y15, Y2, Y2
 	VMASKMOVPS   64(R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y2
-	VMASKMOVPS   Y2, Y12, 64(R14)
 	MOVLQSX      4(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3398,15 +4637,12 @@ spmmg4x2m_store:
 	VMULPS       Y15, Y3, Y3
 	VMOVUPS      (R14), Y13
 	VFMADD231PS  Y13, Y14, Y3
-	VMOVUPS      Y3, (R14)
 	VMULPS       Y15, Y4, Y4
 	VMOVUPS      32(R14), Y13
 	VFMADD231PS  Y13, Y14, Y4
-	VMOVUPS      Y4, 32(R14)
 	VMULPS       Y15, Y5, Y5
 	VMASKMOVPS   64(R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y5
-	VMASKMOVPS   Y5, Y12, 64(R14)
 	MOVLQSX      8(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3414,15 +4650,12 @@ spmmg4x2m_store:
 	VMULPS       Y15, Y6, Y6
 	VMOVUPS      (R14), Y13
 	VFMADD231PS  Y13, Y14, Y6
-	VMOVUPS      Y6, (R14)
 	VMULPS       Y15, Y7, Y7
 	VMOVUPS      32(R14), Y13
 	VFMADD231PS  Y13, Y14, Y7
-	VMOVUPS      Y7, 32(R14)
 	VMULPS       Y15, Y8, Y8
 	VMASKMOVPS   64(R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y8
-	VMASKMOVPS   Y8, Y12, 64(R14)
 	MOVLQSX      12(CX), R14
 	IMULQ        ldc+8(FP), R14
 	SHLQ         $0x02, R14
@@ -3430,66 +4663,399 @@ spmmg4x2m_store:
 	VMULPS       Y15, Y9, Y9
 	VMOVUPS      (R14), Y13
 	VFMADD231PS  Y13, Y14, Y9
-	VMOVUPS      Y9, (R14)
 	VMULPS       Y15, Y10, Y10
 	VMOVUPS      32(R14), Y13
 	VFMADD231PS  Y13, Y14, Y10
-	VMOVUPS      Y10, 32(R14)
 	VMULPS       Y15, Y11, Y11
 	VMASKMOVPS   64(R14), Y12, Y13
 	VFMADD231PS  Y13, Y14, Y11
-	VMASKMOVPS   Y11, Y12, 64(R14)
-	JMP          spmmg4x2m_next
+	JMP          spmmg4x2m_epilogue
+
+spmmg4x2m_scale:
+	VMULPS Y15, Y0, Y0
+	VMULPS Y15, Y1, Y1
+	VMULPS Y15, Y2, Y2
+	VMULPS Y15, Y3, Y3
+	VMULPS Y15, Y4, Y4
+	VMULPS Y15, Y5, Y5
+	VMULPS Y15, Y6, Y6
+	VMULPS Y15, Y7, Y7
+	VMULPS Y15, Y8, Y8
+	VMULPS Y15, Y9, Y9
+	VMULPS Y15, Y10, Y10
+	VMULPS Y15, Y11, Y11
+
+spmmg4x2m_epilogue:
+	MOVQ       epi+112(FP), R11
+	TESTQ      R11, R11
+	JE         spmmg4x2m_write
+	MOVQ       bias+104(FP), R12
+	TESTQ      $0x00000002, R11
+	JE         spmmg4x2m_nocolbias
+	VMOVDQU    (R10), Y12
+	VMOVUPS    (R12), Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y6, Y6
+	VADDPS     Y13, Y9, Y9
+	VMOVUPS    32(R12), Y13
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y4, Y4
+	VADDPS     Y13, Y7, Y7
+	VADDPS     Y13, Y10, Y10
+	VMASKMOVPS 64(R12), Y12, Y13
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y13, Y8, Y8
+	VADDPS     Y13, Y11, Y11
+
+spmmg4x2m_nocolbias:
+	TESTQ        $0x00000001, R11
+	JE           spmmg4x2m_norowbias
+	MOVLQSX      (CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y0, Y0
+	VADDPS       Y13, Y1, Y1
+	VADDPS       Y13, Y2, Y2
+	MOVLQSX      4(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y3, Y3
+	VADDPS       Y13, Y4, Y4
+	VADDPS       Y13, Y5, Y5
+	MOVLQSX      8(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y6, Y6
+	VADDPS       Y13, Y7, Y7
+	VADDPS       Y13, Y8, Y8
+	MOVLQSX      12(CX), R14
+	VBROADCASTSS (R12)(R14*4), Y13
+	VADDPS       Y13, Y9, Y9
+	VADDPS       Y13, Y10, Y10
+	VADDPS       Y13, Y11, Y11
+
+spmmg4x2m_norowbias:
+	SHRQ   $0x02, R11
+	CMPQ   R11, $0x01
+	JE     spmmg4x2m_sigmoid
+	CMPQ   R11, $0x03
+	JNE    spmmg4x2m_write
+	VXORPS Y13, Y13, Y13
+	VMAXPS Y0, Y13, Y0
+	VMAXPS Y1, Y13, Y1
+	VMAXPS Y2, Y13, Y2
+	VMAXPS Y3, Y13, Y3
+	VMAXPS Y4, Y13, Y4
+	VMAXPS Y5, Y13, Y5
+	VMAXPS Y6, Y13, Y6
+	VMAXPS Y7, Y13, Y7
+	VMAXPS Y8, Y13, Y8
+	VMAXPS Y9, Y13, Y9
+	VMAXPS Y10, Y13, Y10
+	VMAXPS Y11, Y13, Y11
+	JMP    spmmg4x2m_write
+
+spmmg4x2m_sigmoid:
+	VORPS       act_sign<>+0(SB), Y0, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y0, Y13, Y14, Y0
+	VORPS       act_sign<>+0(SB), Y1, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y1, Y13, Y14, Y1
+	VORPS       act_sign<>+0(SB), Y2, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y2, Y13, Y14, Y2
+	VORPS       act_sign<>+0(SB), Y3, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y3, Y13, Y14, Y3
+	VORPS       act_sign<>+0(SB), Y4, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y4, Y13, Y14, Y4
+	VORPS       act_sign<>+0(SB), Y5, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y5, Y13, Y14, Y5
+	VORPS       act_sign<>+0(SB), Y6, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y6, Y13, Y14, Y6
+	VORPS       act_sign<>+0(SB), Y7, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y7, Y13, Y14, Y7
+	VORPS       act_sign<>+0(SB), Y8, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y8, Y13, Y14, Y8
+	VORPS       act_sign<>+0(SB), Y9, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y9, Y13, Y14, Y9
+	VORPS       act_sign<>+0(SB), Y10, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y10, Y13, Y14, Y10
+	VORPS       act_sign<>+0(SB), Y11, Y12
+	VMOVUPS     act_magicBias<>+0(SB), Y14
+	VFMADD231PS act_log2e<>+0(SB), Y12, Y14
+	VPSLLD      $0x17, Y14, Y13
+	VSUBPS      act_magicBias<>+0(SB), Y14, Y14
+	VMOVAPS     Y12, Y15
+	VFMADD231PS act_negLn2Hi<>+0(SB), Y14, Y15
+	VFMADD231PS act_negLn2Lo<>+0(SB), Y14, Y15
+	VMOVUPS     act_c5<>+0(SB), Y14
+	VFMADD213PS act_c4<>+0(SB), Y15, Y14
+	VFMADD213PS act_c3<>+0(SB), Y15, Y14
+	VFMADD213PS act_c2<>+0(SB), Y15, Y14
+	VFMADD213PS act_c1<>+0(SB), Y15, Y14
+	VFMADD213PS act_one<>+0(SB), Y15, Y14
+	VMULPS      Y14, Y13, Y13
+	VCMPPS      $0x01, act_cutoff<>+0(SB), Y12, Y14
+	VANDNPS     Y13, Y14, Y13
+	VADDPS      act_one<>+0(SB), Y13, Y14
+	VDIVPS      Y14, Y13, Y13
+	VMOVUPS     act_one<>+0(SB), Y14
+	VSUBPS      Y13, Y14, Y14
+	VBLENDVPS   Y11, Y13, Y14, Y11
 
 spmmg4x2m_write:
+	VMOVDQU    (R10), Y12
 	MOVLQSX    (CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y0, Y0
 	VMOVUPS    Y0, (R14)
-	VMULPS     Y15, Y1, Y1
 	VMOVUPS    Y1, 32(R14)
-	VMULPS     Y15, Y2, Y2
 	VMASKMOVPS Y2, Y12, 64(R14)
 	MOVLQSX    4(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y3, Y3
 	VMOVUPS    Y3, (R14)
-	VMULPS     Y15, Y4, Y4
 	VMOVUPS    Y4, 32(R14)
-	VMULPS     Y15, Y5, Y5
 	VMASKMOVPS Y5, Y12, 64(R14)
 	MOVLQSX    8(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y6, Y6
 	VMOVUPS    Y6, (R14)
-	VMULPS     Y15, Y7, Y7
 	VMOVUPS    Y7, 32(R14)
-	VMULPS     Y15, Y8, Y8
 	VMASKMOVPS Y8, Y12, 64(R14)
 	MOVLQSX    12(CX), R14
 	IMULQ      ldc+8(FP), R14
 	SHLQ       $0x02, R14
 	ADDQ       AX, R14
-	VMULPS     Y15, Y9, Y9
 	VMOVUPS    Y9, (R14)
-	VMULPS     Y15, Y10, Y10
 	VMOVUPS    Y10, 32(R14)
-	VMULPS     Y15, Y11, Y11
 	VMASKMOVPS Y11, Y12, 64(R14)
-
-spmmg4x2m_next:
-	ADDQ $0x10, CX
-	MOVQ ostride+32(FP), R14
-	SHLQ $0x03, R14
-	ADDQ R14, DX
-	DECQ DI
-	JNE  spmmg4x2m_group
+	ADDQ       $0x10, CX
+	MOVQ       ostride+32(FP), R14
+	SHLQ       $0x03, R14
+	ADDQ       R14, DX
+	DECQ       DI
+	JNE        spmmg4x2m_group
 
 spmmg4x2m_done:
 	VZEROUPPER

@@ -137,32 +137,32 @@ func spmm12m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *flo
 // spmmg4x1 computes a 8-float column block of C = alpha·S·B (+ beta·C) for groups of 4 rows of a SparseA; see gen_sparse.go.
 //
 //go:noescape
-func spmmg4x1(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
+func spmmg4x1(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int)
 
 // spmmg4x2 computes a 16-float column block of C = alpha·S·B (+ beta·C) for groups of 4 rows of a SparseA; see gen_sparse.go.
 //
 //go:noescape
-func spmmg4x2(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
+func spmmg4x2(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int)
 
 // spmmg4x3 computes a 24-float column block of C = alpha·S·B (+ beta·C) for groups of 4 rows of a SparseA; see gen_sparse.go.
 //
 //go:noescape
-func spmmg4x3(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int)
+func spmmg4x3(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int)
 
 // spmmg4x0m computes a 0+(mask)-float column block of C = alpha·S·B (+ beta·C) for groups of 4 rows of a SparseA; see gen_sparse.go.
 //
 //go:noescape
-func spmmg4x0m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
+func spmmg4x0m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int, mask *int32)
 
 // spmmg4x1m computes a 8+(mask)-float column block of C = alpha·S·B (+ beta·C) for groups of 4 rows of a SparseA; see gen_sparse.go.
 //
 //go:noescape
-func spmmg4x1m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
+func spmmg4x1m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int, mask *int32)
 
 // spmmg4x2m computes a 16+(mask)-float column block of C = alpha·S·B (+ beta·C) for groups of 4 rows of a SparseA; see gen_sparse.go.
 //
 //go:noescape
-func spmmg4x2m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, mask *int32)
+func spmmg4x2m(c *float32, ldc int, rows *int32, offs *int, ostride int, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha float32, beta float32, readC int, bias *float32, epi int, mask *int32)
 
 // spmmgt4x1 adds a 8-float column block of Sᵀ·B to a tile for groups of 4 rows of a SparseA; see gen_sparse.go.
 //

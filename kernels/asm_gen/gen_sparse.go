@@ -15,6 +15,7 @@ import (
 // for the grouped form of a SparseA, spmmgRxN(m) (S·B, R rows at once) and
 // spmmgtRxN(m) (Sᵀ·B into a tile).
 func sparseFamily() {
+	actConstants(activationConsts...) // the grouped forward's sigmoid
 	for nv := 1; nv <= maxSparseVecs; nv++ {
 		spmmAsm(nv, false)
 	}
@@ -193,13 +194,16 @@ var groupShapes = []groupShape{{sparseGroup, sparseGroupVecs}}
 // groups: for each column p of a group's union in order, each row i's
 // accumulators take vals[r·p+i]·B[cols[p]] (fused multiply-adds, the
 // vectors of B's row loaded once for the r rows), then C's row rows[r·g+i]
-// = alpha·acc (+ beta·C when readC is not 0). c and b point at the
-// block's first column (of row 0); ldc and ldb are in floats. Masked lanes
-// are neither read nor written.
+// = act(alpha·acc (+ beta·C when readC is not 0) + bias) with the epilogue
+// code epi (as the GEMM's macro-kernels take it; sigmoid and ReLU only:
+// tanh needs a register more): bias at the block's first column, one a
+// column, or bias[rows[r·g+i]], one a row. c and b point at the block's
+// first column (of row 0); ldc and ldb are in floats. Masked lanes are
+// neither read nor written.
 func spmmGroupAsm(g groupShape, nv int, masked bool) {
 	r, maxGroupVecs := g.rows, g.vecs
 	name, sig, width, tv := sparseVariant(fmt.Sprintf("spmmg%dx%d", r, nv),
-		"func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int", ")", nv, masked)
+		"func(c *float32, ldc int, rows *int32, offs *int, ostride, span int, cols *int32, vals *float32, groups int, b *float32, ldb int, alpha, beta float32, readC int, bias *float32, epi int", ")", nv, masked)
 	text(name, sig, fmt.Sprintf("%s computes a %s-float column block of C = alpha·S·B (+ beta·C) for groups of %d rows of a SparseA; see gen_sparse.go.", name, width, r))
 	acc := func(i, j int) reg.VecPhysical { return ymm(i*tv + j) }
 	bv := func(j int) reg.VecPhysical { return ymm(r*maxGroupVecs + j) }
@@ -255,50 +259,108 @@ func spmmGroupAsm(g groupShape, nv int, masked bool) {
 	CMPQ(cp, cend)
 	JB(LabelRef(l("nz")))
 	Label(l("store"))
-	// C's rows: alpha·acc (+ beta·C), row by row, at c + rows[i]·ldc. The
-	// vectors of B are free now: the alpha and beta broadcasts, C's
-	// vector and the mask.
-	alpha, beta, cv, mask := v, bv(2), bv(1), bv(0)
-	VBROADCASTSS(paramAddr("alpha"), alpha)
-	if masked {
-		VMOVDQU(Mem{Base: maskp}, mask)
-	}
+	// The accumulators become C's rows, row i at c + rows[i]·ldc: alpha·acc
+	// (+ beta·C), then the epilogue, then the stores. The vectors of B and
+	// v are free now: Y12–Y15.
 	rowAt := func(i int) { // col = the address of C's row rows[i]
 		MOVLQSX(Mem{Base: rows, Disp: 4 * i}, col)
 		IMULQ(paramAddr("ldc"), col)
 		SHLQ(U8(2), col)
 		ADDQ(c, col)
 	}
-	CMPQ(paramAddr("readC"), U8(0))
-	JE(LabelRef(l("write")))
-	VBROADCASTSS(paramAddr("beta"), beta)
-	for i := 0; i < r; i++ {
-		rowAt(i)
-		for j := 0; j < tv; j++ {
-			VMULPS(alpha, acc(i, j), acc(i, j))
-			at := Mem{Base: col, Disp: 32 * j}
-			if j == nv {
-				VMASKMOVPS(at, mask, cv)
-			} else {
-				VMOVUPS(at, cv)
-			}
-			VFMADD231PS(cv, beta, acc(i, j))
-			if j == nv {
-				VMASKMOVPS(acc(i, j), mask, at)
-			} else {
-				VMOVUPS(acc(i, j), at)
-			}
+	mask := func(y reg.VecPhysical) { // y = the partial vector's mask
+		if masked {
+			VMOVDQU(Mem{Base: maskp}, y)
 		}
 	}
-	JMP(LabelRef(l("next")))
-	Label(l("write"))
+	load := func(at Mem, j int, m, y reg.VecPhysical) { // y = the vector at, masked when j == nv
+		if j == nv {
+			VMASKMOVPS(at, m, y)
+		} else {
+			VMOVUPS(at, y)
+		}
+	}
+	alpha, beta, cv, mk := ymm(15), ymm(14), ymm(13), ymm(12)
+	VBROADCASTSS(paramAddr("alpha"), alpha)
+	CMPQ(paramAddr("readC"), U8(0))
+	JE(LabelRef(l("scale")))
+	VBROADCASTSS(paramAddr("beta"), beta)
+	mask(mk)
 	for i := 0; i < r; i++ {
 		rowAt(i)
 		for j := 0; j < tv; j++ {
 			VMULPS(alpha, acc(i, j), acc(i, j))
+			load(Mem{Base: col, Disp: 32 * j}, j, mk, cv)
+			VFMADD231PS(cv, beta, acc(i, j))
+		}
+	}
+	JMP(LabelRef(l("epilogue")))
+	Label(l("scale"))
+	for i := 0; i < r; i++ {
+		for j := 0; j < tv; j++ {
+			VMULPS(alpha, acc(i, j), acc(i, j))
+		}
+	}
+	// The epilogue (epi, as the GEMM's macro-kernels take it; no tanh,
+	// which needs a register more): a bias per column (bias at the
+	// block's first column) or per row (bias[rows[i]]), then sigmoid or
+	// ReLU. cp and cend are free now.
+	Label(l("epilogue"))
+	e, bp := cp, cend
+	Load(Param("epi"), e)
+	TESTQ(e, e)
+	JE(LabelRef(l("write")))
+	Load(Param("bias"), bp)
+	TESTQ(U32(epiColBias), e)
+	JE(LabelRef(l("nocolbias")))
+	mask(mk)
+	for j := 0; j < tv; j++ {
+		load(Mem{Base: bp, Disp: 32 * j}, j, mk, cv)
+		for i := 0; i < r; i++ {
+			VADDPS(cv, acc(i, j), acc(i, j))
+		}
+	}
+	Label(l("nocolbias"))
+	TESTQ(U32(epiRowBias), e)
+	JE(LabelRef(l("norowbias")))
+	for i := 0; i < r; i++ {
+		MOVLQSX(Mem{Base: rows, Disp: 4 * i}, col)
+		VBROADCASTSS(Mem{Base: bp, Index: col, Scale: 4}, cv)
+		for j := 0; j < tv; j++ {
+			VADDPS(cv, acc(i, j), acc(i, j))
+		}
+	}
+	Label(l("norowbias"))
+	SHRQ(U8(epiActShift), e)
+	CMPQ(e, U8(actSigmoid))
+	JE(LabelRef(l("sigmoid")))
+	CMPQ(e, U8(actReLU))
+	JNE(LabelRef(l("write")))
+	VXORPS(cv, cv, cv)
+	for i := 0; i < r; i++ {
+		for j := 0; j < tv; j++ {
+			VMAXPS(acc(i, j), cv, acc(i, j)) // NaN, the second operand, stays
+		}
+	}
+	JMP(LabelRef(l("write")))
+	Label(l("sigmoid"))
+	var gs [][]reg.VecPhysical
+	for i := 0; i < r; i++ {
+		for j := 0; j < tv; j++ {
+			gs = append(gs, []reg.VecPhysical{acc(i, j), ymm(12), ymm(13), ymm(14), ymm(15)})
+		}
+	}
+	for _, g := range gs {
+		sigmoidBody(g)
+	}
+	Label(l("write"))
+	mask(mk)
+	for i := 0; i < r; i++ {
+		rowAt(i)
+		for j := 0; j < tv; j++ {
 			at := Mem{Base: col, Disp: 32 * j}
 			if j == nv {
-				VMASKMOVPS(acc(i, j), mask, at)
+				VMASKMOVPS(acc(i, j), mk, at)
 			} else {
 				VMOVUPS(acc(i, j), at)
 			}
