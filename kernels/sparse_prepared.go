@@ -305,20 +305,21 @@ func (a *SparseA) cluster(offs []int, cols []int32, bitmaps bool) {
 }
 
 // byCount sets order to the rows of S (offs its m+1 row offsets, m =
-// len(order), at most k nonzeros a row) by their number of nonzeros,
-// fewest first, ties in index order: a counting sort.
+// len(order), k columns) by their number of nonzeros, fewest first, ties
+// in index order: a counting sort. A row of more than k (a column
+// repeated) counts as k.
 func byCount(order, offs []int, k int) {
 	start := getInts(k + 2) // start[n+1]: the rows of fewer than n nonzeros so far
 	defer putInts(start)
 	clear(start)
 	for i := range order {
-		start[offs[i+1]-offs[i]+1]++
+		start[min(offs[i+1]-offs[i], k)+1]++
 	}
 	for n := 1; n < len(start); n++ {
 		start[n] += start[n-1]
 	}
 	for i := range order {
-		n := offs[i+1] - offs[i]
+		n := min(offs[i+1]-offs[i], k)
 		order[start[n]] = i
 		start[n]++
 	}

@@ -420,6 +420,7 @@ func FuzzSparseMM(f *testing.F) {
 	f.Add([]byte{0, 0, 0}, uint8(0))
 	f.Add([]byte{1, 8, 1, 0, 0, 0, 200}, uint8(1))
 	f.Add([]byte{16, 27, 18, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, uint8(7))
+	f.Add([]byte{2, 3, 1, 2, 16, 2, 32, 2, 48, 2, 64, 2, 80, 2, 96, 1}, uint8(3)) // rows of one column repeated, longer than k
 	f.Fuzz(func(t *testing.T, data []byte, nnzPerRow uint8) {
 		asm := implNamed("avx2")
 		if asm == nil || len(data) < 3 {
@@ -588,19 +589,15 @@ func TestSparseMMCrowdedB(t *testing.T) {
 	})
 }
 
-// TestByCount checks cluster's order: every row once, by nonzero count,
-// ties in index order, on rows of 0 to k nonzeros with offsets not
-// starting at 0.
+// TestByCount checks cluster's order: every row once, by nonzero count
+// (more than k, a column repeated, counting as k), ties in index order, on
+// rows of 0 to 2k nonzeros with offsets not starting at 0.
 func TestByCount(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	const m, k = 300, 9
 	offs := []int{5}
 	for range m {
-		offs = append(offs, offs[len(offs)-1]+rng.IntN(k+1))
-	}
-	offs[3] = offs[2] + k // a full row
-	for i := 4; i <= m; i++ {
-		offs[i] = max(offs[i], offs[i-1])
+		offs = append(offs, offs[len(offs)-1]+rng.IntN(2*k+1))
 	}
 	order := make([]int, m)
 	byCount(order, offs, k)
@@ -613,7 +610,7 @@ func TestByCount(t *testing.T) {
 		if j == 0 {
 			continue
 		}
-		h, n0, n1 := order[j-1], offs[order[j-1]+1]-offs[order[j-1]], offs[i+1]-offs[i]
+		h, n0, n1 := order[j-1], min(offs[order[j-1]+1]-offs[order[j-1]], k), min(offs[i+1]-offs[i], k)
 		if n0 > n1 || n0 == n1 && h > i {
 			t.Fatalf("order[%d] = row %d (%d nonzeros) after row %d (%d)", j, i, n1, h, n0)
 		}
