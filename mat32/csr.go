@@ -208,7 +208,10 @@ func (s *CSR) TransposeInto(dst *CSR) {
 	idx := grow(dst.idx, nnz)
 	vals := grow(dst.vals, nnz)
 	s.checkDst("TransposeInto", dst, offs, idx, vals)
-	if tasks := csrTasks(nnz, s.rows); tasks > 1 {
+	if nnz == 0 { // the zero CSR among them, whose offs is nil
+		clear(offs)
+	} else { // a counting sort by column, in blocks of rows on the pool (csrJob)
+		tasks := csrTasks(nnz, s.rows)
 		j := &dst.job
 		*j = csrJob{src: s, offs: offs, idx: idx, vals: vals, bounds: j.bounds, hist: grow(j.hist, tasks*s.cols)}
 		j.split(s.offs, tasks)
@@ -218,34 +221,7 @@ func (s *CSR) TransposeInto(dst *CSR) {
 		j.phase = jobPlace
 		kernels.Parallel(tasks, j)
 		*j = csrJob{bounds: j.bounds, hist: j.hist}
-		dst.rows, dst.cols = s.cols, s.rows
-		dst.offs, dst.idx, dst.vals = offs, idx, vals
-		return
 	}
-	// Counting sort by column: count each column's elements, turn the
-	// counts into starts, then place the elements row by row (so each
-	// column's rows increase), each at its column's cursor, offs[c]. That
-	// leaves offs[c] at the end of column c; shifting offs by one turns
-	// the ends back into starts.
-	clear(offs)
-	for _, c := range s.idx {
-		offs[c+1]++
-	}
-	for c := 1; c <= s.cols; c++ {
-		offs[c] += offs[c-1]
-	}
-	for i := range s.rows {
-		a, b := s.offs[i], s.offs[i+1]
-		vs := s.vals[a:b]
-		for p, c := range s.idx[a:b:b] {
-			q := offs[c]
-			idx[q] = int32(i)
-			vals[q] = vs[p]
-			offs[c] = q + 1
-		}
-	}
-	copy(offs[1:], offs[:s.cols])
-	offs[0] = 0
 	dst.rows, dst.cols = s.cols, s.rows
 	dst.offs, dst.idx, dst.vals = offs, idx, vals
 }
@@ -270,28 +246,16 @@ func (s *CSR) GatherRows(dst *CSR, rows []int) {
 	for k, r := range rows {
 		offs[k+1] = offs[k] + s.offs[r+1] - s.offs[r]
 	}
-	if tasks := csrTasks(nnz, len(rows)); tasks > 1 {
-		// Each row waits on memory, wherever it lies in s: rows copied
-		// on several threads wait together.
-		j := &dst.job
-		*j = csrJob{phase: jobGather, src: s, offs: offs, idx: idx, vals: vals, rows: rows, bounds: j.bounds, hist: j.hist}
-		j.split(offs, tasks)
-		kernels.Parallel(tasks, j)
-		*j = csrJob{bounds: j.bounds, hist: j.hist}
-	} else {
-		copyRows(s, rows, offs, idx, vals)
-	}
+	// Each row waits on memory, wherever it lies in s: rows copied on
+	// several threads wait together.
+	tasks := csrTasks(nnz, len(rows))
+	j := &dst.job
+	*j = csrJob{phase: jobGather, src: s, offs: offs, idx: idx, vals: vals, rows: rows, bounds: j.bounds, hist: j.hist}
+	j.split(offs, tasks)
+	kernels.Parallel(tasks, j)
+	*j = csrJob{bounds: j.bounds, hist: j.hist}
 	dst.rows, dst.cols = len(rows), s.cols
 	dst.offs, dst.idx, dst.vals = offs, idx, vals
-}
-
-// copyRows copies the rows of s listed in rows to idx and vals at offs.
-func copyRows(s *CSR, rows, offs []int, idx []int32, vals []float32) {
-	for k, r := range rows {
-		a, b := s.offs[r], s.offs[r+1]
-		copy(idx[offs[k]:], s.idx[a:b])
-		copy(vals[offs[k]:], s.vals[a:b])
-	}
 }
 
 // csrParallelNNZ is the fewest nonzeros a task of a parallel TransposeInto
@@ -302,12 +266,13 @@ const csrParallelNNZ = 8192
 
 // csrTasks returns how many tasks a TransposeInto or GatherRows of nnz
 // nonzeros in rows rows splits into: one per thread, each at least
-// csrParallelNNZ nonzeros; 1 runs it on the caller alone.
+// csrParallelNNZ nonzeros; one task runs on the caller alone.
 func csrTasks(nnz, rows int) int {
 	return max(1, min(kernels.Threads(), nnz/csrParallelNNZ, rows))
 }
 
-// csrJob runs a TransposeInto or GatherRows on the pool, its tasks blocks
+// csrJob runs a TransposeInto or GatherRows, on the pool when it has
+// more than one task: its tasks are blocks
 // of rows (of src, or of the rows gathered) with about as many nonzeros
 // each. A transpose is a counting sort in two passes: each task counts
 // the columns of its rows (hist, a row of cols counters a task), the
@@ -351,7 +316,11 @@ func (j *csrJob) Do(t int) {
 	s := j.src
 	switch j.phase {
 	case jobGather:
-		copyRows(s, j.rows[r0:r1], j.offs[r0:r1+1], j.idx, j.vals)
+		for k := r0; k < r1; k++ {
+			a, b := s.offs[j.rows[k]], s.offs[j.rows[k]+1]
+			copy(j.idx[j.offs[k]:], s.idx[a:b])
+			copy(j.vals[j.offs[k]:], s.vals[a:b])
+		}
 	case jobCount:
 		hist := j.hist[t*s.cols : (t+1)*s.cols]
 		clear(hist)
@@ -360,13 +329,14 @@ func (j *csrJob) Do(t int) {
 		}
 	case jobPlace:
 		hist := j.hist[t*s.cols : (t+1)*s.cols]
+		idx, vals := j.idx, j.vals // locals: the loop's stores then need not reload them
 		for i := r0; i < r1; i++ {
 			a, b := s.offs[i], s.offs[i+1]
 			vs := s.vals[a:b]
 			for p, c := range s.idx[a:b:b] {
 				q := hist[c]
-				j.idx[q] = int32(i)
-				j.vals[q] = vs[p]
+				idx[q] = int32(i)
+				vals[q] = vs[p]
 				hist[c] = q + 1
 			}
 		}
