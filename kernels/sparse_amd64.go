@@ -133,7 +133,7 @@ func spmmgAVX2(r int, c []float32, ldc int, rows []int32, offs []int, ostride, s
 		panic("kernels: internal error: grouped sparse block outside its slices")
 	}
 	if Activation(epi>>epiActShift) == ActTanh || epi&epiColBias != 0 && len(bias) < w {
-		panic("kernels: internal error: grouped sparse epilogue not tanh, column bias of w")
+		panic("kernels: internal error: grouped sparse epilogue of tanh, or a column bias shorter than the block")
 	}
 	for g := range groups {
 		if p, end := offs[g*ostride], offs[g*ostride+span]; p < 0 || end > len(cols) || (p < end && k == 0) {

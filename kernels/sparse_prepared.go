@@ -17,8 +17,8 @@ import (
 // number of nonzeros), each group a row and the rows among the next
 // sparseClusterWindow that share the most of its columns. A group whose
 // rows share enough of their columns is kept as the sorted union of its
-// rows' columns with the four rows' values in each
-// (0 where a row has none there): the products load each vector of B (of
+// rows' columns with the four rows' values in each (0 where a row has
+// none there): the products load each vector of B (of
 // C for SparseATMMTrans) once for the four rows, as the dense
 // micro-kernel does for six, instead of once per nonzero. A group whose
 // union is mostly zeros (fewer than sparseGroupDensity of its 4·union
@@ -219,8 +219,8 @@ func PrepareSparse(a *SparseA, m, k int, offs []int, cols []int32, vals []float3
 // With bitmaps (see clusterBitmaps) it counts a candidate's new columns as
 // the bits of its row's column bitmap outside the group's, a few words
 // each, rather than by looking up each of its columns: about 200 ms become
-// 20 ms for MNIST's 11,272 × 784 (and the whole PrepareSparse about 60
-// ms). Both count the same, so the groups are the same.
+// 20 ms for MNIST's 11,272 × 784 with a window of 64. Both count the same,
+// so the groups are the same.
 func (a *SparseA) cluster(offs []int, cols []int32, bitmaps bool) {
 	m, r := a.m, sparseGroup
 	taken := getInts(m) // 1 once the row order[i] is in a group
@@ -525,8 +525,9 @@ func (t *sparseTask) chunkPrepared(s0, s1 int) {
 	if !t.epi {
 		return
 	}
+	fused := t.groupFuses()
 	for g := g0; g < g1; g++ { // the epilogue of the rows the grouped kernels did not apply it to
-		if f := a.first[g]; f >= 0 || t.ep.Act == ActTanh {
+		if a.first[g] >= 0 || !fused {
 			for _, row := range a.rows[g*gr : min((g+1)*gr, t.m)] {
 				t.im.finishPart(&t.ep, t.c, t.ldc, int(row), 1, 0, t.n)
 			}
@@ -534,11 +535,16 @@ func (t *sparseTask) chunkPrepared(s0, s1 int) {
 	}
 }
 
+// groupFuses reports whether the grouped kernels apply the epilogue in
+// registers: all but tanh, which needs a register more than they have
+// free, and which chunkPrepared applies row by row after them.
+func (t *sparseTask) groupFuses() bool { return t.ep.Act != ActTanh }
+
 // groupEpilogue returns the bias and epilogue code (see store) that the
-// grouped kernels apply to C's column block [j, j+w): none for tanh, which
-// chunkPrepared applies row by row after them.
+// grouped kernels apply to C's column block [j, j+w): none when there is
+// no epilogue or they do not fuse it.
 func (t *sparseTask) groupEpilogue(j, w int) ([]float32, int) {
-	if !t.epi || t.ep.Act == ActTanh {
+	if !t.epi || !t.groupFuses() {
 		return nil, 0
 	}
 	return t.ep.code(0, t.m, j, w)

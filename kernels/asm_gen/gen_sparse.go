@@ -344,14 +344,10 @@ func spmmGroupAsm(g groupShape, nv int, masked bool) {
 	}
 	JMP(LabelRef(l("write")))
 	Label(l("sigmoid"))
-	var gs [][]reg.VecPhysical
 	for i := 0; i < r; i++ {
 		for j := 0; j < tv; j++ {
-			gs = append(gs, []reg.VecPhysical{acc(i, j), ymm(12), ymm(13), ymm(14), ymm(15)})
+			sigmoidBody([]reg.VecPhysical{acc(i, j), ymm(12), ymm(13), ymm(14), ymm(15)})
 		}
-	}
-	for _, g := range gs {
-		sigmoidBody(g)
 	}
 	Label(l("write"))
 	mask(mk)
