@@ -7,16 +7,57 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gofma/gofma/kernels"
 )
 
-// TestMain prints, when benchmarks run, what is being compared as benchfmt
-// configuration lines ("key: value"), which benchstat shows in its header.
+// threadsFlag is the -threads flag: the thread counts at which the
+// benchmarks run each implementation that runs on several (1 and 2 when
+// empty), e.g. -threads 1,2,4,8,16 for a many-core table.
+var threadsFlag = flag.String("threads", "", "comma-separated thread counts for the multi-threaded implementations and BenchmarkPeak (default 1,2)")
+
+// manyThreads is -threads parsed; nil when it is empty.
+var manyThreads []int
+
+// threadsOf returns the thread counts to benchmark im at: -threads where
+// it is given and im runs on several threads, else im's own.
+func threadsOf(im impl) []int {
+	if manyThreads != nil && len(im.threads) > 1 {
+		return manyThreads
+	}
+	return im.threads
+}
+
+// parseThreads parses -threads: positive counts, comma-separated.
+func parseThreads(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var ts []int
+	for _, f := range strings.Split(s, ",") {
+		t, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || t < 1 {
+			return nil, fmt.Errorf("-threads %q: %q is not a positive thread count", s, f)
+		}
+		ts = append(ts, t)
+	}
+	return ts, nil
+}
+
+// TestMain reads -threads and prints, when benchmarks run, what is being
+// compared as benchfmt configuration lines ("key: value"), which benchstat
+// shows in its header.
 func TestMain(m *testing.M) {
 	flag.Parse()
+	var err error
+	if manyThreads, err = parseThreads(*threadsFlag); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
 		fmt.Printf("kernels: %s\n", kernels.Info())
 		for _, im := range impls() {
@@ -38,7 +79,7 @@ func BenchmarkSgemm(b *testing.B) {
 			a, bm, c := operands(s, rand.New(rand.NewPCG(1, uint64(s.m*s.n*s.k))))
 			for _, im := range impls {
 				b.Run("impl="+im.name, func(b *testing.B) {
-					for _, t := range im.threads {
+					for _, t := range threadsOf(im) {
 						b.Run(fmt.Sprintf("threads=%d", t), func(b *testing.B) {
 							benchSgemm(b, im, t, s, a, bm, c)
 						})
@@ -79,9 +120,14 @@ func randSlice(n int, rng *rand.Rand) []float32 {
 }
 
 // BenchmarkPeak reports the machine's float32 FMA peak (kernels.MeasurePeak,
-// 100 ms per probe) at 1 and 2 threads, in GFLOP/s, to judge kernels by.
+// 100 ms per probe) at 1 and 2 threads, or at -threads, in GFLOP/s, to
+// judge kernels by.
 func BenchmarkPeak(b *testing.B) {
-	for _, threads := range []int{1, 2} {
+	counts := []int{1, 2}
+	if manyThreads != nil {
+		counts = manyThreads
+	}
+	for _, threads := range counts {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			if p := runtime.GOMAXPROCS(0); threads > p {
 				b.Skipf("threads=%d needs GOMAXPROCS ≥ %d, have %d", threads, threads, p)

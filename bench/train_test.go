@@ -233,7 +233,7 @@ func BenchmarkTrainStep(b *testing.B) {
 									continue
 								}
 								b.Run("path="+p.name, func(b *testing.B) {
-									for _, t := range im.threads {
+									for _, t := range threadsOf(im) {
 										b.Run(fmt.Sprintf("threads=%d", t), func(b *testing.B) {
 											benchTrain(b, w, batch, im, p.mode, t)
 										})
