@@ -25,9 +25,8 @@ type gemm struct {
 	pa, pb         *Packed   // op(A) and op(B) packed beforehand (packed.go); nil: packed here
 	column         bool      // C is one column, computed from A in place (gemvColumn)
 
-	// The split of C into chunks (run).
-	m, n, chunks, tiles, unit int
-	splitN                    bool
+	// The split of C (run): m×n, tm×tn tiles, in gm×gn regions.
+	m, n, tm, tn, gm, gn int
 }
 
 // gemms keeps finished call states for reuse.
@@ -102,40 +101,107 @@ func work(m, n, k int) int { return m*n*k + elemCost*(m*k+k*n+m*n) }
 // columns (rows) keeps that under 2% of its work.
 const chunkLen = 600
 
-// run splits C into independent regions along the larger of m and n and
-// computes them on the pool. When the split dimension is long enough it
-// makes up to 4 regions per thread, so that a thread slowed by a busy core
-// takes fewer. K is never split and every element sees the same arithmetic
-// in any region, so the result is bitwise identical for every thread count.
+// run splits C into independent regions and computes them on the pool.
+// Along the larger of m and n it makes, when that dimension is long
+// enough, up to 4 regions per thread, so that a thread slowed by a busy
+// core takes fewer. Every region would pack all of the operand the split
+// does not divide; share packs it once for all of them instead, and when
+// both operands are then packed, C is split in both dimensions (grid), for
+// balance. K is never split and every element sees the same arithmetic in
+// any region, so the result is bitwise identical for every thread count.
 func (g *gemm) run(m, n int) {
 	t := Threads()
 	if w := work(m, n, g.k) / minFlopsPerThread; w < t {
 		t = max(1, w)
 	}
 	splitN := n >= m
-	tiles, unit, length := (m+mr-1)/mr, mr, m
+	tiles, length := (m+mr-1)/mr, m
 	if splitN {
-		tiles, unit, length = (n+nr-1)/nr, nr, n
+		tiles, length = (n+nr-1)/nr, n
 	}
 	chunks := min(tiles, t*max(1, min(4, length/chunkLen/t)))
 	if t <= 1 || chunks <= 1 {
 		g.region(0, m, 0, n)
 		return
 	}
-	g.m, g.n, g.chunks, g.tiles, g.unit, g.splitN = m, n, chunks, tiles, unit, splitN
-	parallelTask(chunks, t, g)
+	g.m, g.n, g.tm, g.tn = m, n, (m+mr-1)/mr, (n+nr-1)/nr
+	g.gm, g.gn = chunks, 1
+	if splitN {
+		g.gm, g.gn = 1, chunks
+	}
+	if !g.column {
+		if p := g.share(splitN, chunks, t); p != nil {
+			defer sharedPacks.put(p)
+			defer p.drop()
+		}
+		if g.pa != nil && g.pb != nil {
+			g.gm, g.gn = grid(g.tm, g.tn, chunks, t)
+		}
+	}
+	parallelTask(g.gm*g.gn, t, g)
 }
 
-// Do computes chunk i of C, one of the regions run splits it into. Chunks
-// start at multiples of mr rows or nr columns, as Packed.panels needs.
-func (g *gemm) Do(i int) {
-	lo := g.tiles * i / g.chunks * g.unit
-	hi := g.tiles * (i + 1) / g.chunks * g.unit
-	if g.splitN {
-		g.region(0, g.m, lo, min(hi, g.n))
-	} else {
-		g.region(lo, min(hi, g.m), 0, g.n)
+// maxShared is the most floats share packs an operand into (16 MiB); a
+// larger one is packed by each region, block by block.
+const maxShared = 1 << 22
+
+// sharedPacks keeps the buffers of the operands share packs, at most one
+// per product that ever ran at once.
+var sharedPacks freeList[Packed]
+
+// share packs op(A) for a split into column chunks, op(B) for row chunks,
+// once on up to t threads, where it was not packed beforehand, and sets
+// g.pa or g.pb to it, when the packings by each chunk that this saves
+// cost more than a thread's least work (a hand-off). It returns the
+// Packed, for the caller to drop and keep, or nil.
+func (g *gemm) share(splitN bool, chunks, t int) *Packed {
+	side, trans, rows, cols, x, ld := byte('B'), g.transB, g.k, g.n, g.b, g.ldb
+	if splitN {
+		side, trans, rows, cols, x, ld = 'A', g.transA, g.m, g.k, g.a, g.lda
 	}
+	if side == 'A' && g.pa != nil || side == 'B' && g.pb != nil {
+		return nil
+	}
+	if e := rows * cols; e > maxShared || (chunks-1)*e*elemCost < minFlopsPerThread {
+		return nil
+	}
+	p := sharedPacks.get(func() *Packed { return new(Packed) })
+	p.fill(side, trans, rows, cols, x, ld, g.im, t)
+	if side == 'A' {
+		g.pa = p
+	} else {
+		g.pb = p
+	}
+	return p
+}
+
+// drop empties p but keeps its buffer, for share's next packing.
+func (p *Packed) drop() { *p = Packed{buf: p.buf} }
+
+// grid returns the row and column chunks into which to split C's tm×tn
+// tiles for t threads when no region packs anything: of the splits into
+// at most chunks regions, one whose slowest thread has the fewest tiles
+// (each thread taking ⌈regions/t⌉ of the largest), the one of most
+// regions among those.
+func grid(tm, tn, chunks, t int) (gm, gn int) {
+	best := -1
+	for rm := 1; rm <= min(tm, chunks); rm++ {
+		for rn := 1; rn <= min(tn, chunks/rm); rn++ {
+			span := (rm*rn + t - 1) / t * ((tm + rm - 1) / rm) * ((tn + rn - 1) / rn)
+			if best < 0 || span < best || span == best && rm*rn > gm*gn {
+				best, gm, gn = span, rm, rn
+			}
+		}
+	}
+	return gm, gn
+}
+
+// Do computes region i of C, one of the gm×gn regions run splits it into.
+// Regions start at multiples of mr rows and nr columns, as Packed.panels
+// needs.
+func (g *gemm) Do(i int) {
+	r, c := i/g.gn, i%g.gn
+	g.region(g.tm*r/g.gm*mr, min(g.tm*(r+1)/g.gm*mr, g.m), g.tn*c/g.gn*nr, min(g.tn*(c+1)/g.gn*nr, g.n))
 }
 
 // region computes rows [i0,i1) and columns [j0,j1) of C on one thread.

@@ -38,10 +38,13 @@ type Packed struct {
 // the buffer (panels), with the same bits: a product is bitwise the same
 // with or without packed operands.
 
-// packChunk is about the floats one parallel task of a packing writes, and
-// maxPackTasks the most tasks a packing makes.
+// packChunk is about the floats one parallel task of a packing writes,
+// and maxPackTasks the most tasks a packing makes. A packing with fewer
+// tasks than threads makes tasks down to packMin floats, so that more
+// threads share it.
 const (
 	packChunk    = 1 << 16
+	packMin      = 1 << 13
 	maxPackTasks = 1 << 12
 )
 
@@ -139,11 +142,21 @@ func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int
 	if p == nil {
 		p = new(Packed)
 	}
-	buf := p.buf
-	*p = Packed{side: side, trans: trans, rows: rows, cols: cols, src: x, ld: ld}
 	if im.ext != nil {
+		*p = Packed{side: side, trans: trans, rows: rows, cols: cols, src: x, ld: ld}
 		return p
 	}
+	p.fill(side, trans, rows, cols, x, ld, im, Threads())
+	return p
+}
+
+// fill packs the rows×cols op(X) of x (leading dimension ld) into p's
+// panels, as operand side with the transpose flag trans, with im's
+// packers, on up to threads threads, reusing p's buffer when it is large
+// enough. Its arguments are checked.
+func (p *Packed) fill(side byte, trans bool, rows, cols int, x []float32, ld int, im *Impl, threads int) {
+	buf := p.buf
+	*p = Packed{side: side, trans: trans, rows: rows, cols: cols, src: x, ld: ld}
 	dim, w, k := p.shape()
 	p.kc = balance(k, kcBlock, 8) // as gemm.region blocks k
 	need := (dim + w - 1) / w * w * k
@@ -153,16 +166,15 @@ func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int
 	}
 	p.buf = buf[:need]
 	if need == 0 {
-		return p
+		return
 	}
 	j := packJob{p: p}
 	j.trans, j.packN, j.packT = im.packers(side, trans)
 	j.units = (dim + w - 1) / w * ((k + p.kc - 1) / p.kc)
-	j.tasks = min(j.units, maxPackTasks, (need+packChunk-1)/packChunk)
+	j.tasks = min(j.units, maxPackTasks, max((need+packChunk-1)/packChunk, min(threads, (need+packMin-1)/packMin)))
 	p.job = j
-	Parallel(j.tasks, &p.job)
+	parallelTask(j.tasks, threads, &p.job)
 	p.job = packJob{}
-	return p
 }
 
 // shape returns the dimension p's panels cover (m for A, n for B), the

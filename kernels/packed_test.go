@@ -121,8 +121,8 @@ func TestSgemmPacked(t *testing.T) {
 }
 
 // TestSgemmPackedThreadsBitwise checks that products with packed operands
-// are bitwise the same on 1, 2 and 3 threads, and the same as without
-// packing, with splits along n and along m.
+// (either, the other packed once for all regions or by each, or both) are bitwise the same on every thread count of threadCounts, and
+// the same as without packing, with splits along n and along m.
 func TestSgemmPackedThreadsBitwise(t *testing.T) {
 	setThreads(t, 1)
 	shapes := [][3]int{
@@ -148,19 +148,20 @@ func TestSgemmPackedThreadsBitwise(t *testing.T) {
 				want := c0.copy()
 				im.SgemmEpilogue(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.arg(false), a.ld,
 					b.arg(false), b.ld, tc.beta, want.arg(false), want.ld, ep)
-				for _, threads := range []int{1, 2, 3} {
+				for _, threads := range threadCounts {
 					SetThreads(threads)
-					c := c0.copy()
-					pa := im.PackA(nil, tc.transA, tc.m, tc.k, a.arg(false), a.ld)
-					pb := im.PackB(nil, tc.transB, tc.k, tc.n, b.arg(false), b.ld)
-					im.SgemmPacked(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, nil, 0, pa,
-						nil, 0, pb, tc.beta, c.arg(false), c.ld, ep)
-					if err := c.checkGuards(c0.buf); err != nil {
-						t.Fatalf("%v threads=%d: %v", tc, threads, err)
-					}
-					if idx := firstDifference(c.buf, want.buf); idx >= 0 {
-						t.Fatalf("%v threads=%d: %s = %v, unpacked on 1 thread %v",
-							tc, threads, c.where(idx), c.buf[idx], want.buf[idx])
+					for _, mode := range packedModes {
+						c := c0.copy()
+						pa, pb := packOperands(im, tc, a, b, mode, nil, nil)
+						im.SgemmPacked(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.arg(false), a.ld, pa,
+							b.arg(false), b.ld, pb, tc.beta, c.arg(false), c.ld, ep)
+						if err := c.checkGuards(c0.buf); err != nil {
+							t.Fatalf("%v threads=%d packed %v: %v", tc, threads, mode, err)
+						}
+						if idx := firstDifference(c.buf, want.buf); idx >= 0 {
+							t.Fatalf("%v threads=%d packed %v: %s = %v, unpacked on 1 thread %v",
+								tc, threads, mode, c.where(idx), c.buf[idx], want.buf[idx])
+						}
 					}
 				}
 			}

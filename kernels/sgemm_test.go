@@ -600,3 +600,61 @@ func TestSgemmRowsBitwise(t *testing.T) {
 		}
 	})
 }
+
+// TestGrid checks grid's splits against the tiles each thread works
+// through, on the shapes that need it (the seed workload's weight
+// gradient, 33×49 tiles) and on others.
+func TestGrid(t *testing.T) {
+	cases := []struct{ tm, tn, chunks, threads, gm, gn int }{
+		{33, 49, 16, 16, 3, 5}, // 11×10 tiles a thread, against 4 column tiles × 33 split by columns
+		{33, 49, 2, 2, 1, 2},   // two threads: halves
+		{1879, 13, 8, 2, 8, 1}, // long m: the most regions of the fewest tiles
+		{1, 1, 4, 4, 1, 1},     // one tile
+		{5, 3, 64, 16, 5, 3},   // fewer tiles than chunks: one region a tile
+	}
+	for _, c := range cases {
+		gm, gn := grid(c.tm, c.tn, c.chunks, c.threads)
+		if gm != c.gm || gn != c.gn {
+			t.Errorf("grid(%d, %d, %d, %d) = %d×%d, want %d×%d", c.tm, c.tn, c.chunks, c.threads, gm, gn, c.gm, c.gn)
+		}
+	}
+}
+
+// TestSgemmShares checks that a product split among threads packs the
+// operand its split does not divide once, in a kept buffer it then lets
+// go of (share), where that pays, and not where the product is small.
+func TestSgemmShares(t *testing.T) {
+	setThreads(t, 3)
+	kept := func() (n int) {
+		sharedPacks.Lock()
+		defer sharedPacks.Unlock()
+		for _, p := range sharedPacks.free {
+			if p.src != nil || p.side != 0 {
+				t.Fatal("a kept shared packing still holds its source")
+			}
+			n = max(n, cap(p.buf))
+		}
+		return n
+	}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, tc := range []struct {
+			m, n, k int
+			share   int // floats the shared packing needs at least; 0: none
+		}{
+			{40, 30, 20, 0},
+			{197, 1000, 300, 198 * 300}, // split by columns: op(A) shared
+			{1000, 37, 800, 48 * 800},   // split by rows: op(B) shared
+		} {
+			a := make([]float32, tc.m*tc.k)
+			b := make([]float32, tc.k*tc.n)
+			c := make([]float32, tc.m*tc.n)
+			sharedPacks.Lock()
+			sharedPacks.free = nil
+			sharedPacks.Unlock()
+			im.Sgemm(false, false, tc.m, tc.n, tc.k, 1, a, tc.k, b, tc.n, 0, c, tc.n)
+			if got := kept(); tc.share == 0 && got != 0 || tc.share > 0 && got < tc.share {
+				t.Errorf("%d×%d×%d: kept a shared packing of %d floats, want %d", tc.m, tc.n, tc.k, got, tc.share)
+			}
+		}
+	})
+}
