@@ -161,7 +161,11 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 		t.ep, t.epi = *ep, true
 	}
 	// Rows per task: enough for sparseRowWork on average, and at least
-	// four tasks a thread when there is that much work; whole chunks.
+	// four tasks a thread when there is that much work; whole chunks, or,
+	// where whole chunks would leave threads idle (a mini-batch of 128
+	// rows made 2 tasks, on 16 threads), multiples of 8 rows (whole groups
+	// of sparseGroup for a prepared S; 16 when C takes them as columns, so
+	// that tasks write whole cache lines).
 	var nnz int
 	if a != nil {
 		nnz = len(a.gvals) + len(a.rvals)
@@ -169,8 +173,16 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 		nnz = offs[m] - offs[0]
 	}
 	work := max(1, nnz) * n
-	tasks := min(m, max(1, work/sparseRowWork), 4*Threads())
-	t.per = ((m+tasks-1)/tasks + sparseChunk - 1) / sparseChunk * sparseChunk
+	threads := Threads()
+	tasks := min(m, max(1, work/sparseRowWork), 4*threads)
+	unit := sparseChunk
+	if (m+sparseChunk-1)/sparseChunk < min(tasks, threads) {
+		unit = 8
+		if trans {
+			unit = 16
+		}
+	}
+	t.per = ((m+tasks-1)/tasks + unit - 1) / unit * unit
 	Parallel((m+t.per-1)/t.per, t)
 	freeSparseTask(t)
 }

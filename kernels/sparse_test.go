@@ -220,34 +220,38 @@ func TestSparseMM(t *testing.T) {
 }
 
 // TestSparseMMThreads checks that the sparse products give the same bits
-// on any number of threads, with enough work to split.
+// on any number of threads, with enough work to split: in whole chunks of
+// rows, and, for 100 rows (two chunks) on more threads than that, in
+// smaller tasks.
 func TestSparseMMThreads(t *testing.T) {
-	s := randomCSR(rand.New(rand.NewPCG(5, 6)), 500, 300, 0.2, 0)
-	b := make([]float32, 300*196)
-	for i := range b {
-		b[i] = float32(i%13) - 6
-	}
-	a := PrepareSparse(nil, 500, 300, s.offs, s.cols, s.vals, true)
-	st := s.transposed()
-	at := PrepareSparse(nil, 300, 500, st.offs, st.cols, st.vals, false)
-	var ref [4][]float32
-	for _, threads := range threadCounts {
-		setThreads(t, threads)
-		var got [4][]float32
-		for i := range got {
-			got[i] = make([]float32, 500*196)
+	for _, m := range []int{500, 100} {
+		s := randomCSR(rand.New(rand.NewPCG(5, uint64(m))), m, 300, 0.2, 0)
+		b := make([]float32, 300*196)
+		for i := range b {
+			b[i] = float32(i%13) - 6
 		}
-		SparseMM(500, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, got[0], 196, Epilogue{Act: ActTanh})
-		SparseMMTrans(500, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, got[1], 500)
-		SparseAMM(196, 1, a, b, 196, 0, got[2], 196, Epilogue{Act: ActTanh})
-		SparseATMMTrans(196, 1, at, b, 196, 0, got[3], 500)
-		if ref[0] == nil {
-			ref = got
-			continue
-		}
-		for i := range got {
-			if !sameBits(got[i], ref[i]) {
-				t.Fatalf("threads=%d: product %d differs from threads=%d", threads, i, threadCounts[0])
+		a := PrepareSparse(nil, m, 300, s.offs, s.cols, s.vals, true)
+		st := s.transposed()
+		at := PrepareSparse(nil, 300, m, st.offs, st.cols, st.vals, false)
+		var ref [4][]float32
+		for _, threads := range threadCounts {
+			setThreads(t, threads)
+			var got [4][]float32
+			for i := range got {
+				got[i] = make([]float32, m*196)
+			}
+			SparseMM(m, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, got[0], 196, Epilogue{Act: ActTanh})
+			SparseMMTrans(m, 196, 300, 1, s.offs, s.cols, s.vals, b, 196, 0, got[1], m)
+			SparseAMM(196, 1, a, b, 196, 0, got[2], 196, Epilogue{Act: ActTanh})
+			SparseATMMTrans(196, 1, at, b, 196, 0, got[3], m)
+			if ref[0] == nil {
+				ref = got
+				continue
+			}
+			for i := range got {
+				if !sameBits(got[i], ref[i]) {
+					t.Fatalf("m=%d threads=%d: product %d differs from threads=%d", m, threads, i, threadCounts[0])
+				}
 			}
 		}
 	}
