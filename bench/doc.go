@@ -17,7 +17,10 @@
 //	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -filter '.name:TrainStep .unit:ms/step' -table /workload -row /batch,/threads -col /impl,/path bench.txt
 //
 // Benchmarks are named BenchmarkSgemm/shape=NAME/impl=IMPL/threads=N and
-// report GFLOP/s (2·m·n·k per operation).
+// report GFLOP/s (2·m·n·k per operation). gofma's multi-threaded
+// implementations and OpenBLAS run on 1 and 2 threads, or on the counts
+// -threads lists (go test ./bench -args -threads 1,2,4,8,16), as does
+// BenchmarkPeak; the pure-Go and gonum ones on one.
 //
 // BenchmarkTrainStep/workload=W/batch=B/impl=IMPL/path=P/threads=N times
 // training steps with mlp, each implementation's Sgemm under gofma's
