@@ -2828,19 +2828,10 @@ spmmg4x1_scale:
 	VMULPS Y15, Y3, Y3
 
 spmmg4x1_epilogue:
-	MOVQ    epi+112(FP), R10
-	TESTQ   R10, R10
-	JE      spmmg4x1_write
-	MOVQ    bias+104(FP), R11
-	TESTQ   $0x00000002, R10
-	JE      spmmg4x1_nocolbias
-	VMOVUPS (R11), Y13
-	VADDPS  Y13, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y13, Y2, Y2
-	VADDPS  Y13, Y3, Y3
-
-spmmg4x1_nocolbias:
+	MOVQ         epi+112(FP), R10
+	TESTQ        R10, R10
+	JE           spmmg4x1_write
+	MOVQ         bias+104(FP), R11
 	TESTQ        $0x00000001, R10
 	JE           spmmg4x1_norowbias
 	MOVLQSX      (CX), R13
@@ -2857,6 +2848,15 @@ spmmg4x1_nocolbias:
 	VADDPS       Y13, Y3, Y3
 
 spmmg4x1_norowbias:
+	TESTQ   $0x00000002, R10
+	JE      spmmg4x1_nocolbias
+	VMOVUPS (R11), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+
+spmmg4x1_nocolbias:
 	SHRQ   $0x02, R10
 	CMPQ   R10, $0x01
 	JE     spmmg4x1_sigmoid
@@ -3108,24 +3108,10 @@ spmmg4x2_scale:
 	VMULPS Y15, Y7, Y7
 
 spmmg4x2_epilogue:
-	MOVQ    epi+112(FP), R10
-	TESTQ   R10, R10
-	JE      spmmg4x2_write
-	MOVQ    bias+104(FP), R11
-	TESTQ   $0x00000002, R10
-	JE      spmmg4x2_nocolbias
-	VMOVUPS (R11), Y13
-	VADDPS  Y13, Y0, Y0
-	VADDPS  Y13, Y2, Y2
-	VADDPS  Y13, Y4, Y4
-	VADDPS  Y13, Y6, Y6
-	VMOVUPS 32(R11), Y13
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y13, Y3, Y3
-	VADDPS  Y13, Y5, Y5
-	VADDPS  Y13, Y7, Y7
-
-spmmg4x2_nocolbias:
+	MOVQ         epi+112(FP), R10
+	TESTQ        R10, R10
+	JE           spmmg4x2_write
+	MOVQ         bias+104(FP), R11
 	TESTQ        $0x00000001, R10
 	JE           spmmg4x2_norowbias
 	MOVLQSX      (CX), R13
@@ -3146,6 +3132,20 @@ spmmg4x2_nocolbias:
 	VADDPS       Y13, Y7, Y7
 
 spmmg4x2_norowbias:
+	TESTQ   $0x00000002, R10
+	JE      spmmg4x2_nocolbias
+	VMOVUPS (R11), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y4, Y4
+	VADDPS  Y13, Y6, Y6
+	VMOVUPS 32(R11), Y13
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y13, Y7, Y7
+
+spmmg4x2_nocolbias:
 	SHRQ   $0x02, R10
 	CMPQ   R10, $0x01
 	JE     spmmg4x2_sigmoid
@@ -3518,29 +3518,10 @@ spmmg4x3_scale:
 	VMULPS Y15, Y11, Y11
 
 spmmg4x3_epilogue:
-	MOVQ    epi+112(FP), R10
-	TESTQ   R10, R10
-	JE      spmmg4x3_write
-	MOVQ    bias+104(FP), R11
-	TESTQ   $0x00000002, R10
-	JE      spmmg4x3_nocolbias
-	VMOVUPS (R11), Y13
-	VADDPS  Y13, Y0, Y0
-	VADDPS  Y13, Y3, Y3
-	VADDPS  Y13, Y6, Y6
-	VADDPS  Y13, Y9, Y9
-	VMOVUPS 32(R11), Y13
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y13, Y4, Y4
-	VADDPS  Y13, Y7, Y7
-	VADDPS  Y13, Y10, Y10
-	VMOVUPS 64(R11), Y13
-	VADDPS  Y13, Y2, Y2
-	VADDPS  Y13, Y5, Y5
-	VADDPS  Y13, Y8, Y8
-	VADDPS  Y13, Y11, Y11
-
-spmmg4x3_nocolbias:
+	MOVQ         epi+112(FP), R10
+	TESTQ        R10, R10
+	JE           spmmg4x3_write
+	MOVQ         bias+104(FP), R11
 	TESTQ        $0x00000001, R10
 	JE           spmmg4x3_norowbias
 	MOVLQSX      (CX), R13
@@ -3565,6 +3546,25 @@ spmmg4x3_nocolbias:
 	VADDPS       Y13, Y11, Y11
 
 spmmg4x3_norowbias:
+	TESTQ   $0x00000002, R10
+	JE      spmmg4x3_nocolbias
+	VMOVUPS (R11), Y13
+	VADDPS  Y13, Y0, Y0
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y13, Y6, Y6
+	VADDPS  Y13, Y9, Y9
+	VMOVUPS 32(R11), Y13
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y13, Y4, Y4
+	VADDPS  Y13, Y7, Y7
+	VADDPS  Y13, Y10, Y10
+	VMOVUPS 64(R11), Y13
+	VADDPS  Y13, Y2, Y2
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y13, Y8, Y8
+	VADDPS  Y13, Y11, Y11
+
+spmmg4x3_nocolbias:
 	SHRQ   $0x02, R10
 	CMPQ   R10, $0x01
 	JE     spmmg4x3_sigmoid
@@ -3986,20 +3986,10 @@ spmmg4x0m_scale:
 	VMULPS Y15, Y3, Y3
 
 spmmg4x0m_epilogue:
-	MOVQ       epi+112(FP), R11
-	TESTQ      R11, R11
-	JE         spmmg4x0m_write
-	MOVQ       bias+104(FP), R12
-	TESTQ      $0x00000002, R11
-	JE         spmmg4x0m_nocolbias
-	VMOVDQU    (R10), Y12
-	VMASKMOVPS (R12), Y12, Y13
-	VADDPS     Y13, Y0, Y0
-	VADDPS     Y13, Y1, Y1
-	VADDPS     Y13, Y2, Y2
-	VADDPS     Y13, Y3, Y3
-
-spmmg4x0m_nocolbias:
+	MOVQ         epi+112(FP), R11
+	TESTQ        R11, R11
+	JE           spmmg4x0m_write
+	MOVQ         bias+104(FP), R12
 	TESTQ        $0x00000001, R11
 	JE           spmmg4x0m_norowbias
 	MOVLQSX      (CX), R14
@@ -4016,6 +4006,16 @@ spmmg4x0m_nocolbias:
 	VADDPS       Y13, Y3, Y3
 
 spmmg4x0m_norowbias:
+	TESTQ      $0x00000002, R11
+	JE         spmmg4x0m_nocolbias
+	VMOVDQU    (R10), Y12
+	VMASKMOVPS (R12), Y12, Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y3, Y3
+
+spmmg4x0m_nocolbias:
 	SHRQ   $0x02, R11
 	CMPQ   R11, $0x01
 	JE     spmmg4x0m_sigmoid
@@ -4271,25 +4271,10 @@ spmmg4x1m_scale:
 	VMULPS Y15, Y7, Y7
 
 spmmg4x1m_epilogue:
-	MOVQ       epi+112(FP), R11
-	TESTQ      R11, R11
-	JE         spmmg4x1m_write
-	MOVQ       bias+104(FP), R12
-	TESTQ      $0x00000002, R11
-	JE         spmmg4x1m_nocolbias
-	VMOVDQU    (R10), Y12
-	VMOVUPS    (R12), Y13
-	VADDPS     Y13, Y0, Y0
-	VADDPS     Y13, Y2, Y2
-	VADDPS     Y13, Y4, Y4
-	VADDPS     Y13, Y6, Y6
-	VMASKMOVPS 32(R12), Y12, Y13
-	VADDPS     Y13, Y1, Y1
-	VADDPS     Y13, Y3, Y3
-	VADDPS     Y13, Y5, Y5
-	VADDPS     Y13, Y7, Y7
-
-spmmg4x1m_nocolbias:
+	MOVQ         epi+112(FP), R11
+	TESTQ        R11, R11
+	JE           spmmg4x1m_write
+	MOVQ         bias+104(FP), R12
 	TESTQ        $0x00000001, R11
 	JE           spmmg4x1m_norowbias
 	MOVLQSX      (CX), R14
@@ -4310,6 +4295,21 @@ spmmg4x1m_nocolbias:
 	VADDPS       Y13, Y7, Y7
 
 spmmg4x1m_norowbias:
+	TESTQ      $0x00000002, R11
+	JE         spmmg4x1m_nocolbias
+	VMOVDQU    (R10), Y12
+	VMOVUPS    (R12), Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y4, Y4
+	VADDPS     Y13, Y6, Y6
+	VMASKMOVPS 32(R12), Y12, Y13
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y13, Y7, Y7
+
+spmmg4x1m_nocolbias:
 	SHRQ   $0x02, R11
 	CMPQ   R11, $0x01
 	JE     spmmg4x1m_sigmoid
@@ -4686,30 +4686,10 @@ spmmg4x2m_scale:
 	VMULPS Y15, Y11, Y11
 
 spmmg4x2m_epilogue:
-	MOVQ       epi+112(FP), R11
-	TESTQ      R11, R11
-	JE         spmmg4x2m_write
-	MOVQ       bias+104(FP), R12
-	TESTQ      $0x00000002, R11
-	JE         spmmg4x2m_nocolbias
-	VMOVDQU    (R10), Y12
-	VMOVUPS    (R12), Y13
-	VADDPS     Y13, Y0, Y0
-	VADDPS     Y13, Y3, Y3
-	VADDPS     Y13, Y6, Y6
-	VADDPS     Y13, Y9, Y9
-	VMOVUPS    32(R12), Y13
-	VADDPS     Y13, Y1, Y1
-	VADDPS     Y13, Y4, Y4
-	VADDPS     Y13, Y7, Y7
-	VADDPS     Y13, Y10, Y10
-	VMASKMOVPS 64(R12), Y12, Y13
-	VADDPS     Y13, Y2, Y2
-	VADDPS     Y13, Y5, Y5
-	VADDPS     Y13, Y8, Y8
-	VADDPS     Y13, Y11, Y11
-
-spmmg4x2m_nocolbias:
+	MOVQ         epi+112(FP), R11
+	TESTQ        R11, R11
+	JE           spmmg4x2m_write
+	MOVQ         bias+104(FP), R12
 	TESTQ        $0x00000001, R11
 	JE           spmmg4x2m_norowbias
 	MOVLQSX      (CX), R14
@@ -4734,6 +4714,26 @@ spmmg4x2m_nocolbias:
 	VADDPS       Y13, Y11, Y11
 
 spmmg4x2m_norowbias:
+	TESTQ      $0x00000002, R11
+	JE         spmmg4x2m_nocolbias
+	VMOVDQU    (R10), Y12
+	VMOVUPS    (R12), Y13
+	VADDPS     Y13, Y0, Y0
+	VADDPS     Y13, Y3, Y3
+	VADDPS     Y13, Y6, Y6
+	VADDPS     Y13, Y9, Y9
+	VMOVUPS    32(R12), Y13
+	VADDPS     Y13, Y1, Y1
+	VADDPS     Y13, Y4, Y4
+	VADDPS     Y13, Y7, Y7
+	VADDPS     Y13, Y10, Y10
+	VMASKMOVPS 64(R12), Y12, Y13
+	VADDPS     Y13, Y2, Y2
+	VADDPS     Y13, Y5, Y5
+	VADDPS     Y13, Y8, Y8
+	VADDPS     Y13, Y11, Y11
+
+spmmg4x2m_nocolbias:
 	SHRQ   $0x02, R11
 	CMPQ   R11, $0x01
 	JE     spmmg4x2m_sigmoid

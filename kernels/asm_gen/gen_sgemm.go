@@ -456,56 +456,26 @@ func tileEpilogue(s kernelShape, ct, t, ldc, ldc3, it, nt reg.Register) {
 	Load(Param("epi"), e)
 	TESTQ(e, e)
 	JE(LabelRef("plain"))
-
-	TESTQ(U32(epiRowBias), e)
-	JE(LabelRef("norowbias"))
 	p, off := GP64(), GP64()
-	Load(Param("bias"), p)
-	Load(Param("mt"), off)
-	SUBQ(it, off)
-	IMUL3Q(U32(mr*4), off, off)
-	for r := 0; r < rows; r++ {
-		VBROADCASTSS(Mem{Base: p, Index: off, Scale: 1, Disp: 4 * r}, reg.Y12)
-		for v := 0; v < vecs; v++ {
-			VADDPS(reg.Y12, s.acc(r, v), s.acc(r, v))
-		}
-	}
-	Label("norowbias")
-	TESTQ(U32(epiColBias), e)
-	JE(LabelRef("nocolbias"))
-	Load(Param("bias"), p)
-	Load(Param("nt"), off)
-	SUBQ(nt, off)
-	IMUL3Q(U32(s.cols*4), off, off)
-	if vecs <= 4 {
-		for v := 0; v < vecs; v++ {
-			VMOVUPS(Mem{Base: p, Index: off, Scale: 1, Disp: 32 * v}, ymm(12+v))
-		}
-		s.accs(func(r, v int) { VADDPS(ymm(12+v), s.acc(r, v), s.acc(r, v)) })
-	} else {
-		for v := 0; v < vecs; v++ {
-			VMOVUPS(Mem{Base: p, Index: off, Scale: 1, Disp: 32 * v}, reg.Y12)
-			for r := 0; r < rows; r++ {
-				VADDPS(reg.Y12, s.acc(r, v), s.acc(r, v))
-			}
-		}
-	}
-	Label("nocolbias")
-
-	SHRQ(U8(epiActShift), e)
-	CMPQ(e, U8(actSigmoid))
-	JE(LabelRef("sigmoid"))
-	CMPQ(e, U8(actTanh))
-	JE(LabelRef("tanh"))
-	CMPQ(e, U8(actReLU))
-	JNE(LabelRef("plain"))
-	VXORPS(reg.Y12, reg.Y12, reg.Y12)
-	s.accs(func(r, v int) { VMAXPS(s.acc(r, v), reg.Y12, s.acc(r, v)) }) // NaN, the second operand, stays
-	JMP(LabelRef("plain"))
-
-	Label("sigmoid")
-	s.accs(func(r, v int) { sigmoidBody([]reg.VecPhysical{s.acc(r, v), reg.Y12, reg.Y13, reg.Y14, reg.Y15}) })
-	JMP(LabelRef("plain"))
+	biasActs{
+		rows: rows, vecs: vecs, acc: s.acc, e: e, label: func(l string) string { return l },
+		rowBias: func() {
+			Load(Param("bias"), p)
+			Load(Param("mt"), off)
+			SUBQ(it, off)
+			IMUL3Q(U32(mr*4), off, off)
+		},
+		rowVec: func(r int, y reg.VecPhysical) { VBROADCASTSS(Mem{Base: p, Index: off, Scale: 1, Disp: 4 * r}, y) },
+		colBias: func() {
+			Load(Param("bias"), p)
+			Load(Param("nt"), off)
+			SUBQ(nt, off)
+			IMUL3Q(U32(s.cols*4), off, off)
+		},
+		colVec: func(v int, y reg.VecPhysical) { VMOVUPS(Mem{Base: p, Index: off, Scale: 1, Disp: 32 * v}, y) },
+		tanh:   true,
+		done:   "plain",
+	}.emit()
 
 	Label("tanh")
 	spill := rows*vecs == 12 // no register free

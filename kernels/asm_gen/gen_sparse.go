@@ -311,44 +311,19 @@ func spmmGroupAsm(g groupShape, nv int, masked bool) {
 	TESTQ(e, e)
 	JE(LabelRef(l("write")))
 	Load(Param("bias"), bp)
-	TESTQ(U32(epiColBias), e)
-	JE(LabelRef(l("nocolbias")))
-	mask(mk)
-	for j := 0; j < tv; j++ {
-		load(Mem{Base: bp, Disp: 32 * j}, j, mk, cv)
-		for i := 0; i < r; i++ {
-			VADDPS(cv, acc(i, j), acc(i, j))
-		}
-	}
-	Label(l("nocolbias"))
-	TESTQ(U32(epiRowBias), e)
-	JE(LabelRef(l("norowbias")))
-	for i := 0; i < r; i++ {
-		MOVLQSX(Mem{Base: rows, Disp: 4 * i}, col)
-		VBROADCASTSS(Mem{Base: bp, Index: col, Scale: 4}, cv)
-		for j := 0; j < tv; j++ {
-			VADDPS(cv, acc(i, j), acc(i, j))
-		}
-	}
-	Label(l("norowbias"))
-	SHRQ(U8(epiActShift), e)
-	CMPQ(e, U8(actSigmoid))
-	JE(LabelRef(l("sigmoid")))
-	CMPQ(e, U8(actReLU))
-	JNE(LabelRef(l("write")))
-	VXORPS(cv, cv, cv)
-	for i := 0; i < r; i++ {
-		for j := 0; j < tv; j++ {
-			VMAXPS(acc(i, j), cv, acc(i, j)) // NaN, the second operand, stays
-		}
-	}
-	JMP(LabelRef(l("write")))
-	Label(l("sigmoid"))
-	for i := 0; i < r; i++ {
-		for j := 0; j < tv; j++ {
-			sigmoidBody([]reg.VecPhysical{acc(i, j), ymm(12), ymm(13), ymm(14), ymm(15)})
-		}
-	}
+	biasActs{
+		rows: r, vecs: tv, acc: acc, e: e, label: l,
+		rowBias: func() {},
+		rowVec: func(i int, y reg.VecPhysical) {
+			MOVLQSX(Mem{Base: rows, Disp: 4 * i}, col)
+			VBROADCASTSS(Mem{Base: bp, Index: col, Scale: 4}, y)
+		},
+		colBias:  func() { mask(mk) },
+		colVec:   func(j int, y reg.VecPhysical) { load(Mem{Base: bp, Disp: 32 * j}, j, mk, y) },
+		scratch:  cv,
+		done:     l("write"),
+		doneNext: true,
+	}.emit()
 	Label(l("write"))
 	mask(mk)
 	for i := 0; i < r; i++ {
