@@ -141,8 +141,8 @@ func (g *gemm) run(m, n int) {
 	parallelTask(g.gm*g.gn, t, g)
 }
 
-// maxShared is the most floats share packs an operand into (16 MiB); a
-// larger one is packed by each region, block by block.
+// maxShared is the most elements of an operand that share packs (16 MiB
+// of floats); a larger one is packed by each region, block by block.
 const maxShared = 1 << 22
 
 // sharedPacks keeps the buffers of the operands share packs, at most one

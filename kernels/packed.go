@@ -153,7 +153,7 @@ func (p *Packed) pack(side byte, trans bool, rows, cols int, x []float32, ld int
 // fill packs the rows×cols op(X) of x (leading dimension ld) into p's
 // panels, as operand side with the transpose flag trans, with im's
 // packers, on up to threads threads, reusing p's buffer when it is large
-// enough. Its arguments are checked.
+// enough. Its callers have checked the arguments (pack as Sgemm does).
 func (p *Packed) fill(side byte, trans bool, rows, cols int, x []float32, ld int, im *Impl, threads int) {
 	buf := p.buf
 	*p = Packed{side: side, trans: trans, rows: rows, cols: cols, src: x, ld: ld}
