@@ -164,8 +164,8 @@ func (im *Impl) sparse(trans bool, m, n, k int, alpha float32, offs []int, cols 
 	// four tasks a thread when there is that much work; whole chunks, or,
 	// where whole chunks would leave threads idle (a mini-batch of 128
 	// rows made 2 tasks, on 16 threads), multiples of 8 rows (whole groups
-	// of sparseGroup for a prepared S; 16 when C takes them as columns, so
-	// that tasks write whole cache lines).
+	// of sparseGroup for a prepared S; 16 when C takes them as columns:
+	// 64 bytes, whole cache lines where C's rows are 64-byte aligned).
 	var nnz int
 	if a != nil {
 		nnz = len(a.gvals) + len(a.rvals)
