@@ -273,11 +273,11 @@ func csrTasks(nnz, rows int) int {
 
 // csrJob runs a TransposeInto or GatherRows, on the pool when it has
 // more than one task: its tasks are blocks of rows (of src, or of the rows
-// gathered) with about as many nonzeros each. A transpose is a counting sort in two passes: each task counts
-// the columns of its rows (hist, a row of cols counters a task), the
-// caller turns the counts into each task's starting places in each
-// column (tasks in order, so each column's rows still increase), then
-// each task places its rows' nonzeros.
+// gathered) with about as many nonzeros each. A transpose is a counting
+// sort in two passes: each task counts the columns of its rows (hist, a
+// row of cols counters a task), the caller turns the counts into each
+// task's starting places in each column (tasks in order, so each column's
+// rows still increase), then each task places its rows' nonzeros.
 type csrJob struct {
 	phase  int
 	src    *CSR
