@@ -16,13 +16,13 @@ import "fmt"
 
 // sparseKernels are one implementation's sparse products.
 type sparseKernels struct {
-	// block computes columns [0, w) of C = alpha·S·B (+ beta·C when readC)
-	// for rows rows of S, row i's nonzeros from offs[i·ostride] to
-	// offs[i·ostride+1]; c and b start at column 0. It takes the columns
-	// in blocks, each over all the rows. It returns -1, or the first p
-	// whose cols[p] is not in [0, k), having written the rows before its
-	// row.
-	block func(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) int
+	// block computes columns [0, w) of C = alpha·S·B (+ beta·C, by mode:
+	// spmmWrite, spmmScale or spmmAdd, zconst.go) for rows rows of S, row
+	// i's nonzeros from offs[i·ostride] to offs[i·ostride+1]; c and b
+	// start at column 0. It takes the columns in blocks, each over all the
+	// rows. It returns -1, or the first p whose cols[p] is not in [0, k),
+	// having written the rows before its row.
+	block func(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, mode int) int
 	// group computes columns [0, w) of C = act(alpha·S·B (+ beta·C when
 	// readC) + bias) for groups groups of r rows in a SparseA's grouped
 	// form, of rows rows[r·g+i], group g's union columns from
@@ -295,7 +295,9 @@ func (t *sparseTask) chunk(r0, r1 int) {
 }
 
 // chunkCSR computes rows [r0, r1) of S·B, S in CSR form, into c (ldc,
-// beta; c starts at row r0).
+// beta; c starts at row r0). Each block of columns after the first adds
+// to the sums before it; with alpha 1 (spmmAdd) its kernel starts from
+// C's row and leaves the rows without a nonzero in the block alone.
 func (t *sparseTask) chunkCSR(c []float32, ldc int, beta float32, r0, r1 int) {
 	rows := r1 - r0
 	offs, stride, blocks := t.offs[r0:r1+1], 1, 1
@@ -307,11 +309,14 @@ func (t *sparseTask) chunkCSR(c []float32, ldc int, beta float32, r0, r1 int) {
 		}
 	}
 	for j := range blocks {
-		bt := beta
-		if j > 0 { // add to the blocks before
-			bt = 1
+		mode, bt := scaleMode(beta), beta
+		switch {
+		case j > 0 && t.alpha == 1: // add to the blocks before, skipping rows without nonzeros in this one
+			mode, bt = spmmAdd, 1
+		case j > 0:
+			mode, bt = spmmScale, 1
 		}
-		if p := t.im.sp.block(c, ldc, offs[j:], stride, rows, t.cols, t.vals, t.b, t.ldb, t.k, t.n, t.alpha, bt, bt != 0); p >= 0 {
+		if p := t.im.sp.block(c, ldc, offs[j:], stride, rows, t.cols, t.vals, t.b, t.ldb, t.k, t.n, t.alpha, bt, mode); p >= 0 {
 			badColumn(t.cols, p, t.k)
 		}
 	}
@@ -349,4 +354,13 @@ func (t *sparseTask) blockTable(tab []int, r0, r1, kb int) bool {
 		}
 	}
 	return true
+}
+
+// scaleMode returns the block kernels' mode for C = alpha·S·B + beta·C:
+// spmmWrite for beta 0 (C not read), spmmScale otherwise.
+func scaleMode(beta float32) int {
+	if beta == 0 {
+		return spmmWrite
+	}
+	return spmmScale
 }

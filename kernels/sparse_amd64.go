@@ -8,8 +8,8 @@ var avx2Sparse = sparseKernels{block: spmmAVX2, group: spmmgAVX2, groupT: spmmgt
 // spmmBlock is an assembly block kernel of whole vectors; spmmMasked one
 // that ends in a partial vector whose lanes mask marks.
 type (
-	spmmBlock  func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int) int
-	spmmMasked func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int, mask *int32) int
+	spmmBlock  func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, mode int) int
+	spmmMasked func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, mode int, mask *int32) int
 )
 
 // The block kernels by their whole vectors: spmmBlocks[n-1] has n,
@@ -31,7 +31,7 @@ var tailMasks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 // before the assembly: the caller's (checkSparse, checkMatrix) bound every
 // row of C and B that offs and k allow, and the assembly checks each column
 // index against k before it reads B's row.
-func spmmAVX2(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) int {
+func spmmAVX2(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, mode int) int {
 	if rows <= 0 || w == 0 {
 		return -1
 	}
@@ -43,7 +43,10 @@ func spmmAVX2(c []float32, ldc int, offs []int, ostride, rows int, cols []int32,
 			panic("kernels: internal error: sparse offsets outside cols")
 		}
 	}
-	rc, bp := flag(readC), bAt(b, k) // with k == 0 every column index fails its check before B is read
+	if mode != spmmWrite && mode != spmmScale && (mode != spmmAdd || alpha != 1 || beta != 1) {
+		panic("kernels: internal error: sparse block mode")
+	}
+	bp := bAt(b, k) // with k == 0 every column index fails its check before B is read
 	cp, vp := sparsePtrs(cols, vals)
 	full, tail := w/8, w%8
 	j := 0
@@ -59,9 +62,9 @@ func spmmAVX2(c []float32, ldc int, offs []int, ostride, rows int, cols []int32,
 			n := min(spmmCallRows, rows-r)
 			var p int
 			if masked {
-				p = spmmMaskedBlocks[nv](&c[r*ldc+j], ldc, &offs[r*ostride], ostride, cp, vp, n, bp(j), ldb, k, alpha, beta, rc, &tailMasks[8-tail])
+				p = spmmMaskedBlocks[nv](&c[r*ldc+j], ldc, &offs[r*ostride], ostride, cp, vp, n, bp(j), ldb, k, alpha, beta, mode, &tailMasks[8-tail])
 			} else {
-				p = spmmBlocks[nv-1](&c[r*ldc+j], ldc, &offs[r*ostride], ostride, cp, vp, n, bp(j), ldb, k, alpha, beta, rc)
+				p = spmmBlocks[nv-1](&c[r*ldc+j], ldc, &offs[r*ostride], ostride, cp, vp, n, bp(j), ldb, k, alpha, beta, mode)
 			}
 			if p >= 0 {
 				return p

@@ -7,15 +7,24 @@ package kernels
 
 var genericSparse = sparseKernels{block: spmmGeneric, group: spmmgGeneric, groupT: spmmgtGeneric}
 
-func spmmGeneric(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, readC bool) int {
+func spmmGeneric(c []float32, ldc int, offs []int, ostride, rows int, cols []int32, vals []float32, b []float32, ldb, k, w int, alpha, beta float32, mode int) int {
 	if w == 0 {
 		return -1
 	}
 	acc := getScratch(w)
 	defer putScratch(acc)
 	for i := range rows {
-		clear(acc)
-		for p := offs[i*ostride]; p < offs[i*ostride+1]; p++ {
+		p0, p1 := offs[i*ostride], offs[i*ostride+1]
+		out := c[i*ldc : i*ldc+w]
+		if mode == spmmAdd {
+			if p0 >= p1 {
+				continue
+			}
+			copy(acc, out)
+		} else {
+			clear(acc)
+		}
+		for p := p0; p < p1; p++ {
 			col := int(cols[p])
 			if col < 0 || col >= k {
 				return p
@@ -25,11 +34,13 @@ func spmmGeneric(c []float32, ldc int, offs []int, ostride, rows int, cols []int
 				acc[j] += v * x
 			}
 		}
-		out := c[i*ldc : i*ldc+w]
 		for j, a := range acc {
-			if readC {
+			switch mode {
+			case spmmAdd:
+				out[j] = a
+			case spmmScale:
 				out[j] = alpha*a + beta*out[j]
-			} else {
+			default:
 				out[j] = alpha * a
 			}
 		}

@@ -500,7 +500,7 @@ func (t *sparseTask) chunkPrepared(s0, s1 int) {
 			continue
 		}
 		for i, row := range a.rows[g*gr : min((g+1)*gr, t.m)] {
-			if p := t.im.sp.block(t.c[int(row)*t.ldc:], t.ldc, a.roffs[f+i:], 1, 1, a.rcols, a.rvals, t.b, t.ldb, t.k, t.n, t.alpha, t.beta, t.beta != 0); p >= 0 {
+			if p := t.im.sp.block(t.c[int(row)*t.ldc:], t.ldc, a.roffs[f+i:], 1, 1, a.rcols, a.rvals, t.b, t.ldb, t.k, t.n, t.alpha, t.beta, scaleMode(t.beta)); p >= 0 {
 				badColumn(a.rcols, p, t.k) // not reached: PrepareSparse checked them
 			}
 		}

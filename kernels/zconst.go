@@ -39,6 +39,13 @@ const (
 	groupPrefetch   = 2
 )
 
+// Modes of the sparse row kernels (asm_gen/consts.go explains them).
+const (
+	spmmWrite = 0
+	spmmScale = 1
+	spmmAdd   = 2
+)
+
 // Constants of the exponential (asm_gen/consts.go explains them).
 const (
 	log2e        = 0x1.715476p+00

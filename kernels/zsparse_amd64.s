@@ -214,7 +214,7 @@ DATA act_abs<>+24(SB)/4, $0x7fffffff
 DATA act_abs<>+28(SB)/4, $0x7fffffff
 GLOBL act_abs<>(SB), RODATA|NOPTR, $32
 
-// func spmm1(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm1(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm1(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -230,14 +230,22 @@ TEXT ·spmm1(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm1_done
 
 spmm1_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm1_zero
+	CMPQ    R13, R14
+	JGE     spmm1_next
+	VMOVUPS (AX), Y0
+	JMP     spmm1_nz
+
+spmm1_zero:
 	VXORPS Y0, Y0, Y0
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm1_store
 
@@ -254,19 +262,23 @@ spmm1_nz:
 	JL           spmm1_nz
 
 spmm1_store:
+	CMPQ         R12, $0x02
+	JE           spmm1_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
-	TESTQ        R12, R12
-	JE           spmm1_write
+	CMPQ         R12, $0x01
+	JNE          spmm1_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 
 spmm1_write:
 	VMOVUPS Y0, (AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm1_row
+
+spmm1_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm1_row
 
 spmm1_done:
 	MOVQ $-1, R13
@@ -279,7 +291,7 @@ spmm1_bad:
 	VZEROUPPER
 	RET
 
-// func spmm2(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm2(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm2(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -295,15 +307,24 @@ TEXT ·spmm2(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm2_done
 
 spmm2_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm2_zero
+	CMPQ    R13, R14
+	JGE     spmm2_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	JMP     spmm2_nz
+
+spmm2_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm2_store
 
@@ -321,11 +342,13 @@ spmm2_nz:
 	JL           spmm2_nz
 
 spmm2_store:
+	CMPQ         R12, $0x02
+	JE           spmm2_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
-	TESTQ        R12, R12
-	JE           spmm2_write
+	CMPQ         R12, $0x01
+	JNE          spmm2_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -333,10 +356,12 @@ spmm2_store:
 spmm2_write:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm2_row
+
+spmm2_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm2_row
 
 spmm2_done:
 	MOVQ $-1, R13
@@ -349,7 +374,7 @@ spmm2_bad:
 	VZEROUPPER
 	RET
 
-// func spmm3(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm3(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm3(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -365,16 +390,26 @@ TEXT ·spmm3(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm3_done
 
 spmm3_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm3_zero
+	CMPQ    R13, R14
+	JGE     spmm3_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	JMP     spmm3_nz
+
+spmm3_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm3_store
 
@@ -393,12 +428,14 @@ spmm3_nz:
 	JL           spmm3_nz
 
 spmm3_store:
+	CMPQ         R12, $0x02
+	JE           spmm3_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
-	TESTQ        R12, R12
-	JE           spmm3_write
+	CMPQ         R12, $0x01
+	JNE          spmm3_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -408,10 +445,12 @@ spmm3_write:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm3_row
+
+spmm3_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm3_row
 
 spmm3_done:
 	MOVQ $-1, R13
@@ -424,7 +463,7 @@ spmm3_bad:
 	VZEROUPPER
 	RET
 
-// func spmm4(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm4(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm4(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -440,17 +479,28 @@ TEXT ·spmm4(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm4_done
 
 spmm4_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm4_zero
+	CMPQ    R13, R14
+	JGE     spmm4_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	JMP     spmm4_nz
+
+spmm4_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm4_store
 
@@ -470,13 +520,15 @@ spmm4_nz:
 	JL           spmm4_nz
 
 spmm4_store:
+	CMPQ         R12, $0x02
+	JE           spmm4_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
-	TESTQ        R12, R12
-	JE           spmm4_write
+	CMPQ         R12, $0x01
+	JNE          spmm4_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -488,10 +540,12 @@ spmm4_write:
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
 	VMOVUPS Y3, 96(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm4_row
+
+spmm4_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm4_row
 
 spmm4_done:
 	MOVQ $-1, R13
@@ -504,7 +558,7 @@ spmm4_bad:
 	VZEROUPPER
 	RET
 
-// func spmm5(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm5(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm5(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -520,18 +574,30 @@ TEXT ·spmm5(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm5_done
 
 spmm5_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm5_zero
+	CMPQ    R13, R14
+	JGE     spmm5_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	JMP     spmm5_nz
+
+spmm5_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm5_store
 
@@ -552,14 +618,16 @@ spmm5_nz:
 	JL           spmm5_nz
 
 spmm5_store:
+	CMPQ         R12, $0x02
+	JE           spmm5_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
 	VMULPS       Y13, Y4, Y4
-	TESTQ        R12, R12
-	JE           spmm5_write
+	CMPQ         R12, $0x01
+	JNE          spmm5_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -573,10 +641,12 @@ spmm5_write:
 	VMOVUPS Y2, 64(AX)
 	VMOVUPS Y3, 96(AX)
 	VMOVUPS Y4, 128(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm5_row
+
+spmm5_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm5_row
 
 spmm5_done:
 	MOVQ $-1, R13
@@ -589,7 +659,7 @@ spmm5_bad:
 	VZEROUPPER
 	RET
 
-// func spmm6(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm6(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm6(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -605,19 +675,32 @@ TEXT ·spmm6(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm6_done
 
 spmm6_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm6_zero
+	CMPQ    R13, R14
+	JGE     spmm6_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	JMP     spmm6_nz
+
+spmm6_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm6_store
 
@@ -639,6 +722,8 @@ spmm6_nz:
 	JL           spmm6_nz
 
 spmm6_store:
+	CMPQ         R12, $0x02
+	JE           spmm6_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -646,8 +731,8 @@ spmm6_store:
 	VMULPS       Y13, Y3, Y3
 	VMULPS       Y13, Y4, Y4
 	VMULPS       Y13, Y5, Y5
-	TESTQ        R12, R12
-	JE           spmm6_write
+	CMPQ         R12, $0x01
+	JNE          spmm6_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -663,10 +748,12 @@ spmm6_write:
 	VMOVUPS Y3, 96(AX)
 	VMOVUPS Y4, 128(AX)
 	VMOVUPS Y5, 160(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm6_row
+
+spmm6_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm6_row
 
 spmm6_done:
 	MOVQ $-1, R13
@@ -679,7 +766,7 @@ spmm6_bad:
 	VZEROUPPER
 	RET
 
-// func spmm7(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm7(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm7(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -695,11 +782,27 @@ TEXT ·spmm7(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm7_done
 
 spmm7_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm7_zero
+	CMPQ    R13, R14
+	JGE     spmm7_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	JMP     spmm7_nz
+
+spmm7_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -707,8 +810,6 @@ spmm7_row:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm7_store
 
@@ -731,6 +832,8 @@ spmm7_nz:
 	JL           spmm7_nz
 
 spmm7_store:
+	CMPQ         R12, $0x02
+	JE           spmm7_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -739,8 +842,8 @@ spmm7_store:
 	VMULPS       Y13, Y4, Y4
 	VMULPS       Y13, Y5, Y5
 	VMULPS       Y13, Y6, Y6
-	TESTQ        R12, R12
-	JE           spmm7_write
+	CMPQ         R12, $0x01
+	JNE          spmm7_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -758,10 +861,12 @@ spmm7_write:
 	VMOVUPS Y4, 128(AX)
 	VMOVUPS Y5, 160(AX)
 	VMOVUPS Y6, 192(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm7_row
+
+spmm7_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm7_row
 
 spmm7_done:
 	MOVQ $-1, R13
@@ -774,7 +879,7 @@ spmm7_bad:
 	VZEROUPPER
 	RET
 
-// func spmm8(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm8(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm8(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -790,11 +895,28 @@ TEXT ·spmm8(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm8_done
 
 spmm8_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm8_zero
+	CMPQ    R13, R14
+	JGE     spmm8_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	JMP     spmm8_nz
+
+spmm8_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -803,8 +925,6 @@ spmm8_row:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm8_store
 
@@ -828,6 +948,8 @@ spmm8_nz:
 	JL           spmm8_nz
 
 spmm8_store:
+	CMPQ         R12, $0x02
+	JE           spmm8_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -837,8 +959,8 @@ spmm8_store:
 	VMULPS       Y13, Y5, Y5
 	VMULPS       Y13, Y6, Y6
 	VMULPS       Y13, Y7, Y7
-	TESTQ        R12, R12
-	JE           spmm8_write
+	CMPQ         R12, $0x01
+	JNE          spmm8_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -858,10 +980,12 @@ spmm8_write:
 	VMOVUPS Y5, 160(AX)
 	VMOVUPS Y6, 192(AX)
 	VMOVUPS Y7, 224(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm8_row
+
+spmm8_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm8_row
 
 spmm8_done:
 	MOVQ $-1, R13
@@ -874,7 +998,7 @@ spmm8_bad:
 	VZEROUPPER
 	RET
 
-// func spmm9(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm9(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm9(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -890,11 +1014,29 @@ TEXT ·spmm9(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm9_done
 
 spmm9_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm9_zero
+	CMPQ    R13, R14
+	JGE     spmm9_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	JMP     spmm9_nz
+
+spmm9_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -904,8 +1046,6 @@ spmm9_row:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm9_store
 
@@ -930,6 +1070,8 @@ spmm9_nz:
 	JL           spmm9_nz
 
 spmm9_store:
+	CMPQ         R12, $0x02
+	JE           spmm9_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -940,8 +1082,8 @@ spmm9_store:
 	VMULPS       Y13, Y6, Y6
 	VMULPS       Y13, Y7, Y7
 	VMULPS       Y13, Y8, Y8
-	TESTQ        R12, R12
-	JE           spmm9_write
+	CMPQ         R12, $0x01
+	JNE          spmm9_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -963,10 +1105,12 @@ spmm9_write:
 	VMOVUPS Y6, 192(AX)
 	VMOVUPS Y7, 224(AX)
 	VMOVUPS Y8, 256(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm9_row
+
+spmm9_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm9_row
 
 spmm9_done:
 	MOVQ $-1, R13
@@ -979,7 +1123,7 @@ spmm9_bad:
 	VZEROUPPER
 	RET
 
-// func spmm10(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm10(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm10(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -995,11 +1139,30 @@ TEXT ·spmm10(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm10_done
 
 spmm10_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm10_zero
+	CMPQ    R13, R14
+	JGE     spmm10_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	VMOVUPS 288(AX), Y9
+	JMP     spmm10_nz
+
+spmm10_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1010,8 +1173,6 @@ spmm10_row:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm10_store
 
@@ -1037,6 +1198,8 @@ spmm10_nz:
 	JL           spmm10_nz
 
 spmm10_store:
+	CMPQ         R12, $0x02
+	JE           spmm10_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -1048,8 +1211,8 @@ spmm10_store:
 	VMULPS       Y13, Y7, Y7
 	VMULPS       Y13, Y8, Y8
 	VMULPS       Y13, Y9, Y9
-	TESTQ        R12, R12
-	JE           spmm10_write
+	CMPQ         R12, $0x01
+	JNE          spmm10_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -1073,10 +1236,12 @@ spmm10_write:
 	VMOVUPS Y7, 224(AX)
 	VMOVUPS Y8, 256(AX)
 	VMOVUPS Y9, 288(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm10_row
+
+spmm10_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm10_row
 
 spmm10_done:
 	MOVQ $-1, R13
@@ -1089,7 +1254,7 @@ spmm10_bad:
 	VZEROUPPER
 	RET
 
-// func spmm11(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm11(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm11(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -1105,11 +1270,31 @@ TEXT ·spmm11(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm11_done
 
 spmm11_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm11_zero
+	CMPQ    R13, R14
+	JGE     spmm11_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	VMOVUPS 288(AX), Y9
+	VMOVUPS 320(AX), Y10
+	JMP     spmm11_nz
+
+spmm11_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1121,8 +1306,6 @@ spmm11_row:
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm11_store
 
@@ -1149,6 +1332,8 @@ spmm11_nz:
 	JL           spmm11_nz
 
 spmm11_store:
+	CMPQ         R12, $0x02
+	JE           spmm11_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -1161,8 +1346,8 @@ spmm11_store:
 	VMULPS       Y13, Y8, Y8
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y13, Y10, Y10
-	TESTQ        R12, R12
-	JE           spmm11_write
+	CMPQ         R12, $0x01
+	JNE          spmm11_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -1188,10 +1373,12 @@ spmm11_write:
 	VMOVUPS Y8, 256(AX)
 	VMOVUPS Y9, 288(AX)
 	VMOVUPS Y10, 320(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm11_row
+
+spmm11_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm11_row
 
 spmm11_done:
 	MOVQ $-1, R13
@@ -1204,7 +1391,7 @@ spmm11_bad:
 	VZEROUPPER
 	RET
 
-// func spmm12(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm12(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm12(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -1220,11 +1407,32 @@ TEXT ·spmm12(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm12_done
 
 spmm12_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm12_zero
+	CMPQ    R13, R14
+	JGE     spmm12_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	VMOVUPS 288(AX), Y9
+	VMOVUPS 320(AX), Y10
+	VMOVUPS 352(AX), Y11
+	JMP     spmm12_nz
+
+spmm12_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1237,8 +1445,6 @@ spmm12_row:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm12_store
 
@@ -1266,6 +1472,8 @@ spmm12_nz:
 	JL           spmm12_nz
 
 spmm12_store:
+	CMPQ         R12, $0x02
+	JE           spmm12_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -1279,8 +1487,8 @@ spmm12_store:
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y13, Y11, Y11
-	TESTQ        R12, R12
-	JE           spmm12_write
+	CMPQ         R12, $0x01
+	JNE          spmm12_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -1308,10 +1516,12 @@ spmm12_write:
 	VMOVUPS Y9, 288(AX)
 	VMOVUPS Y10, 320(AX)
 	VMOVUPS Y11, 352(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm12_row
+
+spmm12_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm12_row
 
 spmm12_done:
 	MOVQ $-1, R13
@@ -1324,7 +1534,7 @@ spmm12_bad:
 	VZEROUPPER
 	RET
 
-// func spmm13(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+// func spmm13(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 // Requires: AVX, FMA3
 TEXT ·spmm13(SB), NOSPLIT, $0-104
 	MOVQ  c+0(FP), AX
@@ -1340,11 +1550,33 @@ TEXT ·spmm13(SB), NOSPLIT, $0-104
 	MOVQ  ldb+64(FP), R10
 	SHLQ  $0x02, R10
 	MOVQ  k+72(FP), R11
-	MOVQ  readC+88(FP), R12
+	MOVQ  mode+88(FP), R12
 	TESTQ R8, R8
 	JE    spmm13_done
 
 spmm13_row:
+	MOVQ    (DX), R13
+	MOVQ    8(DX), R14
+	CMPQ    R12, $0x02
+	JNE     spmm13_zero
+	CMPQ    R13, R14
+	JGE     spmm13_next
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	VMOVUPS 288(AX), Y9
+	VMOVUPS 320(AX), Y10
+	VMOVUPS 352(AX), Y11
+	VMOVUPS 384(AX), Y12
+	JMP     spmm13_nz
+
+spmm13_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1358,8 +1590,6 @@ spmm13_row:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	VXORPS Y12, Y12, Y12
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm13_store
 
@@ -1388,6 +1618,8 @@ spmm13_nz:
 	JL           spmm13_nz
 
 spmm13_store:
+	CMPQ         R12, $0x02
+	JE           spmm13_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -1402,8 +1634,8 @@ spmm13_store:
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y13, Y11, Y11
 	VMULPS       Y13, Y12, Y12
-	TESTQ        R12, R12
-	JE           spmm13_write
+	CMPQ         R12, $0x01
+	JNE          spmm13_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -1433,10 +1665,12 @@ spmm13_write:
 	VMOVUPS Y10, 320(AX)
 	VMOVUPS Y11, 352(AX)
 	VMOVUPS Y12, 384(AX)
-	ADDQ    CX, AX
-	ADDQ    BX, DX
-	DECQ    R8
-	JNE     spmm13_row
+
+spmm13_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm13_row
 
 spmm13_done:
 	MOVQ $-1, R13
@@ -1449,7 +1683,7 @@ spmm13_bad:
 	VZEROUPPER
 	RET
 
-// func spmm0m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm0m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm0m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -1465,16 +1699,24 @@ TEXT ·spmm0m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm0m_done
 
 spmm0m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm0m_zero
+	CMPQ       R13, R14
+	JGE        spmm0m_next
+	VMASKMOVPS (AX), Y14, Y0
+	JMP        spmm0m_nz
+
+spmm0m_zero:
 	VXORPS Y0, Y0, Y0
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm0m_store
 
@@ -1492,20 +1734,24 @@ spmm0m_nz:
 	JL           spmm0m_nz
 
 spmm0m_store:
+	CMPQ         R12, $0x02
+	JE           spmm0m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
-	TESTQ        R12, R12
-	JE           spmm0m_write
+	CMPQ         R12, $0x01
+	JNE          spmm0m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VMASKMOVPS   (AX), Y14, Y15
 	VFMADD231PS  Y15, Y13, Y0
 
 spmm0m_write:
 	VMASKMOVPS Y0, Y14, (AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm0m_row
+
+spmm0m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm0m_row
 
 spmm0m_done:
 	MOVQ $-1, R13
@@ -1518,7 +1764,7 @@ spmm0m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm1m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm1m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm1m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -1534,17 +1780,26 @@ TEXT ·spmm1m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm1m_done
 
 spmm1m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm1m_zero
+	CMPQ       R13, R14
+	JGE        spmm1m_next
+	VMOVUPS    (AX), Y0
+	VMASKMOVPS 32(AX), Y14, Y1
+	JMP        spmm1m_nz
+
+spmm1m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm1m_store
 
@@ -1563,11 +1818,13 @@ spmm1m_nz:
 	JL           spmm1m_nz
 
 spmm1m_store:
+	CMPQ         R12, $0x02
+	JE           spmm1m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
-	TESTQ        R12, R12
-	JE           spmm1m_write
+	CMPQ         R12, $0x01
+	JNE          spmm1m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VMASKMOVPS   32(AX), Y14, Y15
@@ -1576,10 +1833,12 @@ spmm1m_store:
 spmm1m_write:
 	VMOVUPS    Y0, (AX)
 	VMASKMOVPS Y1, Y14, 32(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm1m_row
+
+spmm1m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm1m_row
 
 spmm1m_done:
 	MOVQ $-1, R13
@@ -1592,7 +1851,7 @@ spmm1m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm2m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm2m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm2m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -1608,18 +1867,28 @@ TEXT ·spmm2m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm2m_done
 
 spmm2m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm2m_zero
+	CMPQ       R13, R14
+	JGE        spmm2m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMASKMOVPS 64(AX), Y14, Y2
+	JMP        spmm2m_nz
+
+spmm2m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm2m_store
 
@@ -1639,12 +1908,14 @@ spmm2m_nz:
 	JL           spmm2m_nz
 
 spmm2m_store:
+	CMPQ         R12, $0x02
+	JE           spmm2m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
-	TESTQ        R12, R12
-	JE           spmm2m_write
+	CMPQ         R12, $0x01
+	JNE          spmm2m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -1655,10 +1926,12 @@ spmm2m_write:
 	VMOVUPS    Y0, (AX)
 	VMOVUPS    Y1, 32(AX)
 	VMASKMOVPS Y2, Y14, 64(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm2m_row
+
+spmm2m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm2m_row
 
 spmm2m_done:
 	MOVQ $-1, R13
@@ -1671,7 +1944,7 @@ spmm2m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm3m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm3m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm3m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -1687,19 +1960,30 @@ TEXT ·spmm3m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm3m_done
 
 spmm3m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm3m_zero
+	CMPQ       R13, R14
+	JGE        spmm3m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMASKMOVPS 96(AX), Y14, Y3
+	JMP        spmm3m_nz
+
+spmm3m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm3m_store
 
@@ -1720,13 +2004,15 @@ spmm3m_nz:
 	JL           spmm3m_nz
 
 spmm3m_store:
+	CMPQ         R12, $0x02
+	JE           spmm3m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
-	TESTQ        R12, R12
-	JE           spmm3m_write
+	CMPQ         R12, $0x01
+	JNE          spmm3m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -1739,10 +2025,12 @@ spmm3m_write:
 	VMOVUPS    Y1, 32(AX)
 	VMOVUPS    Y2, 64(AX)
 	VMASKMOVPS Y3, Y14, 96(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm3m_row
+
+spmm3m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm3m_row
 
 spmm3m_done:
 	MOVQ $-1, R13
@@ -1755,7 +2043,7 @@ spmm3m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm4m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm4m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm4m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -1771,20 +2059,32 @@ TEXT ·spmm4m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm4m_done
 
 spmm4m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm4m_zero
+	CMPQ       R13, R14
+	JGE        spmm4m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMASKMOVPS 128(AX), Y14, Y4
+	JMP        spmm4m_nz
+
+spmm4m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm4m_store
 
@@ -1806,14 +2106,16 @@ spmm4m_nz:
 	JL           spmm4m_nz
 
 spmm4m_store:
+	CMPQ         R12, $0x02
+	JE           spmm4m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
 	VMULPS       Y13, Y2, Y2
 	VMULPS       Y13, Y3, Y3
 	VMULPS       Y13, Y4, Y4
-	TESTQ        R12, R12
-	JE           spmm4m_write
+	CMPQ         R12, $0x01
+	JNE          spmm4m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -1828,10 +2130,12 @@ spmm4m_write:
 	VMOVUPS    Y2, 64(AX)
 	VMOVUPS    Y3, 96(AX)
 	VMASKMOVPS Y4, Y14, 128(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm4m_row
+
+spmm4m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm4m_row
 
 spmm4m_done:
 	MOVQ $-1, R13
@@ -1844,7 +2148,7 @@ spmm4m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm5m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm5m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm5m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -1860,21 +2164,34 @@ TEXT ·spmm5m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm5m_done
 
 spmm5m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm5m_zero
+	CMPQ       R13, R14
+	JGE        spmm5m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMOVUPS    128(AX), Y4
+	VMASKMOVPS 160(AX), Y14, Y5
+	JMP        spmm5m_nz
+
+spmm5m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm5m_store
 
@@ -1897,6 +2214,8 @@ spmm5m_nz:
 	JL           spmm5m_nz
 
 spmm5m_store:
+	CMPQ         R12, $0x02
+	JE           spmm5m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -1904,8 +2223,8 @@ spmm5m_store:
 	VMULPS       Y13, Y3, Y3
 	VMULPS       Y13, Y4, Y4
 	VMULPS       Y13, Y5, Y5
-	TESTQ        R12, R12
-	JE           spmm5m_write
+	CMPQ         R12, $0x01
+	JNE          spmm5m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -1922,10 +2241,12 @@ spmm5m_write:
 	VMOVUPS    Y3, 96(AX)
 	VMOVUPS    Y4, 128(AX)
 	VMASKMOVPS Y5, Y14, 160(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm5m_row
+
+spmm5m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm5m_row
 
 spmm5m_done:
 	MOVQ $-1, R13
@@ -1938,7 +2259,7 @@ spmm5m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm6m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm6m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm6m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -1954,13 +2275,29 @@ TEXT ·spmm6m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm6m_done
 
 spmm6m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm6m_zero
+	CMPQ       R13, R14
+	JGE        spmm6m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMOVUPS    128(AX), Y4
+	VMOVUPS    160(AX), Y5
+	VMASKMOVPS 192(AX), Y14, Y6
+	JMP        spmm6m_nz
+
+spmm6m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1968,8 +2305,6 @@ spmm6m_row:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm6m_store
 
@@ -1993,6 +2328,8 @@ spmm6m_nz:
 	JL           spmm6m_nz
 
 spmm6m_store:
+	CMPQ         R12, $0x02
+	JE           spmm6m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -2001,8 +2338,8 @@ spmm6m_store:
 	VMULPS       Y13, Y4, Y4
 	VMULPS       Y13, Y5, Y5
 	VMULPS       Y13, Y6, Y6
-	TESTQ        R12, R12
-	JE           spmm6m_write
+	CMPQ         R12, $0x01
+	JNE          spmm6m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -2021,10 +2358,12 @@ spmm6m_write:
 	VMOVUPS    Y4, 128(AX)
 	VMOVUPS    Y5, 160(AX)
 	VMASKMOVPS Y6, Y14, 192(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm6m_row
+
+spmm6m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm6m_row
 
 spmm6m_done:
 	MOVQ $-1, R13
@@ -2037,7 +2376,7 @@ spmm6m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm7m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm7m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm7m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -2053,13 +2392,30 @@ TEXT ·spmm7m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm7m_done
 
 spmm7m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm7m_zero
+	CMPQ       R13, R14
+	JGE        spmm7m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMOVUPS    128(AX), Y4
+	VMOVUPS    160(AX), Y5
+	VMOVUPS    192(AX), Y6
+	VMASKMOVPS 224(AX), Y14, Y7
+	JMP        spmm7m_nz
+
+spmm7m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2068,8 +2424,6 @@ spmm7m_row:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm7m_store
 
@@ -2094,6 +2448,8 @@ spmm7m_nz:
 	JL           spmm7m_nz
 
 spmm7m_store:
+	CMPQ         R12, $0x02
+	JE           spmm7m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -2103,8 +2459,8 @@ spmm7m_store:
 	VMULPS       Y13, Y5, Y5
 	VMULPS       Y13, Y6, Y6
 	VMULPS       Y13, Y7, Y7
-	TESTQ        R12, R12
-	JE           spmm7m_write
+	CMPQ         R12, $0x01
+	JNE          spmm7m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -2125,10 +2481,12 @@ spmm7m_write:
 	VMOVUPS    Y5, 160(AX)
 	VMOVUPS    Y6, 192(AX)
 	VMASKMOVPS Y7, Y14, 224(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm7m_row
+
+spmm7m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm7m_row
 
 spmm7m_done:
 	MOVQ $-1, R13
@@ -2141,7 +2499,7 @@ spmm7m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm8m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm8m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm8m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -2157,13 +2515,31 @@ TEXT ·spmm8m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm8m_done
 
 spmm8m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm8m_zero
+	CMPQ       R13, R14
+	JGE        spmm8m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMOVUPS    128(AX), Y4
+	VMOVUPS    160(AX), Y5
+	VMOVUPS    192(AX), Y6
+	VMOVUPS    224(AX), Y7
+	VMASKMOVPS 256(AX), Y14, Y8
+	JMP        spmm8m_nz
+
+spmm8m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2173,8 +2549,6 @@ spmm8m_row:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm8m_store
 
@@ -2200,6 +2574,8 @@ spmm8m_nz:
 	JL           spmm8m_nz
 
 spmm8m_store:
+	CMPQ         R12, $0x02
+	JE           spmm8m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -2210,8 +2586,8 @@ spmm8m_store:
 	VMULPS       Y13, Y6, Y6
 	VMULPS       Y13, Y7, Y7
 	VMULPS       Y13, Y8, Y8
-	TESTQ        R12, R12
-	JE           spmm8m_write
+	CMPQ         R12, $0x01
+	JNE          spmm8m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -2234,10 +2610,12 @@ spmm8m_write:
 	VMOVUPS    Y6, 192(AX)
 	VMOVUPS    Y7, 224(AX)
 	VMASKMOVPS Y8, Y14, 256(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm8m_row
+
+spmm8m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm8m_row
 
 spmm8m_done:
 	MOVQ $-1, R13
@@ -2250,7 +2628,7 @@ spmm8m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm9m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm9m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm9m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -2266,13 +2644,32 @@ TEXT ·spmm9m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm9m_done
 
 spmm9m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm9m_zero
+	CMPQ       R13, R14
+	JGE        spmm9m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMOVUPS    128(AX), Y4
+	VMOVUPS    160(AX), Y5
+	VMOVUPS    192(AX), Y6
+	VMOVUPS    224(AX), Y7
+	VMOVUPS    256(AX), Y8
+	VMASKMOVPS 288(AX), Y14, Y9
+	JMP        spmm9m_nz
+
+spmm9m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2283,8 +2680,6 @@ spmm9m_row:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm9m_store
 
@@ -2311,6 +2706,8 @@ spmm9m_nz:
 	JL           spmm9m_nz
 
 spmm9m_store:
+	CMPQ         R12, $0x02
+	JE           spmm9m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -2322,8 +2719,8 @@ spmm9m_store:
 	VMULPS       Y13, Y7, Y7
 	VMULPS       Y13, Y8, Y8
 	VMULPS       Y13, Y9, Y9
-	TESTQ        R12, R12
-	JE           spmm9m_write
+	CMPQ         R12, $0x01
+	JNE          spmm9m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -2348,10 +2745,12 @@ spmm9m_write:
 	VMOVUPS    Y7, 224(AX)
 	VMOVUPS    Y8, 256(AX)
 	VMASKMOVPS Y9, Y14, 288(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm9m_row
+
+spmm9m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm9m_row
 
 spmm9m_done:
 	MOVQ $-1, R13
@@ -2364,7 +2763,7 @@ spmm9m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm10m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm10m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm10m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -2380,13 +2779,33 @@ TEXT ·spmm10m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm10m_done
 
 spmm10m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm10m_zero
+	CMPQ       R13, R14
+	JGE        spmm10m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMOVUPS    128(AX), Y4
+	VMOVUPS    160(AX), Y5
+	VMOVUPS    192(AX), Y6
+	VMOVUPS    224(AX), Y7
+	VMOVUPS    256(AX), Y8
+	VMOVUPS    288(AX), Y9
+	VMASKMOVPS 320(AX), Y14, Y10
+	JMP        spmm10m_nz
+
+spmm10m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2398,8 +2817,6 @@ spmm10m_row:
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm10m_store
 
@@ -2427,6 +2844,8 @@ spmm10m_nz:
 	JL           spmm10m_nz
 
 spmm10m_store:
+	CMPQ         R12, $0x02
+	JE           spmm10m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -2439,8 +2858,8 @@ spmm10m_store:
 	VMULPS       Y13, Y8, Y8
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y13, Y10, Y10
-	TESTQ        R12, R12
-	JE           spmm10m_write
+	CMPQ         R12, $0x01
+	JNE          spmm10m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -2467,10 +2886,12 @@ spmm10m_write:
 	VMOVUPS    Y8, 256(AX)
 	VMOVUPS    Y9, 288(AX)
 	VMASKMOVPS Y10, Y14, 320(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm10m_row
+
+spmm10m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm10m_row
 
 spmm10m_done:
 	MOVQ $-1, R13
@@ -2483,7 +2904,7 @@ spmm10m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm11m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm11m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm11m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -2499,13 +2920,34 @@ TEXT ·spmm11m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm11m_done
 
 spmm11m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm11m_zero
+	CMPQ       R13, R14
+	JGE        spmm11m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMOVUPS    128(AX), Y4
+	VMOVUPS    160(AX), Y5
+	VMOVUPS    192(AX), Y6
+	VMOVUPS    224(AX), Y7
+	VMOVUPS    256(AX), Y8
+	VMOVUPS    288(AX), Y9
+	VMOVUPS    320(AX), Y10
+	VMASKMOVPS 352(AX), Y14, Y11
+	JMP        spmm11m_nz
+
+spmm11m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2518,8 +2960,6 @@ spmm11m_row:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm11m_store
 
@@ -2548,6 +2988,8 @@ spmm11m_nz:
 	JL           spmm11m_nz
 
 spmm11m_store:
+	CMPQ         R12, $0x02
+	JE           spmm11m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -2561,8 +3003,8 @@ spmm11m_store:
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y13, Y11, Y11
-	TESTQ        R12, R12
-	JE           spmm11m_write
+	CMPQ         R12, $0x01
+	JNE          spmm11m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -2591,10 +3033,12 @@ spmm11m_write:
 	VMOVUPS    Y9, 288(AX)
 	VMOVUPS    Y10, 320(AX)
 	VMASKMOVPS Y11, Y14, 352(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm11m_row
+
+spmm11m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm11m_row
 
 spmm11m_done:
 	MOVQ $-1, R13
@@ -2607,7 +3051,7 @@ spmm11m_bad:
 	VZEROUPPER
 	RET
 
-// func spmm12m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+// func spmm12m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 // Requires: AVX, FMA3
 TEXT ·spmm12m(SB), NOSPLIT, $0-112
 	MOVQ    c+0(FP), AX
@@ -2623,13 +3067,35 @@ TEXT ·spmm12m(SB), NOSPLIT, $0-112
 	MOVQ    ldb+64(FP), R10
 	SHLQ    $0x02, R10
 	MOVQ    k+72(FP), R11
-	MOVQ    readC+88(FP), R12
+	MOVQ    mode+88(FP), R12
 	MOVQ    mask+96(FP), R13
 	VMOVDQU (R13), Y14
 	TESTQ   R8, R8
 	JE      spmm12m_done
 
 spmm12m_row:
+	MOVQ       (DX), R13
+	MOVQ       8(DX), R14
+	CMPQ       R12, $0x02
+	JNE        spmm12m_zero
+	CMPQ       R13, R14
+	JGE        spmm12m_next
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    64(AX), Y2
+	VMOVUPS    96(AX), Y3
+	VMOVUPS    128(AX), Y4
+	VMOVUPS    160(AX), Y5
+	VMOVUPS    192(AX), Y6
+	VMOVUPS    224(AX), Y7
+	VMOVUPS    256(AX), Y8
+	VMOVUPS    288(AX), Y9
+	VMOVUPS    320(AX), Y10
+	VMOVUPS    352(AX), Y11
+	VMASKMOVPS 384(AX), Y14, Y12
+	JMP        spmm12m_nz
+
+spmm12m_zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2643,8 +3109,6 @@ spmm12m_row:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	VXORPS Y12, Y12, Y12
-	MOVQ   (DX), R13
-	MOVQ   8(DX), R14
 	CMPQ   R13, R14
 	JGE    spmm12m_store
 
@@ -2674,6 +3138,8 @@ spmm12m_nz:
 	JL           spmm12m_nz
 
 spmm12m_store:
+	CMPQ         R12, $0x02
+	JE           spmm12m_write
 	VBROADCASTSS alpha+80(FP), Y13
 	VMULPS       Y13, Y0, Y0
 	VMULPS       Y13, Y1, Y1
@@ -2688,8 +3154,8 @@ spmm12m_store:
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y13, Y11, Y11
 	VMULPS       Y13, Y12, Y12
-	TESTQ        R12, R12
-	JE           spmm12m_write
+	CMPQ         R12, $0x01
+	JNE          spmm12m_write
 	VBROADCASTSS beta+84(FP), Y13
 	VFMADD231PS  (AX), Y13, Y0
 	VFMADD231PS  32(AX), Y13, Y1
@@ -2720,10 +3186,12 @@ spmm12m_write:
 	VMOVUPS    Y10, 320(AX)
 	VMOVUPS    Y11, 352(AX)
 	VMASKMOVPS Y12, Y14, 384(AX)
-	ADDQ       CX, AX
-	ADDQ       BX, DX
-	DECQ       R8
-	JNE        spmm12m_row
+
+spmm12m_next:
+	ADDQ CX, AX
+	ADDQ BX, DX
+	DECQ R8
+	JNE  spmm12m_row
 
 spmm12m_done:
 	MOVQ $-1, R13

@@ -7,132 +7,132 @@ package kernels
 // spmm1 computes a 8-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm1(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm1(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm2 computes a 16-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm2(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm2(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm3 computes a 24-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm3(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm3(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm4 computes a 32-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm4(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm4(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm5 computes a 40-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm5(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm5(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm6 computes a 48-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm6(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm6(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm7 computes a 56-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm7(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm7(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm8 computes a 64-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm8(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm8(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm9 computes a 72-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm9(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm9(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm10 computes a 80-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm10(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm10(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm11 computes a 88-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm11(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm11(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm12 computes a 96-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm12(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm12(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm13 computes a 104-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm13(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int) int
+func spmm13(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int) int
 
 // spmm0m computes a 0+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm0m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm0m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm1m computes a 8+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm1m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm1m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm2m computes a 16+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm2m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm2m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm3m computes a 24+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm3m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm3m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm4m computes a 32+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm4m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm4m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm5m computes a 40+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm5m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm5m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm6m computes a 48+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm6m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm6m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm7m computes a 56+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm7m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm7m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm8m computes a 64+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm8m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm8m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm9m computes a 72+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm9m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm9m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm10m computes a 80+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm10m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm10m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm11m computes a 88+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm11m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm11m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmm12m computes a 96+(mask)-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.
 //
 //go:noescape
-func spmm12m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, readC int, mask *int32) int
+func spmm12m(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb int, k int, alpha float32, beta float32, mode int, mask *int32) int
 
 // spmmg4x1 computes a 8-float column block of C = alpha·S·B (+ beta·C) for groups of 4 rows of a SparseA; see gen_sparse.go.
 //

@@ -59,6 +59,17 @@ const (
 	groupPrefetch   = 2
 )
 
+// Modes of the sparse row kernels (spmmN's mode): spmmWrite sets a row
+// of C to alpha·acc, spmmScale to alpha·acc + beta·C; spmmAdd starts the
+// accumulators at C's row (alpha and beta 1) and leaves a row without
+// nonzeros unread and unwritten, for the blocks of S's columns after the
+// first.
+const (
+	spmmWrite = 0
+	spmmScale = 1
+	spmmAdd   = 2
+)
+
 // Constants of the exponential: e^x = 2^n · e^r with n = round(x·log2(e))
 // and r = x − n·ln2, ln2 split in two (ln2Hi has few bits, so n·ln2Hi is
 // exact), and e^r ≈ 1 + r·p(r) on [−ln2/2, ln2/2] (XNNPACK's degree-5

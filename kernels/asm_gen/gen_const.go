@@ -40,6 +40,8 @@ var goConstGroups = []struct {
 	{"The sparse products' register blocks (asm_gen/consts.go explains them).",
 		[]goConst{{"maxSparseVecs", maxSparseVecs, false}, {"sparseGroup", sparseGroup, false},
 			{"sparseGroupVecs", sparseGroupVecs, false}, {"groupPrefetch", groupPrefetch, false}}},
+	{"Modes of the sparse row kernels (asm_gen/consts.go explains them).",
+		[]goConst{{"spmmWrite", spmmWrite, false}, {"spmmScale", spmmScale, false}, {"spmmAdd", spmmAdd, false}}},
 	{"Constants of the exponential (asm_gen/consts.go explains them).",
 		[]goConst{{"log2e", float32(log2e), true}, {"ln2Hi", float32(ln2Hi), true}, {"ln2Lo", float32(ln2Lo), true},
 			{"expMagic", float32(expMagic), true}, {"expMagicBias", float32(expMagicBias), true},

@@ -67,13 +67,15 @@ func groupRange(cp, cend, vp, cols, vals reg.Register, r int) {
 // (offs[i·ostride] to offs[i·ostride+1] its nonzeros: ostride 1 for a
 // CSR's offsets, more for a table of them by blocks of columns),
 // acc = Σ vals[p]·B[cols[p]] over the row's nonzeros in order, each a fused
-// multiply-add, then C[i] = alpha·acc (+ beta·C[i] when readC is not 0). c
-// and b point at the block's first column; ldc and ldb are in floats. It
-// returns -1, or the first p whose cols[p] is not in [0, k), having
-// written the rows before. Masked lanes are neither read nor written.
+// multiply-add, then by mode: spmmWrite C[i] = alpha·acc, spmmScale
+// C[i] = alpha·acc + beta·C[i]; spmmAdd starts acc at C[i] rather than 0
+// and stores it, and skips a row without nonzeros. c and b point at the
+// block's first column; ldc and ldb are in floats. It returns -1, or the
+// first p whose cols[p] is not in [0, k), having written the rows before.
+// Masked lanes are neither read nor written.
 func spmmAsm(nv int, masked bool) {
 	name, sig, width, _ := sparseVariant(fmt.Sprintf("spmm%d", nv),
-		"func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, readC int", ") int", nv, masked)
+		"func(c *float32, ldc int, offs *int, ostride int, cols *int32, vals *float32, rows int, b *float32, ldb, k int, alpha, beta float32, mode int", ") int", nv, masked)
 	text(name, sig, fmt.Sprintf("%s computes a %s-float column block of C = alpha·S·B (+ beta·C) for rows rows of a CSR matrix; see gen_sparse.go.", name, width))
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
@@ -88,7 +90,7 @@ func spmmAsm(nv int, masked bool) {
 	ldb := Load(Param("ldb"), GP64())
 	SHLQ(U8(2), ldb)
 	k := Load(Param("k"), GP64())
-	readC := Load(Param("readC"), GP64())
+	mode := Load(Param("mode"), GP64())
 	v := ymm(13)
 	var mask, tmp reg.VecPhysical
 	accs := nv
@@ -104,11 +106,24 @@ func spmmAsm(nv int, masked bool) {
 	TESTQ(rows, rows)
 	JE(LabelRef(l("done")))
 	Label(l("row"))
+	MOVQ(Mem{Base: offs}, p)
+	MOVQ(Mem{Base: offs, Disp: 8}, end)
+	CMPQ(mode, U8(spmmAdd))
+	JNE(LabelRef(l("zero")))
+	CMPQ(p, end)
+	JGE(LabelRef(l("next"))) // nothing to add: C's row stays as it is
+	for j := 0; j < nv; j++ {
+		VMOVUPS(Mem{Base: c, Disp: 32 * j}, ymm(j))
+	}
+	if masked {
+		last.Base = c
+		VMASKMOVPS(last, mask, ymm(nv))
+	}
+	JMP(LabelRef(l("nz")))
+	Label(l("zero"))
 	for j := 0; j < accs; j++ {
 		VXORPS(ymm(j), ymm(j), ymm(j))
 	}
-	MOVQ(Mem{Base: offs}, p)
-	MOVQ(Mem{Base: offs, Disp: 8}, end)
 	CMPQ(p, end)
 	JGE(LabelRef(l("store")))
 	Label(l("nz"))
@@ -130,12 +145,14 @@ func spmmAsm(nv int, masked bool) {
 	CMPQ(p, end)
 	JL(LabelRef(l("nz")))
 	Label(l("store"))
+	CMPQ(mode, U8(spmmAdd))
+	JE(LabelRef(l("write")))
 	VBROADCASTSS(paramAddr("alpha"), v)
 	for j := 0; j < accs; j++ {
 		VMULPS(v, ymm(j), ymm(j))
 	}
-	TESTQ(readC, readC)
-	JE(LabelRef(l("write")))
+	CMPQ(mode, U8(spmmScale))
+	JNE(LabelRef(l("write")))
 	VBROADCASTSS(paramAddr("beta"), v)
 	for j := 0; j < nv; j++ {
 		VFMADD231PS(Mem{Base: c, Disp: 32 * j}, v, ymm(j))
@@ -150,8 +167,10 @@ func spmmAsm(nv int, masked bool) {
 		VMOVUPS(ymm(j), Mem{Base: c, Disp: 32 * j})
 	}
 	if masked {
+		last.Base = c
 		VMASKMOVPS(ymm(nv), mask, last)
 	}
+	Label(l("next"))
 	ADDQ(ldc, c)
 	ADDQ(ostride, offs)
 	DECQ(rows)
