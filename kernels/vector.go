@@ -21,6 +21,19 @@ type vecKernels struct {
 	axpy  func(alpha float32, x, y []float32) // y += alpha*x
 	scale func(alpha float32, x []float32)    // x *= alpha
 	mul   func(dst, x, y []float32)           // dst = x*y
+
+	// count: the elements of x that are not ±0, and the index of the
+	// first NaN or infinity (-1 if none).
+	count func(x []float32) (nonzero, bad int)
+}
+
+// CountNonzero returns the number of elements of x that are not zero
+// (neither +0 nor -0; a NaN counts as nonzero) and, from the same pass, the
+// index of the first element that is NaN or infinite, or -1 when every
+// element is finite: the density of a matrix and a check of its inputs in
+// one read.
+func CountNonzero(x []float32) (nonzero, nonFinite int) {
+	return Default().vec.count(x)
 }
 
 // AddRowVector adds v to every row of the row-major rows×cols matrix x:

@@ -17,6 +17,29 @@ var avx2Vec = vecKernels{
 	axpy:    axpyAVX2,
 	scale:   scaleAVX2,
 	mul:     mulAVX2,
+	count:   countAVX2,
+}
+
+// countAVX2 runs the assembly on whole 32-element groups in calls of at
+// most maxCall elements, the Go twin on the rest, and finds a NaN or
+// infinity the assembly saw with firstNonFinite over its call's elements.
+func countAVX2(x []float32) (nonzero, bad int) {
+	bad = -1
+	n32 := len(x) &^ 31
+	for lo := 0; lo < n32; lo += maxCall {
+		n := min(maxCall, n32-lo)
+		zeros, b := countNonzeroKernel(&x[lo], n)
+		nonzero += n - zeros
+		if b != 0 && bad < 0 {
+			bad = lo + firstNonFinite(x[lo:lo+n])
+		}
+	}
+	nz, b := countGeneric(x[n32:])
+	nonzero += nz
+	if b >= 0 && bad < 0 {
+		bad = n32 + b
+	}
+	return nonzero, bad
 }
 
 func axpyAVX2(alpha float32, x, y []float32) {

@@ -121,3 +121,7 @@ func BenchmarkColSums(b *testing.B) {
 func BenchmarkRowSums(b *testing.B) {
 	benchMatrix(b, 1, func(im *Impl, x, vec []float32, rows, cols int) { im.vec.rowSums(vec[:rows], x, rows, cols) })
 }
+
+func BenchmarkCountNonzero(b *testing.B) {
+	benchVec(b, 1, 1, func(im *Impl, s [][]float32) { im.vec.count(s[0]) })
+}

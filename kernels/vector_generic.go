@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // The pure-Go twins of the vector kernels (see vecKernels for their
 // contracts). The elementwise ones perform exactly the float32 operations of
 // the assembly in the same order, so on amd64 the two agree bit for bit;
@@ -13,6 +15,48 @@ var genericVec = vecKernels{
 	axpy:    axpyGeneric,
 	scale:   scaleGeneric,
 	mul:     mulGeneric,
+	count:   countGeneric,
+}
+
+// countGeneric is the twin of countNonzeroKernel, on any length: from each
+// element's bits, with no branch on them, four counts at a time, in
+// pieces of at most 2^30 elements (2^28 a count).
+func countGeneric(x []float32) (nonzero, bad int) {
+	bad = -1
+	for lo := 0; lo < len(x); lo += 1 << 30 {
+		c := x[lo:min(lo+1<<30, len(x))]
+		var n0, n1, n2, n3, e uint32 // e: bit 31 set once an exponent is all ones
+		i := 0
+		for ; i+4 <= len(c); i += 4 {
+			q := c[i : i+4 : i+4]
+			b0, b1, b2, b3 := math.Float32bits(q[0]), math.Float32bits(q[1]), math.Float32bits(q[2]), math.Float32bits(q[3])
+			n0 += (b0&0x7fffffff + 0x7fffffff) >> 31 // 1 unless ±0
+			n1 += (b1&0x7fffffff + 0x7fffffff) >> 31
+			n2 += (b2&0x7fffffff + 0x7fffffff) >> 31
+			n3 += (b3&0x7fffffff + 0x7fffffff) >> 31
+			e |= (b0&0x7f800000 + 0x00800000) | (b1&0x7f800000 + 0x00800000) | (b2&0x7f800000 + 0x00800000) | (b3&0x7f800000 + 0x00800000)
+		}
+		for _, v := range c[i:] {
+			b := math.Float32bits(v)
+			n0 += (b&0x7fffffff + 0x7fffffff) >> 31
+			e |= b&0x7f800000 + 0x00800000
+		}
+		nonzero += int(n0) + int(n1) + int(n2) + int(n3)
+		if e>>31 != 0 && bad < 0 {
+			bad = lo + firstNonFinite(c)
+		}
+	}
+	return nonzero, bad
+}
+
+// firstNonFinite returns the index of the first NaN or infinity in x, or -1.
+func firstNonFinite(x []float32) int {
+	for i, v := range x {
+		if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
+			return i
+		}
+	}
+	return -1
 }
 
 func addRowGeneric(x []float32, rows, cols int, v []float32) {

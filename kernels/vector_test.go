@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -442,5 +443,72 @@ func TestColSumsAllocatesNothing(t *testing.T) {
 	ColSums(dst, x, rows, cols) // keeps a scratch buffer
 	if n := testing.AllocsPerRun(20, func() { ColSums(dst, x, rows, cols) }); n != 0 {
 		t.Errorf("ColSums of %d×%d allocates %v times per call, want 0", rows, cols, n)
+	}
+}
+
+// TestCountNonzero checks CountNonzero's kernel on every implementation
+// against a count element by element: lengths around the assembly's groups
+// of 32 and its calls of maxCall, ±0, subnormals and NaN or infinities
+// (with either sign) at the first place, inside a group, in the tail and
+// after another.
+func TestCountNonzero(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	specials := []float32{float32(math.NaN()), math.Float32frombits(0xffc00001), float32(math.Inf(1)), float32(math.Inf(-1))}
+	ref := func(x []float32) (nz, bad int) {
+		bad = -1
+		for i, v := range x {
+			if math.Float32bits(v)&0x7fffffff != 0 {
+				nz++
+			}
+			if f := float64(v); bad < 0 && (math.IsNaN(f) || math.IsInf(f, 0)) {
+				bad = i
+			}
+		}
+		return nz, bad
+	}
+	lengths := []int{0, 1, 3, 4, 7, 31, 32, 33, 63, 64, 95, 96, 100, 127, 128, 129, 1000, maxCall - 1, maxCall, maxCall + 33, 2*maxCall + 70}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, n := range lengths {
+			x := make([]float32, n)
+			for i := range x {
+				switch rng.IntN(5) {
+				case 0:
+					x[i] = 0
+				case 1:
+					x[i] = float32(math.Copysign(0, -1))
+				case 2:
+					x[i] = math.Float32frombits(uint32(1 + rng.IntN(1<<23))) // subnormal
+				default:
+					x[i] = float32(rng.NormFloat64())
+				}
+			}
+			check := func(what string) {
+				t.Helper()
+				nz, bad := im.vec.count(x)
+				wnz, wbad := ref(x)
+				if nz != wnz || bad != wbad {
+					t.Fatalf("n=%d %s: got (%d, %d), want (%d, %d)", n, what, nz, bad, wnz, wbad)
+				}
+			}
+			check("finite")
+			if n == 0 {
+				continue
+			}
+			for _, at := range []int{0, n / 2, n - 1, n / 3} {
+				keep := x[at]
+				x[at] = specials[rng.IntN(len(specials))]
+				check(fmt.Sprintf("special at %d", at))
+				if at > 0 { // a second one after it: the first is reported
+					x2 := x[min(at+5, n-1)]
+					x[min(at+5, n-1)] = specials[rng.IntN(len(specials))]
+					check(fmt.Sprintf("specials at %d and after", at))
+					x[min(at+5, n-1)] = x2
+				}
+				x[at] = keep
+			}
+		}
+	})
+	if nz, bad := CountNonzero([]float32{0, 1, -0.0, 2}); nz != 2 || bad != -1 {
+		t.Errorf("CountNonzero: got (%d, %d), want (2, -1)", nz, bad)
 	}
 }

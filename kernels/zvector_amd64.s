@@ -522,3 +522,71 @@ rs_store:
 rs_done:
 	VZEROUPPER
 	RET
+
+// func countNonzeroKernel(x *float32, n int) (zeros int, bad int)
+// Requires: AVX, AVX2
+TEXT ·countNonzeroKernel(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X8
+	VPBROADCASTD X8, Y8
+	MOVL         $0x7f800000, DX
+	VMOVD        DX, X9
+	VPBROADCASTD X9, Y9
+	VPXOR        Y10, Y10, Y10
+	VPXOR        Y11, Y11, Y11
+	VPXOR        Y12, Y12, Y12
+	TESTQ        CX, CX
+	JE           countNonzero_sum
+
+countNonzero_loop:
+	VMOVDQU  (AX), Y0
+	VPAND    Y9, Y0, Y4
+	VPAND    Y8, Y0, Y0
+	VPCMPEQD Y10, Y0, Y0
+	VPCMPEQD Y9, Y4, Y4
+	VPADDD   Y0, Y11, Y11
+	VPOR     Y4, Y12, Y12
+	VMOVDQU  32(AX), Y1
+	VPAND    Y9, Y1, Y5
+	VPAND    Y8, Y1, Y1
+	VPCMPEQD Y10, Y1, Y1
+	VPCMPEQD Y9, Y5, Y5
+	VPADDD   Y1, Y11, Y11
+	VPOR     Y5, Y12, Y12
+	VMOVDQU  64(AX), Y2
+	VPAND    Y9, Y2, Y6
+	VPAND    Y8, Y2, Y2
+	VPCMPEQD Y10, Y2, Y2
+	VPCMPEQD Y9, Y6, Y6
+	VPADDD   Y2, Y11, Y11
+	VPOR     Y6, Y12, Y12
+	VMOVDQU  96(AX), Y3
+	VPAND    Y9, Y3, Y7
+	VPAND    Y8, Y3, Y3
+	VPCMPEQD Y10, Y3, Y3
+	VPCMPEQD Y9, Y7, Y7
+	VPADDD   Y3, Y11, Y11
+	VPOR     Y7, Y12, Y12
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x20, CX
+	JNE      countNonzero_loop
+
+countNonzero_sum:
+	VEXTRACTI128 $0x01, Y11, X1
+	VPADDD       X1, X11, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VMOVD        X0, AX
+	MOVLQSX      AX, AX
+	NEGQ         AX
+	MOVQ         AX, zeros+16(FP)
+	XORQ         AX, AX
+	VPTEST       Y12, Y12
+	SETNE        AL
+	MOVQ         AX, bad+24(FP)
+	VZEROUPPER
+	RET

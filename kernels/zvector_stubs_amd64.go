@@ -43,3 +43,8 @@ func colSumsKernel(dst *float32, x *float32, rows int, cols int)
 //
 //go:noescape
 func rowSumsKernel(dst *float32, x *float32, rows int, cols int)
+
+// countNonzeroKernel counts the x[i] that are +0 or -0 for i < n (a multiple of 32), and sets bad to 1 when any is NaN or infinite.
+//
+//go:noescape
+func countNonzeroKernel(x *float32, n int) (zeros int, bad int)

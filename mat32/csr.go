@@ -65,22 +65,10 @@ func (m *Dense) Density() float64 {
 }
 
 // countNonzero returns the number of elements of x that are not zero (as
-// v != 0: their bits are not zero apart from the sign), in four counts that
-// do not wait on each other.
+// v != 0: their bits are not zero apart from the sign).
 func countNonzero(x []float32) int {
-	var n0, n1, n2, n3 int
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		q := x[i : i+4 : i+4]
-		n0 += b2i(math.Float32bits(q[0])<<1 != 0)
-		n1 += b2i(math.Float32bits(q[1])<<1 != 0)
-		n2 += b2i(math.Float32bits(q[2])<<1 != 0)
-		n3 += b2i(math.Float32bits(q[3])<<1 != 0)
-	}
-	for _, v := range x[i:] {
-		n0 += b2i(v != 0)
-	}
-	return n0 + n1 + n2 + n3
+	n, _ := kernels.CountNonzero(x)
+	return n
 }
 
 // compress writes the nonzeros of row to idx and vals from position p and

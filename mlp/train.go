@@ -515,10 +515,8 @@ func (n *Network) checkInputs(X *mat32.Dense) error {
 		return fmt.Errorf("mlp: X has %d columns, the network has %d inputs", xc, n.cfg.Inputs)
 	}
 	for r := 0; r < xr; r++ {
-		for j, v := range X.Row(r) {
-			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-				return fmt.Errorf("mlp: X[%d,%d] is %v: inputs must be finite", r, j, v)
-			}
+		if _, j := kernels.CountNonzero(X.Row(r)); j >= 0 {
+			return fmt.Errorf("mlp: X[%d,%d] is %v: inputs must be finite", r, j, X.At(r, j))
 		}
 	}
 	return nil

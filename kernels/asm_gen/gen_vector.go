@@ -14,6 +14,7 @@ func vectorFamily() {
 	addColAsm()
 	colSumsAsm()
 	rowSumsAsm()
+	countNonzeroAsm()
 }
 
 // vectorKernels are the elementwise kernels of vector.go.
@@ -346,6 +347,64 @@ func rowSumsAsm() {
 	DECQ(rows)
 	JNE(LabelRef("rs_row"))
 	Label("rs_done")
+	VZEROUPPER()
+	RET()
+}
+
+// countNonzeroAsm emits countNonzeroKernel: for i < n (a multiple of 32),
+// the number of x[i] whose bits are zero but for the sign (+0 and -0), and
+// whether any x[i] has an exponent of all ones (NaN or infinity). Each
+// lane of a vector counts its zeros down by one (a compare's -1); n is at
+// most maxCall, so a lane's count stays far inside int32.
+func countNonzeroAsm() {
+	text("countNonzeroKernel", "func(x *float32, n int) (zeros, bad int)",
+		"countNonzeroKernel counts the x[i] that are +0 or -0 for i < n (a multiple of 32), and sets bad to 1 when any is NaN or infinite.")
+	x := Load(Param("x"), GP64())
+	n := Load(Param("n"), GP64())
+	abs, exp, zero, cnt, bad := ymm(8), ymm(9), ymm(10), ymm(11), ymm(12)
+	t := GP32()
+	MOVL(U32(0x7fffffff), t) // all but the sign
+	VMOVD(t, abs.AsX())
+	VPBROADCASTD(abs.AsX(), abs)
+	MOVL(U32(0x7f800000), t) // the exponent
+	VMOVD(t, exp.AsX())
+	VPBROADCASTD(exp.AsX(), exp)
+	VPXOR(zero, zero, zero)
+	VPXOR(cnt, cnt, cnt)
+	VPXOR(bad, bad, bad)
+	TESTQ(n, n)
+	JE(LabelRef("countNonzero_sum"))
+	Label("countNonzero_loop")
+	for g := 0; g < 4; g++ {
+		v, e := ymm(g), ymm(4+g)
+		VMOVDQU(Mem{Base: x, Disp: 32 * g}, v)
+		VPAND(exp, v, e)
+		VPAND(abs, v, v)
+		VPCMPEQD(zero, v, v) // -1 where ±0
+		VPCMPEQD(exp, e, e)  // -1 where NaN or infinite
+		VPADDD(v, cnt, cnt)
+		VPOR(e, bad, bad)
+	}
+	ADDQ(U32(128), x)
+	SUBQ(U8(32), n)
+	JNE(LabelRef("countNonzero_loop"))
+	Label("countNonzero_sum")
+	VEXTRACTI128(U8(1), cnt, reg.X1)
+	VPADDD(reg.X1, cnt.AsX(), reg.X0)
+	VPSHUFD(U8(0x4e), reg.X0, reg.X1) // lanes 2, 3, 0, 1
+	VPADDD(reg.X1, reg.X0, reg.X0)
+	VPSHUFD(U8(0xb1), reg.X0, reg.X1) // lanes 1, 0, 3, 2
+	VPADDD(reg.X1, reg.X0, reg.X0)
+	z := GP64()
+	VMOVD(reg.X0, z.As32())
+	MOVLQSX(z.As32(), z)
+	NEGQ(z)
+	Store(z, ReturnIndex(0))
+	r := GP64()
+	XORQ(r, r)
+	VPTEST(bad, bad)
+	SETNE(r.As8())
+	Store(r, ReturnIndex(1))
 	VZEROUPPER()
 	RET()
 }
