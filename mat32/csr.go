@@ -33,21 +33,71 @@ func NewCSR(d *Dense) *CSR {
 	if d.cols > maxIndex {
 		panic(fmt.Sprintf("mat32: NewCSR: a %s matrix has more columns than an int32 index holds", shape(d)))
 	}
-	nnz := 0
-	for i := range d.rows {
-		nnz += countNonzero(d.Row(i))
-	}
 	s := &CSR{rows: d.rows, cols: d.cols, offs: make([]int, d.rows+1)}
+	if d.rows == 0 {
+		return s
+	}
+	j := &compressJob{d: d, s: s}
+	tasks := max(1, min(kernels.Threads(), d.rows, d.rows*d.cols/compressParallel))
+	j.per = (d.rows + tasks - 1) / tasks
+	tasks = (d.rows + j.per - 1) / j.per
+	kernels.Parallel(tasks, j) // each row's count in offs[i+1]
+	for i := range d.rows {
+		s.offs[i+1] += s.offs[i]
+	}
+	nnz := s.offs[d.rows]
 	// One spare element: compress writes each element's slot before it
 	// decides whether to keep it.
 	s.idx = make([]int32, nnz+1)[:nnz]
 	s.vals = make([]float32, nnz+1)[:nnz]
-	p := 0
-	for i := range d.rows {
-		p = compress(s.idx[:nnz+1], s.vals[:nnz+1], p, d.Row(i))
-		s.offs[i+1] = p
-	}
+	j.place = true
+	kernels.Parallel(tasks, j)
 	return s
+}
+
+// compressParallel is the fewest elements of a Dense a task of NewCSR
+// takes. NewCSR of MNIST's 60,000 training images (47 M elements) took
+// 60–68 ms on two threads of the 2-vCPU Zen 3 VM, 82–141 ms on one.
+const compressParallel = 1 << 16
+
+// compressJob is NewCSR's work on the pool, in blocks of per rows of d:
+// counting each row's nonzeros into s.offs[i+1], then, with place and
+// the offsets summed, writing them to s.idx and s.vals.
+type compressJob struct {
+	d     *Dense
+	s     *CSR
+	per   int
+	place bool
+}
+
+// Do runs block t. The spare slot compress writes after a row is where
+// the next nonzero goes: inside the block's slots, compress's; at their
+// end, another block's, so a row that ends there is compressed with a
+// branch per element instead.
+func (j *compressJob) Do(t int) {
+	d, s := j.d, j.s
+	r0, r1 := t*j.per, min((t+1)*j.per, d.rows)
+	if !j.place {
+		for i := r0; i < r1; i++ {
+			s.offs[i+1] = countNonzero(d.Row(i))
+		}
+		return
+	}
+	idx, vals := s.idx[:cap(s.idx)], s.vals[:cap(s.vals)]
+	end := s.offs[r1]
+	for i := r0; i < r1 && s.offs[i] < end; i++ {
+		if s.offs[i+1] < end {
+			compress(idx, vals, s.offs[i], d.Row(i))
+			continue
+		}
+		p := s.offs[i]
+		for c, v := range d.Row(i) {
+			if v != 0 {
+				idx[p], vals[p] = int32(c), v
+				p++
+			}
+		}
+	}
 }
 
 // Density returns the fraction of m's elements that are not zero (NaN

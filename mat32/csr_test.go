@@ -611,10 +611,11 @@ func TestDensity(t *testing.T) {
 	}
 }
 
-// TestCSRParallel checks that TransposeInto and GatherRows give the same
-// CSR on 1 to 4 threads, on matrices large enough to split: one with
-// empty rows and columns, one with a single dense row among empty ones
-// (a block of rows with all the nonzeros), and gathers with repeats.
+// TestCSRParallel checks that NewCSR, TransposeInto and GatherRows give
+// the same CSR on 1 to 4 threads, on matrices large enough to split: one
+// with empty rows and columns, one with a single dense row among empty
+// ones (a block of rows with all the nonzeros, and blocks with none), and
+// gathers with repeats.
 func TestCSRParallel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	sparse := NewDense(700, 300, nil)
@@ -632,26 +633,46 @@ func TestCSRParallel(t *testing.T) {
 	for j := range 40000 {
 		lopsided.Set(17, j, float32(j+1))
 	}
+	// Two blocks of NewCSR's, the first ending in empty rows: the slot
+	// after its one row's nonzeros is the second block's first.
+	edge := NewDense(8, 20000, nil)
+	for j := 0; j < 19999; j += 2 { // the row ends in a zero
+		edge.Set(0, j, float32(j+1))
+	}
+	for i := 4; i < 8; i++ {
+		for j := 1; j < 20000; j += 3 {
+			edge.Set(i, j, float32(i))
+		}
+	}
 	rows := make([]int, 900)
 	for k := range rows {
 		rows[k] = rng.IntN(700)
 	}
 	defer kernels.SetThreads(kernels.SetThreads(1))
-	for _, d := range []*Dense{sparse, lopsided} {
+	for _, d := range []*Dense{sparse, lopsided, edge} {
 		s := NewCSR(d)
 		if s.NNZ() < 2*csrParallelNNZ {
 			t.Fatalf("%d nonzeros: too few to split", s.NNZ())
 		}
 		gathered := rows
-		if d == lopsided {
+		switch d {
+		case lopsided:
 			gathered = []int{17, 3, 17, 17, 0, 49}
+		case edge:
+			gathered = []int{7, 3, 0, 0, 4}
 		}
 		kernels.SetThreads(1)
+		wantN := NewCSR(d)
 		var wantT, wantG CSR
 		s.TransposeInto(&wantT)
 		s.GatherRows(&wantG, gathered)
 		for _, threads := range []int{2, 3, 4} {
 			kernels.SetThreads(threads)
+			for range 20 { // blocks that overwrite each other's slots may do so in either order
+				if got := NewCSR(d); !sameCSR(got, wantN) {
+					t.Fatalf("%d threads: NewCSR of a %d×%d matrix differs from one thread's", threads, s.rows, s.cols)
+				}
+			}
 			var gotT, gotG CSR
 			for range 2 { // into fresh buffers, then reused ones
 				s.TransposeInto(&gotT)
