@@ -207,7 +207,7 @@ func batchName(batch int) string {
 // steps: mini-batch shuffling and gathering included). The first step,
 // with Fit's one-time setup before it (packing X for the full batch; for
 // path=sparse, making X's CSR form, of all 60,000 images for mini-batches,
-// some 0.1 s), is ms/first-step: counted in with the others it would weigh
+// some 50 ms), is ms/first-step: counted in with the others it would weigh
 // more or less with b.N, that is with -benchtime. It also reports
 // samples/s and GFLOP/s of the steady steps' matrix products (mlp's
 // Network.FLOPs of their samples: the dense products' FLOPs on both paths,

@@ -1,5 +1,10 @@
 package kernels
 
+import (
+	"fmt"
+	"math"
+)
+
 // vecKernels are one implementation's vector kernels: bias adds, sums,
 // axpy, scale and product; the exported functions check their arguments
 // and run Default()'s. The kernels themselves trust their arguments'
@@ -25,6 +30,24 @@ type vecKernels struct {
 	// count: the elements of x that are not ±0, and the index of the
 	// first NaN or infinity (-1 if none).
 	count func(x []float32) (nonzero, bad int)
+
+	// compress: the nonzeros of x (as count counts them) to vals[:n] and
+	// first plus their places to idx[:n], n returned; it may also write
+	// idx[n:] and vals[n:], and needs them to hold n elements.
+	compress func(idx []int32, vals []float32, x []float32, first int32) int
+}
+
+// CompressNonzero writes the elements of x that are not zero (as
+// CountNonzero counts them) to vals[:n] and their indices, first plus
+// their places in x, to idx[:n], in order, and returns n: a row of a
+// compressed sparse row matrix. It may overwrite any of idx[n:] and
+// vals[n:] as well. It panics naming the argument when idx or vals holds
+// fewer than n elements, or when an index does not fit an int32.
+func CompressNonzero(idx []int32, vals []float32, x []float32, first int32) int {
+	if int64(first)+int64(len(x)) > math.MaxInt32+1 || first < 0 {
+		panic(fmt.Sprintf("kernels: first = %d and len(x) = %d: an index past int32 or negative", first, len(x)))
+	}
+	return Default().vec.compress(idx, vals, x, first)
 }
 
 // CountNonzero returns the number of elements of x that are not zero

@@ -10,14 +10,30 @@ import "fmt"
 // the tail (and, on the non-temporal path, an unaligned head) with the Go
 // twin, which computes the same bits.
 var avx2Vec = vecKernels{
-	addRow:  addRowAVX2,
-	addCol:  addColAVX2,
-	colSums: colSumsAVX2,
-	rowSums: rowSumsAVX2,
-	axpy:    axpyAVX2,
-	scale:   scaleAVX2,
-	mul:     mulAVX2,
-	count:   countAVX2,
+	addRow:   addRowAVX2,
+	addCol:   addColAVX2,
+	colSums:  colSumsAVX2,
+	rowSums:  rowSumsAVX2,
+	axpy:     axpyAVX2,
+	scale:    scaleAVX2,
+	mul:      mulAVX2,
+	count:    countAVX2,
+	compress: compressAVX2,
+}
+
+// compressAVX2 runs the assembly on whole groups of 8 while its stores,
+// up to 8 slots from the place reached, stay inside idx and vals, in
+// calls of at most maxCall elements; the Go twin does the rest.
+func compressAVX2(idx []int32, vals []float32, x []float32, first int32) int {
+	room := min(len(idx), len(vals))
+	p, i := 0, 0
+	for i+8 <= len(x) && p+8 <= room {
+		// Each group adds at most 8 to p: as many groups as keep p+8 ≤ room.
+		n := min(maxCall, (len(x)-i)&^7, (room-p)&^7)
+		p += compressKernel(&x[i], n, &idx[p], &vals[p], first+int32(i))
+		i += n
+	}
+	return p + compressGeneric(idx[p:], vals[p:], x[i:], first+int32(i))
 }
 
 // countAVX2 runs the assembly on whole 32-element groups in calls of at

@@ -125,3 +125,26 @@ func BenchmarkRowSums(b *testing.B) {
 func BenchmarkCountNonzero(b *testing.B) {
 	benchVec(b, 1, 1, func(im *Impl, s [][]float32) { im.vec.count(s[0]) })
 }
+
+// BenchmarkCompressNonzero compresses one element in five (MNIST's
+// density) of x, of the sizes of benchVec; bytes are those of x.
+func BenchmarkCompressNonzero(b *testing.B) {
+	for _, sz := range vecBenchSizes {
+		n := sz.bytes / 12 // x, idx and vals
+		x := vecBenchData(1, n)[0]
+		for i := range x {
+			if i%5 != 0 {
+				x[i] = 0
+			}
+		}
+		idx, vals := make([]int32, n), make([]float32, n)
+		for _, im := range Impls() {
+			b.Run("size="+sz.name+"/impl="+im.Name(), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for b.Loop() {
+					im.vec.compress(idx, vals, x, 0)
+				}
+			})
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The pure-Go twins of the vector kernels (see vecKernels for their
 // contracts). The elementwise ones perform exactly the float32 operations of
@@ -8,14 +11,39 @@ import "math"
 // the sums share the blocking but not the order of additions.
 
 var genericVec = vecKernels{
-	addRow:  addRowGeneric,
-	addCol:  addColGeneric,
-	colSums: colSumsGeneric,
-	rowSums: rowSumsGeneric,
-	axpy:    axpyGeneric,
-	scale:   scaleGeneric,
-	mul:     mulGeneric,
-	count:   countGeneric,
+	addRow:   addRowGeneric,
+	addCol:   addColGeneric,
+	colSums:  colSumsGeneric,
+	rowSums:  rowSumsGeneric,
+	axpy:     axpyGeneric,
+	scale:    scaleGeneric,
+	mul:      mulGeneric,
+	count:    countGeneric,
+	compress: compressGeneric,
+}
+
+// compressGeneric is the twin of compressKernel, on any length: each
+// element is written to the place reached, which advances past the
+// nonzeros only, without a branch on the data, while it is inside idx and
+// vals; with a branch per element after that.
+func compressGeneric(idx []int32, vals []float32, x []float32, first int32) int {
+	p, room := 0, min(len(idx), len(vals))
+	i := 0
+	for ; i < len(x) && p < room; i++ {
+		v := x[i]
+		idx[p], vals[p] = first+int32(i), v
+		p += int((math.Float32bits(v)&0x7fffffff + 0x7fffffff) >> 31)
+	}
+	for ; i < len(x); i++ {
+		if v := x[i]; math.Float32bits(v)&0x7fffffff != 0 {
+			if p >= room {
+				panic(fmt.Sprintf("kernels: len(idx) = %d and len(vals) = %d hold fewer than x's nonzeros", len(idx), len(vals)))
+			}
+			idx[p], vals[p] = first+int32(i), v
+			p++
+		}
+	}
+	return p
 }
 
 // countGeneric is the twin of countNonzeroKernel, on any length: from each

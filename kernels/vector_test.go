@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -510,5 +512,77 @@ func TestCountNonzero(t *testing.T) {
 	})
 	if nz, bad := CountNonzero([]float32{0, 1, -0.0, 2}); nz != 2 || bad != -1 {
 		t.Errorf("CountNonzero: got (%d, %d), want (2, -1)", nz, bad)
+	}
+}
+
+// TestCompressNonzero checks CompressNonzero's kernel on every
+// implementation against a loop element by element: lengths around the
+// groups of 8 and the calls of maxCall, ±0 dropped and subnormals, NaN and
+// infinities kept, a first index, and room for exactly the nonzeros (the
+// assembly's whole-group stores must then stop in time), one more, or
+// plenty; and that too little room panics.
+func TestCompressNonzero(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	specials := []float32{float32(math.NaN()), float32(math.Inf(-1)), math.Float32frombits(1), float32(math.Copysign(0, -1)), 0}
+	lengths := []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 64, 100, 784, maxCall - 3, maxCall + 8, 2*maxCall + 13}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, n := range lengths {
+			for _, density := range []float64{0, 0.2, 0.9, 1} {
+				x := make([]float32, n)
+				for i := range x {
+					if rng.Float64() < density {
+						x[i] = float32(rng.NormFloat64())
+					}
+					if rng.IntN(50) == 0 {
+						x[i] = specials[rng.IntN(len(specials))]
+					}
+				}
+				first := int32(rng.IntN(1000))
+				var wantI []int32
+				var wantV []float32
+				for i, v := range x {
+					if math.Float32bits(v)&0x7fffffff != 0 {
+						wantI = append(wantI, first+int32(i))
+						wantV = append(wantV, v)
+					}
+				}
+				for _, spare := range []int{0, 1, 9, n} {
+					const guard = 8
+					idx := make([]int32, len(wantI)+spare+guard)
+					vals := make([]float32, len(wantI)+spare+guard)
+					for i := range idx {
+						idx[i], vals[i] = -5, -5
+					}
+					room := len(wantI) + spare
+					k := im.vec.compress(idx[:room], vals[:room], x, first)
+					if k != len(wantI) || !slices.Equal(idx[:k], wantI) || !sameBits(vals[:k], wantV) {
+						t.Fatalf("n=%d density=%g spare=%d: got %d nonzeros, want %d, or different ones", n, density, spare, k, len(wantI))
+					}
+					for i := room; i < len(idx); i++ {
+						if idx[i] != -5 || vals[i] != -5 {
+							t.Fatalf("n=%d density=%g spare=%d: wrote past idx and vals at %d", n, density, spare, i)
+						}
+					}
+				}
+				if len(wantI) > 0 {
+					func() {
+						defer func() {
+							if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "len(idx)") {
+								t.Fatalf("n=%d: room for one nonzero fewer: recovered %v", n, r)
+							}
+						}()
+						im.vec.compress(make([]int32, len(wantI)-1), make([]float32, len(wantI)), x, first)
+					}()
+				}
+			}
+		}
+	})
+	if msg, ok := panicMessage(func() {
+		CompressNonzero(make([]int32, 4), make([]float32, 4), make([]float32, 4), math.MaxInt32-2)
+	}); !ok || !strings.Contains(msg, "first") {
+		t.Errorf("CompressNonzero with indices past int32: panic %q (%v)", msg, ok)
+	}
+	if k := CompressNonzero(make([]int32, 3), make([]float32, 3), []float32{0, 1, -0.0, 2}, 10); k != 2 {
+		t.Errorf("CompressNonzero: %d nonzeros, want 2", k)
 	}
 }

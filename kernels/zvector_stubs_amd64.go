@@ -48,3 +48,8 @@ func rowSumsKernel(dst *float32, x *float32, rows int, cols int)
 //
 //go:noescape
 func countNonzeroKernel(x *float32, n int) (zeros int, bad int)
+
+// compressKernel writes the x[i] (i < n, a multiple of 8) that are not ±0 to vals and first+i to idx, in order, and returns how many; it stores up to 7 slots past them.
+//
+//go:noescape
+func compressKernel(x *float32, n int, idx *int32, vals *float32, first int32) (kept int)

@@ -46,10 +46,8 @@ func NewCSR(d *Dense) *CSR {
 		s.offs[i+1] += s.offs[i]
 	}
 	nnz := s.offs[d.rows]
-	// One spare element: compress writes each element's slot before it
-	// decides whether to keep it.
-	s.idx = make([]int32, nnz+1)[:nnz]
-	s.vals = make([]float32, nnz+1)[:nnz]
+	s.idx = make([]int32, nnz)
+	s.vals = make([]float32, nnz)
 	j.place = true
 	kernels.Parallel(tasks, j)
 	return s
@@ -57,7 +55,9 @@ func NewCSR(d *Dense) *CSR {
 
 // compressParallel is the fewest elements of a Dense a task of NewCSR
 // takes. NewCSR of MNIST's 60,000 training images (47 M elements) took
-// 60–68 ms on two threads of the 2-vCPU Zen 3 VM, 82–141 ms on one.
+// 44–47 ms on two threads of the 2-vCPU Zen 3 VM (44–100 ms on one; 144–163
+// ms on one before it counted and compressed with kernels' assembly and
+// on the pool).
 const compressParallel = 1 << 16
 
 // compressJob is NewCSR's work on the pool, in blocks of per rows of d:
@@ -70,10 +70,9 @@ type compressJob struct {
 	place bool
 }
 
-// Do runs block t. The spare slot compress writes after a row is where
-// the next nonzero goes: inside the block's slots, compress's; at their
-// end, another block's, so a row that ends there is compressed with a
-// branch per element instead.
+// Do runs block t. kernels.CompressNonzero may write past a row's
+// nonzeros, so each row gets the block's slots from its own on, and no
+// block writes into another's.
 func (j *compressJob) Do(t int) {
 	d, s := j.d, j.s
 	r0, r1 := t*j.per, min((t+1)*j.per, d.rows)
@@ -83,19 +82,10 @@ func (j *compressJob) Do(t int) {
 		}
 		return
 	}
-	idx, vals := s.idx[:cap(s.idx)], s.vals[:cap(s.vals)]
 	end := s.offs[r1]
-	for i := r0; i < r1 && s.offs[i] < end; i++ {
-		if s.offs[i+1] < end {
-			compress(idx, vals, s.offs[i], d.Row(i))
-			continue
-		}
-		p := s.offs[i]
-		for c, v := range d.Row(i) {
-			if v != 0 {
-				idx[p], vals[p] = int32(c), v
-				p++
-			}
+	for i := r0; i < r1; i++ {
+		if n := kernels.CompressNonzero(s.idx[s.offs[i]:end], s.vals[s.offs[i]:end], d.Row(i), 0); n != s.offs[i+1]-s.offs[i] {
+			panic(fmt.Sprintf("mat32: NewCSR: row %d of d changed while NewCSR read it", i))
 		}
 	}
 }
@@ -119,28 +109,6 @@ func (m *Dense) Density() float64 {
 func countNonzero(x []float32) int {
 	n, _ := kernels.CountNonzero(x)
 	return n
-}
-
-// compress writes the nonzeros of row to idx and vals from position p and
-// returns the position after them. It writes every element's slot and
-// advances past the nonzero ones only, without a branch on the data, so
-// idx and vals need one element to spare after the last nonzero.
-func compress(idx []int32, vals []float32, p int, row []float32) int {
-	for j, v := range row {
-		idx[p] = int32(j)
-		vals[p] = v
-		p += b2i(v != 0)
-	}
-	return p
-}
-
-// b2i returns 1 for true and 0 for false (the compiler emits SETcc).
-func b2i(b bool) int {
-	var i int
-	if b {
-		i = 1
-	}
-	return i
 }
 
 // NewCSRFrom returns the rows×cols CSR on offs, idx and vals, which it

@@ -32,8 +32,9 @@ const (
 const SparseDensity = 0.3
 
 // SparseMinBatch is the smallest batch on which SparseAuto takes the
-// sparse path. A sparse Fit also builds X's sparse form once (about 0.15 s
-// for MNIST's 60,000 images), and a sparse step gathers its batch in that
+// sparse path. A sparse Fit also builds X's sparse form once (about 0.05 s
+// for MNIST's 60,000 images on two threads; 0.15 s when the runs below
+// were made), and a sparse step gathers its batch in that
 // form and transposes W₁, work that does not shrink with the batch. Three
 // epochs of the everyday run (mnistbench, 784-256-128-10, Adam; three runs
 // each on the 2-vCPU Zen 3 VM) took, sparse against dense: batches of 128,

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math/bits"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -15,6 +17,7 @@ func vectorFamily() {
 	colSumsAsm()
 	rowSumsAsm()
 	countNonzeroAsm()
+	compressAsm()
 }
 
 // vectorKernels are the elementwise kernels of vector.go.
@@ -405,6 +408,87 @@ func countNonzeroAsm() {
 	VPTEST(bad, bad)
 	SETNE(r.As8())
 	Store(r, ReturnIndex(1))
+	VZEROUPPER()
+	RET()
+}
+
+// compressAsm emits compressKernel: the elements of x[0:n] (n a multiple
+// of 8) whose bits are not zero apart from the sign go to vals from slot
+// 0 on, and their indices, first + their place in x, to idx, in order; it
+// returns how many. Each group of 8 is moved with one permutation from
+// compress_perm (by the mask of the group's nonzeros: their lanes in
+// order) and stored whole, so the stores reach 7 slots past the last one
+// kept; compress_count holds each mask's number of lanes.
+func compressAsm() {
+	perm := GLOBL("compress_perm", RODATA|NOPTR)
+	for m := 0; m < 256; m++ {
+		k := 0
+		for b := 0; b < 8; b++ {
+			if m>>b&1 == 1 {
+				DATA(32*m+4*k, U32(b))
+				k++
+			}
+		}
+		for ; k < 8; k++ {
+			DATA(32*m+4*k, U32(0))
+		}
+	}
+	count := GLOBL("compress_count", RODATA|NOPTR)
+	for m := 0; m < 256; m++ {
+		DATA(m, U8(bits.OnesCount8(uint8(m))))
+	}
+	iota := GLOBL("compress_iota", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(i))
+	}
+	text("compressKernel", "func(x *float32, n int, idx *int32, vals *float32, first int32) (kept int)",
+		"compressKernel writes the x[i] (i < n, a multiple of 8) that are not ±0 to vals and first+i to idx, in order, and returns how many; it stores up to 7 slots past them.")
+	x := Load(Param("x"), GP64())
+	n := Load(Param("n"), GP64())
+	idx := Load(Param("idx"), GP64())
+	vals := Load(Param("vals"), GP64())
+	abs, zero, at, eight := ymm(8), ymm(9), ymm(10), ymm(11)
+	t := GP32()
+	MOVL(U32(0x7fffffff), t)
+	VMOVD(t, abs.AsX())
+	VPBROADCASTD(abs.AsX(), abs)
+	MOVL(U32(8), t)
+	VMOVD(t, eight.AsX())
+	VPBROADCASTD(eight.AsX(), eight)
+	VPXOR(zero, zero, zero)
+	f := Load(Param("first"), GP32())
+	VMOVD(f, at.AsX())
+	VPBROADCASTD(at.AsX(), at)
+	VPADDD(iota, at, at) // first + 0 … 7
+	permBase, countBase := GP64(), GP64()
+	LEAQ(perm, permBase)
+	LEAQ(count, countBase)
+	p, m, c := GP64(), GP64(), GP64()
+	XORQ(p, p)
+	TESTQ(n, n)
+	JE(LabelRef("compress_done"))
+	Label("compress_loop")
+	v, z, pm := ymm(0), ymm(1), ymm(2)
+	VMOVUPS(Mem{Base: x}, v)
+	VPAND(abs, v, z)
+	VPCMPEQD(zero, z, z) // -1 where ±0
+	VMOVMSKPS(z, m.As32())
+	XORL(U32(0xff), m.As32()) // the nonzeros' lanes
+	MOVQ(m, c)
+	SHLQ(U8(5), c)
+	VMOVDQU(Mem{Base: permBase, Index: c, Scale: 1}, pm)
+	VPERMPS(v, pm, v)
+	VPERMD(at, pm, z)
+	VMOVUPS(v, Mem{Base: vals, Index: p, Scale: 4})
+	VMOVDQU(z, Mem{Base: idx, Index: p, Scale: 4})
+	MOVBQZX(Mem{Base: countBase, Index: m, Scale: 1}, c)
+	ADDQ(c, p)
+	VPADDD(eight, at, at)
+	ADDQ(U8(32), x)
+	SUBQ(U8(8), n)
+	JNE(LabelRef("compress_loop"))
+	Label("compress_done")
+	Store(p, ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }
