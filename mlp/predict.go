@@ -116,7 +116,7 @@ func (p *evalPool) last() *workspace {
 // probabilities for the cross-entropy heads, values for MeanSquaredError.
 // It is PredictInto into a new N×outputs matrix.
 func (n *Network) Predict(X *mat32.Dense) (*mat32.Dense, error) {
-	if err := n.checkInputs(X); err != nil {
+	if _, err := n.checkInputs(X); err != nil {
 		return nil, err
 	}
 	rows, _ := X.Dims()
@@ -139,7 +139,7 @@ func (n *Network) Predict(X *mat32.Dense) (*mat32.Dense, error) {
 // allocates nothing once a call of at least as many rows (or 4,096) has
 // returned, unless more than GOMAXPROCS calls run at once.
 func (n *Network) PredictInto(dst, X *mat32.Dense) error {
-	if err := n.checkInputs(X); err != nil {
+	if _, err := n.checkInputs(X); err != nil {
 		return err
 	}
 	return n.predict(dst, X)
@@ -182,7 +182,7 @@ func (n *Network) predict(dst, X *mat32.Dense) error {
 // and targets Y, which are checked as Fit checks them. It takes a
 // workspace as PredictInto does.
 func (n *Network) Evaluate(X, Y *mat32.Dense) (Metrics, error) {
-	if err := n.checkData(X, Y); err != nil {
+	if _, err := n.checkData(X, Y); err != nil {
 		return Metrics{}, err
 	}
 	return n.evaluate(X, Y), nil

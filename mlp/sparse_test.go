@@ -116,6 +116,14 @@ func TestSparseAuto(t *testing.T) {
 		if res.Sparse && res.Prepacked != nil {
 			t.Errorf("density %v: the sparse path also packed X: %v", c.density, res.Prepacked)
 		}
+		// SparseOff reports the density too (counted as Fit checks X).
+		res, err = n.Fit(context.Background(), X, Y, FitConfig{Optimizer: GD{}, Iterations: 1, Sparse: SparseOff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Sparse || res.Density != want {
+			t.Errorf("density %v, SparseOff: Result.Sparse %t, Density %v; want false, %v", c.density, res.Sparse, res.Density, want)
+		}
 	}
 	// Mini-batches: sparse from SparseMinBatch samples on.
 	X, Y := sparseData(2*SparseMinBatch, 40, 2, 0.1, 1)

@@ -127,7 +127,7 @@ type Result struct {
 	Prepacked []string
 	// Sparse reports whether the first layer's products took the sparse
 	// path, and Density the fraction of X's elements that are not zero
-	// (measured for SparseAuto and SparseOn, 0 for SparseOff).
+	// (counted when Fit checks X, whatever the mode).
 	Sparse  bool
 	Density float64
 	// With validation data: Val is the last validation's metrics, Best
@@ -159,7 +159,8 @@ var prepackX = true
 // other workspaces; a mini-batch Fit drops them.
 func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Result, error) {
 	var res Result
-	if err := n.checkFit(X, Y, &cfg); err != nil {
+	nonzero, err := n.checkFit(X, Y, &cfg)
+	if err != nil {
 		return res, err
 	}
 	xs, ys := X.RawMatrix(), Y.RawMatrix()
@@ -189,16 +190,15 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	// mini-batches are gathered into the workspace.
 	full := batch == N
 	start := time.Now()
+	res.Density = float64(nonzero) / (float64(N) * float64(xs.Cols))
 	switch cfg.Sparse {
 	case SparseAuto:
-		res.Density = X.Density()
 		res.Sparse = res.Density <= SparseDensity && (full || batch >= SparseMinBatch)
 	case SparseOn:
 		res.Sparse = true
 	}
 	if res.Sparse {
 		ws.startSparse(X, full)
-		res.Density = ws.sp.all.Density()
 	} else {
 		ws.sp = nil // as the dense path releases X packed, below
 	}
@@ -331,11 +331,17 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	return done()
 }
 
-// checkFit returns an error unless X, Y and cfg suit a Fit of the network.
-func (n *Network) checkFit(X, Y *mat32.Dense, cfg *FitConfig) error {
-	if err := n.checkData(X, Y); err != nil {
-		return err
+// checkFit returns an error unless X, Y and cfg suit a Fit of the
+// network, and the number of X's elements that are not zero.
+func (n *Network) checkFit(X, Y *mat32.Dense, cfg *FitConfig) (nonzero int, err error) {
+	if nonzero, err = n.checkData(X, Y); err != nil {
+		return 0, err
 	}
+	return nonzero, n.checkConfig(cfg)
+}
+
+// checkConfig returns an error unless cfg suits a Fit of the network.
+func (n *Network) checkConfig(cfg *FitConfig) error {
 	switch {
 	case cfg.Optimizer == nil:
 		return errors.New("mlp: FitConfig.Optimizer is nil: set one, for example mlp.GD{LR: 0.1}")
@@ -359,7 +365,7 @@ func (n *Network) checkFit(X, Y *mat32.Dense, cfg *FitConfig) error {
 		return errors.New("mlp: FitConfig.ValEvery, Patience and RestoreBest need validation data: set ValX and ValY")
 	}
 	if cfg.ValX != nil {
-		if err := n.checkData(cfg.ValX, cfg.ValY); err != nil {
+		if _, err := n.checkData(cfg.ValX, cfg.ValY); err != nil {
 			return fmt.Errorf("mlp: validation data (FitConfig.ValX, ValY): %s", strings.TrimPrefix(err.Error(), "mlp: "))
 		}
 	}
@@ -480,44 +486,48 @@ func copyRows(dst, src []float32, ld, cols, rows int) {
 }
 
 // checkData returns an error unless X and Y suit the network: matching
-// shapes, at least one sample, finite inputs, targets the loss accepts.
-func (n *Network) checkData(X, Y *mat32.Dense) error {
+// shapes, at least one sample, finite inputs, targets the loss accepts;
+// and the number of X's elements that are not zero.
+func (n *Network) checkData(X, Y *mat32.Dense) (nonzero int, err error) {
 	if X == nil || Y == nil || X.IsEmpty() {
-		return errors.New("mlp: no data: X and Y need at least one sample")
+		return 0, errors.New("mlp: no data: X and Y need at least one sample")
 	}
-	if err := n.checkInputs(X); err != nil {
-		return err
+	if nonzero, err = n.checkInputs(X); err != nil {
+		return 0, err
 	}
 	xr, _ := X.Dims()
 	yr, yc := Y.Dims()
 	if yr != xr {
-		return fmt.Errorf("mlp: X has %d samples (rows) but Y has %d", xr, yr)
+		return 0, fmt.Errorf("mlp: X has %d samples (rows) but Y has %d", xr, yr)
 	}
 	if yc != n.cfg.Outputs {
-		return fmt.Errorf("mlp: Y has %d columns, the network has %d outputs", yc, n.cfg.Outputs)
+		return 0, fmt.Errorf("mlp: Y has %d columns, the network has %d outputs", yc, n.cfg.Outputs)
 	}
 	for r := 0; r < yr; r++ {
 		if err := n.cfg.Loss.checkTargets(Y.Row(r), r); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return nonzero, nil
 }
 
 // checkInputs returns an error unless X has the network's input width, at
-// least one row and only finite values.
-func (n *Network) checkInputs(X *mat32.Dense) error {
+// least one row and only finite values, and, from the same read, the
+// number of its elements that are not zero (as X.Density counts them).
+func (n *Network) checkInputs(X *mat32.Dense) (nonzero int, err error) {
 	if X == nil || X.IsEmpty() {
-		return errors.New("mlp: no data: X needs at least one sample")
+		return 0, errors.New("mlp: no data: X needs at least one sample")
 	}
 	xr, xc := X.Dims()
 	if xc != n.cfg.Inputs {
-		return fmt.Errorf("mlp: X has %d columns, the network has %d inputs", xc, n.cfg.Inputs)
+		return 0, fmt.Errorf("mlp: X has %d columns, the network has %d inputs", xc, n.cfg.Inputs)
 	}
 	for r := 0; r < xr; r++ {
-		if _, j := kernels.CountNonzero(X.Row(r)); j >= 0 {
-			return fmt.Errorf("mlp: X[%d,%d] is %v: inputs must be finite", r, j, X.At(r, j))
+		nz, j := kernels.CountNonzero(X.Row(r))
+		if j >= 0 {
+			return 0, fmt.Errorf("mlp: X[%d,%d] is %v: inputs must be finite", r, j, X.At(r, j))
 		}
+		nonzero += nz
 	}
-	return nil
+	return nonzero, nil
 }

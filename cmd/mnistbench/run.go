@@ -173,9 +173,6 @@ func run(ctx context.Context, o *options, out, errOut io.Writer) error {
 	}
 	r.LastLR = jfloat(float32Value(float64(r.LastLR)))
 	r.setTraining(res, evalTime, net)
-	if r.Density == 0 { // Fit measures it only when it may take the sparse path
-		r.Density = jfloat(d.train.X.Density())
-	}
 
 	train, err := net.Evaluate(d.train.X, d.train.Y)
 	if err != nil {
