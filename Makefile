@@ -44,7 +44,7 @@ bench-sgemm:
 # Elementwise kernels (bytes read and written per second, in L2 and out of
 # cache, against copy) and the fused forward layer against the bare GEMM.
 bench-kernels:
-	$(call runbench,kernels.txt,-short -bench '^Benchmark(Copy|Sigmoid|Tanh|SigmoidBackward|TanhBackward|Adam|SgemmEpilogue)$$/^(size=(L2|mem)|shape=)' ./kernels)
+	$(call runbench,kernels.txt,-short -bench '^Benchmark(Copy|Sigmoid|Tanh|SigmoidBackward|TanhBackward|Adam|SgemmEpilogue|CountNonzero|CompressNonzero)$$/^(size=(L2|mem)|shape=)' ./kernels)
 	$(BENCHSTAT) -filter '.unit:B/s' -row .name,/size -col /impl bench/out/kernels.txt
 	$(BENCHSTAT) -filter '.name:SgemmEpilogue .unit:sec/op' -row /impl -col /epilogue bench/out/kernels.txt
 
