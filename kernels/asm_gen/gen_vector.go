@@ -365,13 +365,8 @@ func countNonzeroAsm() {
 	x := Load(Param("x"), GP64())
 	n := Load(Param("n"), GP64())
 	abs, exp, zero, cnt, bad := ymm(8), ymm(9), ymm(10), ymm(11), ymm(12)
-	t := GP32()
-	MOVL(U32(0x7fffffff), t) // all but the sign
-	VMOVD(t, abs.AsX())
-	VPBROADCASTD(abs.AsX(), abs)
-	MOVL(U32(0x7f800000), t) // the exponent
-	VMOVD(t, exp.AsX())
-	VPBROADCASTD(exp.AsX(), exp)
+	splat(abs, 0x7fffffff) // all but the sign
+	splat(exp, 0x7f800000) // the exponent
 	VPXOR(zero, zero, zero)
 	VPXOR(cnt, cnt, cnt)
 	VPXOR(bad, bad, bad)
@@ -448,13 +443,8 @@ func compressAsm() {
 	idx := Load(Param("idx"), GP64())
 	vals := Load(Param("vals"), GP64())
 	abs, zero, at, eight := ymm(8), ymm(9), ymm(10), ymm(11)
-	t := GP32()
-	MOVL(U32(0x7fffffff), t)
-	VMOVD(t, abs.AsX())
-	VPBROADCASTD(abs.AsX(), abs)
-	MOVL(U32(8), t)
-	VMOVD(t, eight.AsX())
-	VPBROADCASTD(eight.AsX(), eight)
+	splat(abs, 0x7fffffff)
+	splat(eight, 8)
 	VPXOR(zero, zero, zero)
 	f := Load(Param("first"), GP32())
 	VMOVD(f, at.AsX())
@@ -491,4 +481,12 @@ func compressAsm() {
 	Store(p, ReturnIndex(0))
 	VZEROUPPER()
 	RET()
+}
+
+// splat sets every 32-bit lane of v to bits.
+func splat(v reg.VecPhysical, bits uint32) {
+	t := GP32()
+	MOVL(U32(bits), t)
+	VMOVD(t, v.AsX())
+	VPBROADCASTD(v.AsX(), v)
 }
