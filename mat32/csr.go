@@ -78,7 +78,7 @@ func (j *compressJob) Do(t int) {
 	r0, r1 := t*j.per, min((t+1)*j.per, d.rows)
 	if !j.place {
 		for i := r0; i < r1; i++ {
-			s.offs[i+1] = countNonzero(d.Row(i))
+			s.offs[i+1], _ = kernels.CountNonzero(d.Row(i))
 		}
 		return
 	}
@@ -99,16 +99,10 @@ func (m *Dense) Density() float64 {
 	}
 	nnz := 0
 	for i := range m.rows {
-		nnz += countNonzero(m.Row(i))
+		n, _ := kernels.CountNonzero(m.Row(i))
+		nnz += n
 	}
 	return float64(nnz) / (float64(m.rows) * float64(m.cols))
-}
-
-// countNonzero returns the number of elements of x that are not zero (as
-// v != 0: their bits are not zero apart from the sign).
-func countNonzero(x []float32) int {
-	n, _ := kernels.CountNonzero(x)
-	return n
 }
 
 // NewCSRFrom returns the rows×cols CSR on offs, idx and vals, which it
