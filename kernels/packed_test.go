@@ -121,8 +121,9 @@ func TestSgemmPacked(t *testing.T) {
 }
 
 // TestSgemmPackedThreadsBitwise checks that products with packed operands
-// (either, the other packed once for all regions or by each, or both) are bitwise the same on every thread count of threadCounts, and
-// the same as without packing, with splits along n and along m.
+// (either, the other packed once for all regions or by each, or both) are
+// bitwise the same on every thread count of threadCounts, and the same as
+// without packing, with splits along n and along m.
 func TestSgemmPackedThreadsBitwise(t *testing.T) {
 	setThreads(t, 1)
 	shapes := [][3]int{

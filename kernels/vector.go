@@ -41,8 +41,9 @@ type vecKernels struct {
 // CountNonzero counts them) to vals[:n] and their indices, first plus
 // their places in x, to idx[:n], in order, and returns n: a row of a
 // compressed sparse row matrix. It may overwrite any of idx[n:] and
-// vals[n:] as well. It panics naming the argument when idx or vals holds
-// fewer than n elements, or when an index does not fit an int32.
+// vals[n:] as well. It panics naming the argument when an index does not
+// fit an int32, and when idx or vals holds fewer than n elements (having
+// filled them).
 func CompressNonzero(idx []int32, vals []float32, x []float32, first int32) int {
 	if int64(first)+int64(len(x)) > math.MaxInt32+1 || first < 0 {
 		panic(fmt.Sprintf("kernels: first = %d and len(x) = %d: an index past int32 or negative", first, len(x)))
