@@ -82,11 +82,18 @@ func checkSparse(m, n, k int, offs []int, cols []int32, vals []float32, b []floa
 	nonNegative("m", m)
 	nonNegative("n", n)
 	nonNegative("k", k)
-	if len(offs) != m+1 {
-		panic(fmt.Sprintf("kernels: len(offs) = %d, need m+1 = %d", len(offs), m+1))
-	}
+	checkOffsets(m, offs, cols)
 	if len(cols) != len(vals) {
 		panic(fmt.Sprintf("kernels: len(cols) = %d and len(vals) = %d differ", len(cols), len(vals)))
+	}
+	checkMatrix("b", brows, n, b, ldb)
+}
+
+// checkOffsets panics naming the argument unless offs (m+1 long) starts
+// at 0 or more, does not decrease and ends within cols.
+func checkOffsets(m int, offs []int, cols []int32) {
+	if len(offs) != m+1 {
+		panic(fmt.Sprintf("kernels: len(offs) = %d, need m+1 = %d", len(offs), m+1))
 	}
 	if offs[0] < 0 {
 		panic(fmt.Sprintf("kernels: offs[0] = %d, need >= 0", offs[0]))
@@ -99,7 +106,6 @@ func checkSparse(m, n, k int, offs []int, cols []int32, vals []float32, b []floa
 	if offs[m] > len(cols) {
 		panic(fmt.Sprintf("kernels: offs[m] = %d, more than len(cols) = %d", offs[m], len(cols)))
 	}
-	checkMatrix("b", brows, n, b, ldb)
 }
 
 // badColumn panics naming the column index at p.

@@ -144,11 +144,7 @@ func (a *SparseA) Release() {
 // SparseMM does on malformed CSR, a column index out of [0, k) included.
 func PrepareSparse(a *SparseA, m, k int, offs []int, cols []int32, vals []float32, cluster bool) *SparseA {
 	checkSparse(m, 0, k, offs, cols, vals, nil, k, 1)
-	for p := offs[0]; p < offs[m]; p++ { // before a changes: a panic leaves it as it was
-		if c := cols[p]; c < 0 || int(c) >= k {
-			badColumn(cols, p, k)
-		}
-	}
+	checkColumns(m, k, offs, cols) // before a changes: a panic leaves it as it was
 	if a == nil {
 		a = new(SparseA)
 	}
@@ -204,6 +200,35 @@ func PrepareSparse(a *SparseA, m, k int, offs []int, cols []int32, vals []float3
 		}
 	}
 	return a
+}
+
+// ClusterOrder returns the rows of S (m×k in CSR form, as PrepareSparse
+// takes it) in the order PrepareSparse with cluster puts them: its groups
+// are the consecutive runs of sparseGroup, so PrepareSparse without
+// cluster of S's rows taken in this order makes the same groups, with
+// their rows in order. A caller that keeps its rows in that order (a
+// Fit's full batch: its activations and targets) has SparseAMM write C's
+// rows, and SparseATMMTrans read B's, one after another instead of all
+// over C and B. dst is reused when large enough. It panics as
+// PrepareSparse does on malformed CSR.
+func ClusterOrder(dst []int32, m, k int, offs []int, cols []int32) []int32 {
+	nonNegative("m", m)
+	nonNegative("k", k)
+	checkOffsets(m, offs, cols)
+	checkColumns(m, k, offs, cols)
+	a := SparseA{m: m, k: k, rows: grow(dst, m)}
+	a.cluster(offs, cols, clusterBitmaps(m, k))
+	return a.rows
+}
+
+// checkColumns panics naming the first column index of S (m rows, offs
+// checked) that is not in [0, k).
+func checkColumns(m, k int, offs []int, cols []int32) {
+	for p := offs[0]; p < offs[m]; p++ {
+		if c := cols[p]; c < 0 || int(c) >= k {
+			badColumn(cols, p, k)
+		}
+	}
 }
 
 // cluster fills a.rows with the rows of S in groups of sparseGroup. It

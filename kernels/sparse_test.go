@@ -363,7 +363,67 @@ func TestPrepareSparsePanics(t *testing.T) {
 		{func() { SparseAMM(-1, 1, a, b, 4, 0, c, 4, Epilogue{}) }, []string{"n = -1"}},
 		{func() { SparseATMMTrans(4, 1, a, b[:7], 4, 0, c, 3) }, []string{"len(b) = 7"}},
 		{func() { SparseATMMTrans(4, 1, a, b, 4, 0, c[:11], 3) }, []string{"len(c) = 11"}},
+		{func() { ClusterOrder(nil, 2, 3, []int{0, 1}, []int32{0}) }, []string{"len(offs) = 2, need m+1 = 3"}},
+		{func() { ClusterOrder(nil, 2, 3, []int{0, 2, 1}, []int32{0, 1}) }, []string{"offs[2] = 1 < offs[1] = 2"}},
+		{func() { ClusterOrder(nil, 2, 3, []int{0, 1, 3}, []int32{0, 1}) }, []string{"offs[m] = 3, more than len(cols) = 2"}},
+		{func() { ClusterOrder(nil, 2, 3, []int{0, 1, 2}, []int32{0, 3}) }, []string{"cols[1] = 3, need 0 <= col < k = 3"}},
+		{func() { ClusterOrder(nil, 2, -3, []int{0, 1, 2}, []int32{0, 3}) }, []string{"k = -3"}},
 	})
+}
+
+// TestClusterOrder checks that ClusterOrder gives the rows in the order
+// PrepareSparse with cluster puts them (a permutation of all of S's rows),
+// and that S's rows taken in that order and prepared without clustering
+// make the same groups, their rows in order, and the same products.
+func TestClusterOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, sh := range []struct {
+		m, k    int
+		density float64
+	}{{0, 5, 0.5}, {1, 5, 0.5}, {7, 30, 0.3}, {64, 100, 0.2}, {301, 200, 0.1}, {100, 700, 0.02}} {
+		s := randomCSR(rng, sh.m, sh.k, sh.density, 2)
+		order := ClusterOrder(make([]int32, 3), sh.m, sh.k, s.offs, s.cols)
+		a := PrepareSparse(nil, sh.m, sh.k, s.offs, s.cols, s.vals, true)
+		if len(order) != sh.m || !slices.Equal(order, a.rows[:sh.m]) {
+			t.Fatalf("%d×%d: ClusterOrder %v, PrepareSparse's rows %v", sh.m, sh.k, order, a.rows[:sh.m])
+		}
+		seen := make([]bool, sh.m)
+		for _, r := range order {
+			if seen[r] {
+				t.Fatalf("%d×%d: row %d twice in %v", sh.m, sh.k, r, order)
+			}
+			seen[r] = true
+		}
+		// S's rows in that order.
+		p := csr{m: sh.m, k: sh.k, offs: []int{0}}
+		for _, r := range order {
+			p.cols = append(p.cols, s.cols[s.offs[r]:s.offs[r+1]]...)
+			p.vals = append(p.vals, s.vals[s.offs[r]:s.offs[r+1]]...)
+			p.offs = append(p.offs, len(p.cols))
+		}
+		q := PrepareSparse(nil, sh.m, sh.k, p.offs, p.cols, p.vals, false)
+		if !slices.Equal(q.first, a.first) || !slices.Equal(q.gcols, a.gcols) || !slices.Equal(q.gvals, a.gvals) || !slices.Equal(q.goffs, a.goffs) {
+			t.Fatalf("%d×%d: the reordered rows prepared in order make other groups than clustering: %v, %v", sh.m, sh.k, q, a)
+		}
+		for i := range sh.m {
+			if q.rows[i] != int32(i) {
+				t.Fatalf("%d×%d: slot %d holds row %d, want it in order", sh.m, sh.k, i, q.rows[i])
+			}
+		}
+		n := 19
+		b := make([]float32, sh.k*n)
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		c, cq := make([]float32, sh.m*n), make([]float32, sh.m*n)
+		SparseAMM(n, 1, a, b, n, 0, c, n, Epilogue{})
+		SparseAMM(n, 1, q, b, n, 0, cq, n, Epilogue{})
+		for i, r := range order {
+			if !sameBits(cq[i*n:(i+1)*n], c[int(r)*n:(int(r)+1)*n]) {
+				t.Fatalf("%d×%d: row %d of the reordered product differs from row %d of the clustered one", sh.m, sh.k, i, r)
+			}
+		}
+	}
 }
 
 // TestPrepareSparseBadLeavesA checks that a PrepareSparse that panics

@@ -14,7 +14,8 @@ import (
 // backward pass multiplies that layer's input gradient by the same mask.
 //
 // A mask element depends only on the seed, the step, the layer, the row
-// in the batch and the column: each row draws its own SplitMix64
+// in the batch (the sample's index in X with the full batch, whose rows
+// the sparse path keeps in another order) and the column: each row draws its own SplitMix64
 // sequence, two elements a number, so masks do not depend on the threads
 // or the tiling, and a resumed run draws the masks it would have drawn.
 type dropout struct {
@@ -22,6 +23,7 @@ type dropout struct {
 	keep      float32 // 1/(1−p), a kept element's factor
 	seed      uint64
 	step      int
+	order     []int       // the full batch's sample in each row, when not X's order (ws.order)
 	mask, out [][]float32 // per hidden layer: rows×units
 	task      dropTask
 }
@@ -65,7 +67,11 @@ func (t *dropTask) Do(i int) {
 	lo, hi := r0*t.width, r1*t.width
 	mask := d.mask[t.l]
 	for r := r0; r < r1; r++ {
-		d.drawRow(mask[r*t.width:(r+1)*t.width], t.l, r)
+		sample := r
+		if d.order != nil {
+			sample = d.order[r]
+		}
+		d.drawRow(mask[r*t.width:(r+1)*t.width], t.l, sample)
 	}
 	kernels.Mul(d.out[t.l][lo:hi], t.in[lo:hi], mask[lo:hi])
 }

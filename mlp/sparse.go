@@ -72,7 +72,9 @@ func ParseSparseMode(s string) (SparseMode, error) {
 // sparseInput is the first layer's input in sparse form, for Fit's sparse
 // path. With the full batch, X is prepared once per Fit for both products
 // (kernels.PrepareSparse: rows in groups of four that share columns, each
-// group's union of columns loaded once for its four rows); a mini-batch
+// group's union of columns loaded once for its four rows), its samples in
+// the groups' order (kernels.ClusterOrder), which the step's rows, Y's
+// copy and dropout's masks follow (workspace.order); a mini-batch
 // gathers its rows of X's CSR form and transposes them, as preparing costs
 // about as much as the batch's two products.
 type sparseInput struct {
@@ -83,6 +85,10 @@ type sparseInput struct {
 	t     mat32.CSR       // the transpose of the batch
 	x     *mat32.CSR      // the step's input: all or batch
 	wt    []float32       // W₁ᵀ, inputs×units (rows kernels.LeadingDim apart), for the forward product
+	// order (the full batch): the sample in each row of the step, X's
+	// rows in kernels.ClusterOrder, in which all and prep hold them.
+	order   []int
+	order32 []int32
 }
 
 // startSparse makes X's sparse forms for a Fit: its CSR form and, when
@@ -95,13 +101,37 @@ func (ws *workspace) startSparse(X *mat32.Dense, full bool) {
 	sp.all = *mat32.NewCSR(X)
 	sp.x, sp.full = &sp.all, full
 	if full {
-		sp.t = mat32.CSR{} // a mini-batch Fit's, not needed
+		// The samples in clustered order: the grouped products then write
+		// and read the rows of the layer's outputs and gradients one after
+		// another rather than all over them (dZ₁'s in the weight gradient:
+		// 7–11% less time on MNIST's 5 vs 8, one thread).
 		rows, in := sp.all.Dims()
+		offs, idx, _ := sp.all.RawCSR()
+		sp.order32 = kernels.ClusterOrder(sp.order32, rows, in, offs, idx)
+		if cap(sp.order) < rows {
+			sp.order = make([]int, rows)
+		}
+		sp.order = sp.order[:rows]
+		for i, r := range sp.order32 {
+			sp.order[i] = int(r)
+		}
+		sp.all.GatherRows(&sp.t, sp.order)
+		sp.all, sp.t = sp.t, mat32.CSR{} // the transpose is a mini-batch Fit's, not needed
 		offs, idx, vals := sp.all.RawCSR()
-		kernels.PrepareSparse(&sp.prep, rows, in, offs, idx, vals, true)
+		kernels.PrepareSparse(&sp.prep, rows, in, offs, idx, vals, false)
 	} else {
+		sp.order = nil
 		sp.prep.Release()
 	}
+}
+
+// order returns the samples of the full batch's rows, in order, when they
+// are not X's rows in X's order (the sparse path), else nil.
+func (ws *workspace) order() []int {
+	if !ws.sparse || !ws.sp.full {
+		return nil
+	}
+	return ws.sp.order
 }
 
 // gather makes the step's input the rows idx of X, and its transpose.

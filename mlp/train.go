@@ -204,13 +204,19 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	}
 	ws.sparse = res.Sparse
 	defer func() { ws.sparse = false }()
-	if !full || ys.Stride != ys.Cols {
+	order := ws.order() // the full batch's samples in the order of its rows, when not X's
+	if !full || ys.Stride != ys.Cols || order != nil {
 		ws.y = grow(ws.y, batch*ys.Cols)
 	}
 	if !full && !res.Sparse {
 		ws.x = grow(ws.x, batch*xs.Cols)
+	} else if full && order != nil {
+		ws.gather.run(ws, xs, ys, order) // Y's rows only: X's are the sparse path's
 	} else if full && ys.Stride != ys.Cols {
 		copyRows(ws.y, ys.Data, ys.Stride, ys.Cols, N)
+	}
+	if ws.drop != nil {
+		ws.drop.order = order
 	}
 
 	// Steps alternate the weights between the network's buffer and the
@@ -260,7 +266,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		x, ldx, y := xs.Data, xs.Stride, ys.Data
 		rows := batch
 		if full {
-			if ys.Stride != ys.Cols {
+			if ys.Stride != ys.Cols || order != nil {
 				y = ws.y
 			}
 		} else {
