@@ -14,10 +14,11 @@ import (
 // backward pass multiplies that layer's input gradient by the same mask.
 //
 // A mask element depends only on the seed, the step, the layer, the row
-// in the batch (the sample's index in X with the full batch, whose rows
-// the sparse path keeps in another order) and the column: each row draws its own SplitMix64
-// sequence, two elements a number, so masks do not depend on the threads
-// or the tiling, and a resumed run draws the masks it would have drawn.
+// in the batch (with the full batch, the sample's index in X: the sparse
+// path keeps its rows in another order) and the column: each row draws
+// its own SplitMix64 sequence, two elements a number, so masks do not
+// depend on the threads, the tiling or the path, and a resumed run draws
+// the masks it would have drawn.
 type dropout struct {
 	thr       uint64  // an element is dropped when its 32 random bits are below thr = p·2³²
 	keep      float32 // 1/(1−p), a kept element's factor
