@@ -80,7 +80,7 @@ func countGeneric(x []float32) (nonzero, bad int) {
 // firstNonFinite returns the index of the first NaN or infinity in x, or -1.
 func firstNonFinite(x []float32) int {
 	for i, v := range x {
-		if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
+		if !finite32(v) {
 			return i
 		}
 	}

@@ -204,8 +204,12 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 	}
 	ws.sparse = res.Sparse
 	defer func() { ws.sparse = false }()
-	order := ws.order() // the full batch's samples in the order of its rows, when not X's
-	if !full || ys.Stride != ys.Cols || order != nil {
+	// The full batch's samples in the order of its rows, when not X's;
+	// the steps read Y from ws.y when it is copied (reordered, compacted
+	// or gathered).
+	order := ws.order()
+	copyY := !full || ys.Stride != ys.Cols || order != nil
+	if copyY {
 		ws.y = grow(ws.y, batch*ys.Cols)
 	}
 	if !full && !res.Sparse {
@@ -266,7 +270,7 @@ func (n *Network) Fit(ctx context.Context, X, Y *mat32.Dense, cfg FitConfig) (Re
 		x, ldx, y := xs.Data, xs.Stride, ys.Data
 		rows := batch
 		if full {
-			if ys.Stride != ys.Cols || order != nil {
+			if copyY {
 				y = ws.y
 			}
 		} else {
