@@ -326,14 +326,21 @@ func TestSparseMMPanics(t *testing.T) {
 		{func() { SparseMMTrans(2, 4, 3, 1, []int{0, 0, 0}, nil, nil, b, 4, 0, c[:7], 2) }, []string{"len(c) = 7"}},
 		{func() { SparseMM(-1, 4, 3, 1, []int{0}, nil, nil, b, 4, 0, c, 4, Epilogue{}) }, []string{"m = -1"}},
 	})
-	for _, im := range Impls() { // the column check in each implementation's kernel
-		for _, n := range []int{4, 8, 20, 100} {
-			bb := make([]float32, 3*n)
-			cc := make([]float32, 2*n)
-			if msg, ok := panicMessage(func() {
-				im.SparseMM(2, n, 3, 1, []int{0, 1, 3}, []int32{2, 0, 7}, []float32{1, 2, 3}, bb, n, 0, cc, n, Epilogue{})
-			}); !ok || !containsAll(msg, "cols[2] = 7") {
-				t.Errorf("%s, n=%d: column 7 of 3: panic %q (%t)", im.Name(), n, msg, ok)
+	// The column check in each implementation's kernel, unblocked (k = 3)
+	// and in blocks of sparseKBlock columns (k = 100): a column past k in
+	// the last block, and ones past every block.
+	for _, im := range Impls() {
+		for _, kc := range [][2]int{{3, 7}, {100, 120}, {100, 150}, {100, 1000}} {
+			k, bad := kc[0], kc[1]
+			for _, n := range []int{4, 8, 20, 100} {
+				bb := make([]float32, k*n)
+				cc := make([]float32, 2*n)
+				want := fmt.Sprintf("cols[2] = %d", bad)
+				if msg, ok := panicMessage(func() {
+					im.SparseMM(2, n, k, 1, []int{0, 1, 3}, []int32{2, 0, int32(bad)}, []float32{1, 2, 3}, bb, n, 0, cc, n, Epilogue{})
+				}); !ok || !containsAll(msg, want) {
+					t.Errorf("%s, n=%d: column %d of %d: panic %q (%t)", im.Name(), n, bad, k, msg, ok)
+				}
 			}
 		}
 	}
