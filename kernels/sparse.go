@@ -333,9 +333,11 @@ func (t *sparseTask) chunkCSR(c []float32, ldc int, beta float32, r0, r1 int) {
 // whether it could: the columns of every row must increase, and be in
 // [0, k) (a bad one is left to the kernel to report). One pass over the
 // columns, each storing its position as the end of its block, with no
-// branch that depends on where the blocks change (a loop per block
-// boundary mispredicted about once a block); then the empty blocks take
-// the end before them.
+// branch that depends on where the blocks change; then the empty blocks
+// take the end before them. For a batch of 128 MNIST images, 32 µs for
+// its rows and 41 for its transpose's, against 50 and 50 with a loop per
+// block boundary, which mispredicted about once a block (one thread,
+// Zen 3, the two in one binary).
 func (t *sparseTask) blockTable(tab []int, r0, r1, kb int) bool {
 	offs := t.offs
 	for r := r0; r < r1; r++ {
@@ -352,9 +354,9 @@ func (t *sparseTask) blockTable(tab []int, r0, r1, kb int) bool {
 
 // blockEnds sets row[0] to a and row[j+1] to the end of the nonzeros
 // cols[a:b] has in block j, or to 0 for a block with none; it reports
-// false if the columns do not increase or one is in no block of row. (Without
-// calls: with clear's in its loop, the compiler kept the loop's variables
-// on the stack.)
+// false if the columns do not increase or one is in no block of row. It
+// makes no call: with one to clear in blockTable's loop, the compiler kept
+// this loop's variables on the stack.
 func blockEnds(row []int, cols []int32, a, b int) bool {
 	row[0] = a
 	kb := len(row) - 1
