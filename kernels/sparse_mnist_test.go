@@ -116,18 +116,9 @@ func BenchmarkSparseMNIST(b *testing.B) {
 // GFLOP/s, on one thread and on two. The batch is in cache, unlike in a
 // training step, which gathers it from the whole set.
 func BenchmarkSparseMNISTBatch(b *testing.B) {
-	x, _ := mnistData(b)
 	const rows, n = 128, 256
-	k := x.k
-	rng := rand.New(rand.NewPCG(5, 6))
-	xd := make([]float32, rows*k)
-	for i := range rows {
-		r := rng.IntN(x.m)
-		for p := x.offs[r]; p < x.offs[r+1]; p++ {
-			xd[i*k+int(x.cols[p])] = x.vals[p]
-		}
-	}
-	s, st := denseToCSR(xd, rows, k), denseToCSR(transposeOf(xd, rows, k), k, rows)
+	s, st, rng := mnistBatch(b, rows)
+	k := s.k
 	ldw := LeadingDim(n)
 	w, dz := make([]float32, k*ldw), make([]float32, rows*n)
 	for _, v := range [][]float32{w, dz} {
@@ -157,6 +148,46 @@ func BenchmarkSparseMNISTBatch(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// mnistBatch returns rows images drawn from the 5-vs-8 set in CSR form, a
+// mini-batch's X, its transpose, and the generator that drew them, or
+// skips tb.
+func mnistBatch(tb testing.TB, rows int) (s, st csr, rng *rand.Rand) {
+	x, _ := mnistData(tb)
+	k := x.k
+	rng = rand.New(rand.NewPCG(5, 6))
+	xd := make([]float32, rows*k)
+	for i := range rows {
+		r := rng.IntN(x.m)
+		for p := x.offs[r]; p < x.offs[r+1]; p++ {
+			xd[i*k+int(x.cols[p])] = x.vals[p]
+		}
+	}
+	return denseToCSR(xd, rows, k), denseToCSR(transposeOf(xd, rows, k), k, rows), rng
+}
+
+// BenchmarkSparseMNISTBlockTable times the table of where each row's
+// nonzeros start in each block of sparseKBlock columns, which the CSR
+// products build for a mini-batch of 128 MNIST images (shape=x, the
+// forward's S) and for its transpose (shape=xt, the weight gradient's).
+func BenchmarkSparseMNISTBlockTable(b *testing.B) {
+	s, st, _ := mnistBatch(b, 128)
+	for _, c := range []struct {
+		name string
+		s    csr
+	}{{"x", s}, {"xt", st}} {
+		b.Run("shape="+c.name, func(b *testing.B) {
+			t := &sparseTask{offs: c.s.offs, cols: c.s.cols, k: c.s.k}
+			kb := (c.s.k + sparseKBlock - 1) / sparseKBlock
+			tab := make([]int, c.s.m*(kb+1))
+			for b.Loop() {
+				if !t.blockTable(tab, 0, c.s.m, kb) {
+					b.Fatal("blockTable refused MNIST's rows")
+				}
+			}
+		})
 	}
 }
 
